@@ -1,0 +1,60 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vitlens/model_config.hpp"
+#include "vitlens/tensor.hpp"
+
+namespace vitlens {
+
+struct Linear {
+  Tensor weight;  // [out, in]
+  Tensor bias;    // [out]
+};
+
+struct LayerNormWeights {
+  Tensor weight;  // [D]
+  Tensor bias;    // [D]
+};
+
+// One pre-norm encoder block: h = x + proj(attn(norm1(x))); y = h + fc2(act(fc1(norm2(h)))).
+// LayerScale (timm ls1/ls2) is folded into proj and fc2 when loading.
+struct EncoderLayerWeights {
+  LayerNormWeights norm1;
+  Linear qkv;  // fused [3D, D]: rows q, then k, then v; head h owns rows h*dh..(h+1)*dh of each
+  Linear proj;
+  LayerNormWeights norm2;
+  Linear fc1;  // [I, D]
+  Linear fc2;  // [D, I]
+};
+
+// Canonical ViT weights. Every loader (Hugging Face, timm) produces exactly this, so the
+// CPU reference and the Vulkan engine have one source of truth.
+struct VitWeights {
+  Linear patch_embed;    // weight [D, C*P*P] flattened in (channel, row, column) order
+  Tensor prefix_tokens;  // [num_prefix_tokens, D]: CLS, then distillation
+  Tensor pos_embed;      // [(prefix if pos_embed_has_prefix) + grid_h*grid_w, D]
+  std::vector<EncoderLayerWeights> layers;
+  std::optional<LayerNormWeights> final_norm;  // absent when timm uses fc_norm instead
+  std::optional<LayerNormWeights> fc_norm;     // after mean pooling
+  std::vector<Linear> heads;                   // logits = mean over heads (DeiT distilled: 2)
+};
+
+struct Model {
+  std::string path;  // folder or .safetensors file it was loaded from
+  VitConfig config;
+  PreprocessConfig preprocess;
+  std::vector<std::string> labels;  // one per class; "LABEL_i" when the checkpoint names none
+  VitWeights weights;
+
+  int64_t parameter_count() const;
+  bool has_classifier() const { return config.num_classes > 0; }
+};
+
+// Loads a Hugging Face model folder (config.json + model.safetensors or a sharded index) or
+// a timm .safetensors file (with an optional config.json beside it). Throws vitlens::Error
+// naming the file and the problem.
+Model load_model(const std::string& path);
+
+}  // namespace vitlens

@@ -1,0 +1,68 @@
+#pragma once
+#include <array>
+#include <string>
+#include <vector>
+
+namespace vitlens {
+
+enum class Activation { GeluErf, GeluTanh, QuickGelu, Relu };
+
+// How the classification head(s) read the encoder output.
+enum class Pooling {
+  Token,  // head i reads token i (CLS; DeiT's distillation head reads token 1)
+  Mean,   // every head reads the mean of the patch tokens (timm global_pool="avg")
+};
+
+// The shape of a ViT encoder, whatever file format it came from.
+struct VitConfig {
+  std::string architecture;  // as the checkpoint names it, e.g. "ViTForImageClassification"
+  std::string format;        // "huggingface" or "timm"
+  int hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int mlp_size = 0;
+  int patch_size = 16;
+  int num_channels = 3;
+  int image_height = 224;  // training resolution: position embeddings cover this grid
+  int image_width = 224;
+  int num_prefix_tokens = 1;         // CLS, plus DeiT's distillation token
+  bool pos_embed_has_prefix = true;  // false for timm no_embed_class models
+  double layer_norm_eps = 1e-12;
+  Activation activation = Activation::GeluErf;
+  Pooling pooling = Pooling::Token;
+  int num_classes = 0;  // 0 for a bare encoder (ViTModel, DINO)
+
+  int head_dim() const { return hidden_size / num_heads; }
+  int grid_height() const { return image_height / patch_size; }
+  int grid_width() const { return image_width / patch_size; }
+};
+
+enum class Resample { Nearest, Bilinear, Bicubic, Lanczos };
+
+// Image pre-processing as preprocessor_config.json (or timm's pretrained_cfg) describes it.
+struct PreprocessConfig {
+  enum class ResizeMode {
+    Exact,         // squash to height x width (HF ViTImageProcessor)
+    ShortestEdge,  // scale so the shorter side is shortest_edge, keeping aspect ratio
+  };
+  bool do_resize = true;
+  ResizeMode resize_mode = ResizeMode::Exact;
+  int height = 224;  // Exact
+  int width = 224;
+  int shortest_edge = 224;  // ShortestEdge
+  Resample resample = Resample::Bilinear;
+  bool do_center_crop = false;
+  int crop_height = 224;
+  int crop_width = 224;
+  bool do_rescale = true;
+  double rescale_factor = 1.0 / 255.0;
+  bool do_normalize = true;
+  std::array<float, 3> mean{0.5f, 0.5f, 0.5f};
+  std::array<float, 3> std{0.5f, 0.5f, 0.5f};
+};
+
+const char* to_string(Activation a);
+const char* to_string(Resample r);
+const char* to_string(Pooling p);
+
+}  // namespace vitlens

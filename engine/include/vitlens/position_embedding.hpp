@@ -1,0 +1,12 @@
+#pragma once
+#include "vitlens/tensor.hpp"
+
+namespace vitlens {
+
+// Resamples the patch rows of a position-embedding table [prefix + gh0*gw0, D] to a
+// gh x gw grid with PyTorch's bicubic kernel (a = -0.75, align_corners = False), the
+// semantics of current transformers' interpolate_pos_encoding. The first `prefix` rows
+// (CLS, distillation) pass through unchanged. Same size in, same table out.
+Tensor interpolate_pos_embed(const Tensor& table, int prefix, int gh0, int gw0, int gh, int gw);
+
+}  // namespace vitlens

@@ -1,0 +1,53 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "vitlens/devices.hpp"
+#include "vitlens/forward.hpp"
+#include "vitlens/model.hpp"
+
+namespace vitlens {
+
+// Which Vulkan kernel family to use. Auto picks by device type: texel-buffer kernels for
+// CPU implementations such as lavapipe, shared-memory tiled kernels for GPUs.
+enum class KernelFamily { Auto, Texel, Tiled };
+
+struct BackendOptions {
+  KernelFamily kernels = KernelFamily::Auto;
+};
+
+// A forward backend on the chosen device: the CPU reference for "cpu", else Vulkan.
+std::unique_ptr<ForwardBackend> make_backend(std::shared_ptr<const Model> model, const DeviceInfo& device,
+                                             const BackendOptions& options = {});
+
+struct Prediction {
+  int index = 0;
+  std::string label;
+  float probability = 0;
+};
+
+// The k most probable classes (softmax over the logits), most probable first.
+std::vector<Prediction> top_k(const Tensor& logits, const std::vector<std::string>& labels, int k);
+
+// A model on a device, ready to run images: the object the GUI and the CLI both hold.
+class Session {
+ public:
+  Session(std::shared_ptr<const Model> model, const DeviceInfo& device, const BackendOptions& options = {});
+
+  const Model& model() const { return *model_; }
+  const DeviceInfo& device() const { return device_; }
+
+  // Pre-processes an 8-bit RGB image with the model's configuration and runs it.
+  ForwardOutput run(const cv::Mat& rgb, const AttentionRequest& attention = {});
+  ForwardOutput run(const Tensor& pixels, const AttentionRequest& attention = {});
+
+ private:
+  std::shared_ptr<const Model> model_;
+  DeviceInfo device_;
+  std::unique_ptr<ForwardBackend> backend_;
+};
+
+}  // namespace vitlens
