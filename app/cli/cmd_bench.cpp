@@ -1,0 +1,141 @@
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <random>
+
+#include "command.hpp"
+#include "output.hpp"
+#include "shared_options.hpp"
+#include "vitlens/session.hpp"
+
+namespace vitlens::cli {
+
+namespace {
+
+constexpr int kDefaultRuns = 20;
+constexpr int kDefaultWarmup = 3;
+constexpr int kMaxSide = 8192;
+
+struct Size {
+  int height = 0;
+  int width = 0;
+};
+
+struct Stats {
+  double mean = 0;
+  double median = 0;
+  double min = 0;
+  double p90 = 0;
+};
+
+// "384" or "384x512" (height x width).
+Size parse_size(const std::string& text) {
+  size_t x = text.find('x');
+  if (x == std::string::npos) {
+    int side = parse_integer(text, "--size", 1, kMaxSide);
+    return {side, side};
+  }
+  return {parse_integer(text.substr(0, x), "--size height", 1, kMaxSide),
+          parse_integer(text.substr(x + 1), "--size width", 1, kMaxSide)};
+}
+
+Size input_size(const std::optional<Size>& requested, const VitConfig& config) {
+  if (!requested) return {config.image_height, config.image_width};
+  if (requested->height % config.patch_size || requested->width % config.patch_size)
+    throw UsageError("--size " + std::to_string(requested->height) + "x" + std::to_string(requested->width) +
+                     ": both sides must be multiples of the model's patch size " + std::to_string(config.patch_size));
+  return *requested;
+}
+
+// Normalised pixels are roughly standard normal; a fixed seed makes runs comparable.
+Tensor synthetic_input(const Size& size, unsigned seed) {
+  std::mt19937 generator(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Tensor pixels({3, size.height, size.width});
+  for (float& v : pixels.data) v = normal(generator);
+  return pixels;
+}
+
+double timed_run(Session& session, const Tensor& pixels) {
+  auto start = std::chrono::steady_clock::now();
+  session.run(pixels);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Nearest-rank percentiles, so every reported time is one that was measured.
+Stats statistics(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  auto rank = [&](double q) { return ms[static_cast<size_t>(std::ceil(q * ms.size())) - 1]; };
+  double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / ms.size();
+  double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
+  return {mean, median, ms.front(), rank(0.9)};
+}
+
+void print_text(const Model& model, const DeviceInfo& device, const Size& size, int runs, int warmup,
+                double first_ms, const Stats& s) {
+  std::cout << "model:  " << model.path << "\ndevice: " << describe(device) << "\ninput:  " << size.height << "x"
+            << size.width << ", " << runs << " runs after " << warmup << " warm-up runs\n\n";
+  Table table({{"", Table::Align::Left}, {"ms/image", Table::Align::Right}});
+  table.add_row({"first run (records the graph)", fixed(first_ms, 2)});
+  table.add_row({"mean", fixed(s.mean, 2)});
+  table.add_row({"median", fixed(s.median, 2)});
+  table.add_row({"min", fixed(s.min, 2)});
+  table.add_row({"p90", fixed(s.p90, 2)});
+  table.print(std::cout);
+  std::cout << "\n" << fixed(1000.0 / s.mean, 2) << " images/s\n";
+}
+
+}  // namespace
+
+ArgParser bench_arguments() {
+  ArgParser parser(kProgram, "bench", "Time the forward pass on a synthetic pre-processed image.");
+  add_model_option(parser);
+  add_device_option(parser);
+  parser.option("size", "S|HxW", "input size in pixels (default: the model's training size)")
+      .option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
+      .option("warmup", "W", "untimed runs after the first (default " + std::to_string(kDefaultWarmup) + ")")
+      .option("seed", "N", "seed of the random input (default 0)");
+  return add_json_flag(parser);
+}
+
+int run_bench(const ParsedArgs& args) {
+  int runs = args.integer("runs", kDefaultRuns, 1, 1'000'000);
+  int warmup = args.integer("warmup", kDefaultWarmup, 0, 1'000'000);
+  unsigned seed = static_cast<unsigned>(args.integer("seed", 0, 0, std::numeric_limits<int>::max()));
+  std::optional<Size> requested;
+  if (args.has("size")) requested = parse_size(args.value("size"));
+  std::shared_ptr<const Model> model = load_model_option(args);
+  Size size = input_size(requested, model->config);
+  Session session(model, device_option(args));
+  Tensor pixels = synthetic_input(size, seed);
+
+  double first_ms = timed_run(session, pixels);
+  for (int i = 0; i < warmup; ++i) session.run(pixels);
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) ms.push_back(timed_run(session, pixels));
+  Stats s = statistics(ms);
+
+  if (!args.flag("json")) {
+    print_text(*model, session.device(), size, runs, warmup, first_ms, s);
+    return 0;
+  }
+  print_json(std::cout, Json{{"model", model->path},
+                             {"device", session.device().name},
+                             {"device_id", session.device().id()},
+                             {"size", {size.height, size.width}},
+                             {"runs", runs},
+                             {"warmup", warmup},
+                             {"first_ms", first_ms},
+                             {"mean_ms", s.mean},
+                             {"median_ms", s.median},
+                             {"min_ms", s.min},
+                             {"p90_ms", s.p90},
+                             {"images_per_s", 1000.0 / s.mean}});
+  return 0;
+}
+
+}  // namespace vitlens::cli

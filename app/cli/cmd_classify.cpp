@@ -1,0 +1,114 @@
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <optional>
+
+#include "command.hpp"
+#include "output.hpp"
+#include "shared_options.hpp"
+#include "vitlens/error.hpp"
+#include "vitlens/image.hpp"
+#include "vitlens/session.hpp"
+
+namespace vitlens::cli {
+
+namespace {
+
+constexpr int kDefaultTopK = 5;
+
+struct Classification {
+  std::string image;
+  std::vector<Prediction> top;
+  Tensor logits;
+  double time_ms = 0;   // forward pass on the device
+  double total_ms = 0;  // decoding, pre-processing, forward and read-back
+};
+
+void require_classifier(const Model& model) {
+  if (!model.has_classifier())
+    throw Error(model.path + ": " + model.config.architecture +
+                " has no classification head (an encoder only, such as ViTModel or DINO), so it cannot "
+                "classify; use 'vitlens-cli attention' to see what it attends to or 'vitlens-cli info' to "
+                "describe it");
+}
+
+// The engine's messages name the file already; make sure a stray one still does.
+std::string naming(const std::string& path, const std::string& message) {
+  return message.find(path) == std::string::npos ? path + ": " + message : message;
+}
+
+std::optional<Classification> classify(Session& session, const std::string& path, int k) {
+  try {
+    auto start = std::chrono::steady_clock::now();
+    ForwardOutput output = session.run(load_image_rgb(path));
+    std::chrono::duration<double, std::milli> total = std::chrono::steady_clock::now() - start;
+    std::vector<Prediction> top = top_k(output.logits, session.model().labels, k);
+    return Classification{path, std::move(top), std::move(output.logits), output.time_ms, total.count()};
+  } catch (const std::exception& e) {
+    std::cerr << kProgram << ": " << naming(path, e.what()) << '\n';
+    return std::nullopt;
+  }
+}
+
+void print_text(const Classification& c) {
+  std::cout << '\n' << c.image << "  (" << fixed(c.time_ms, 1) << " ms forward, " << fixed(c.total_ms, 1)
+            << " ms total)\n";
+  Table table({{"#", Table::Align::Right},
+               {"PROBABILITY", Table::Align::Right},
+               {"INDEX", Table::Align::Right},
+               {"LABEL", Table::Align::Left}});
+  for (size_t i = 0; i < c.top.size(); ++i)
+    table.add_row({std::to_string(i + 1), fixed(c.top[i].probability, 4), std::to_string(c.top[i].index),
+                   c.top[i].label});
+  table.print(std::cout, "  ");
+}
+
+Json to_json(const Classification& c) {
+  Json top = Json::array();
+  for (const Prediction& p : c.top)
+    top.push_back({{"index", p.index}, {"label", p.label}, {"probability", p.probability}});
+  return {{"image", c.image}, {"top", top}, {"logits", c.logits.data}, {"time_ms", c.time_ms},
+          {"total_ms", c.total_ms}};
+}
+
+}  // namespace
+
+ArgParser classify_arguments() {
+  ArgParser parser(kProgram, "classify", "Classify images: the most probable classes of each.");
+  add_model_option(parser);
+  add_device_option(parser);
+  parser.option("topk", "K", "how many classes to report per image (default " + std::to_string(kDefaultTopK) + ")");
+  add_json_flag(parser);
+  return parser.positional("IMAGE", "image files (JPEG, PNG, BMP, TIFF, WebP, ...)", true);
+}
+
+int run_classify(const ParsedArgs& args) {
+  int k = args.integer("topk", kDefaultTopK, 1, 1'000'000);
+  bool json = args.flag("json");
+  std::shared_ptr<const Model> model = load_model_option(args);
+  require_classifier(*model);
+  k = std::min(k, model->config.num_classes);
+  Session session(model, device_option(args));
+
+  if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
+  Json results = Json::array();
+  int failures = 0;
+  for (const std::string& path : args.positionals()) {
+    std::optional<Classification> c = classify(session, path, k);
+    if (!c)
+      ++failures;
+    else if (json)
+      results.push_back(to_json(*c));
+    else
+      print_text(*c);
+  }
+  if (json)
+    print_json(std::cout, Json{{"model", model->path}, {"device", session.device().name},
+                               {"device_id", session.device().id()}, {"results", results}});
+  if (failures)
+    std::cerr << kProgram << ": " << failures << " of " << args.positionals().size()
+              << " images could not be classified\n";
+  return failures ? 1 : 0;
+}
+
+}  // namespace vitlens::cli

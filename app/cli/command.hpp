@@ -1,0 +1,32 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+
+namespace vitlens::cli {
+
+inline constexpr const char* kProgram = "vitlens-cli";
+
+// One sub-command: its argument declarations and what it does with them. Adding a command
+// means one new cmd_*.cpp and one entry in commands().
+struct Command {
+  ArgParser (*arguments)();
+  int (*run)(const ParsedArgs& args);  // returns the exit status; throws vitlens::Error or UsageError
+};
+
+const std::vector<Command>& commands();
+
+ArgParser devices_arguments();
+int run_devices(const ParsedArgs& args);
+
+ArgParser info_arguments();
+int run_info(const ParsedArgs& args);
+
+ArgParser classify_arguments();
+int run_classify(const ParsedArgs& args);
+
+ArgParser bench_arguments();
+int run_bench(const ParsedArgs& args);
+
+}  // namespace vitlens::cli

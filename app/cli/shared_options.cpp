@@ -1,0 +1,24 @@
+#include "shared_options.hpp"
+
+namespace vitlens::cli {
+
+ArgParser& add_model_option(ArgParser& parser) {
+  return parser.option("model", "PATH", "model folder (Hugging Face) or .safetensors file (timm)", true);
+}
+
+ArgParser& add_device_option(ArgParser& parser) {
+  return parser.option("device", "DEVICE",
+                       "'auto' (default), 'cpu', a Vulkan device index or part of its name; see 'devices'");
+}
+
+ArgParser& add_json_flag(ArgParser& parser) { return parser.flag("json", "print one JSON document instead of text"); }
+
+std::shared_ptr<const Model> load_model_option(const ParsedArgs& args) {
+  return std::make_shared<const Model>(load_model(args.value("model")));
+}
+
+DeviceInfo device_option(const ParsedArgs& args) { return choose_device(args.value("device", "auto")); }
+
+std::string describe(const DeviceInfo& device) { return device.name + " [" + device.id() + "]"; }
+
+}  // namespace vitlens::cli
