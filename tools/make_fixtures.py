@@ -27,7 +27,6 @@ attention neither uniform nor one-hot. Each case has its own seed, so cases are 
 tests/fixtures/manifest.json lists every (model, expected) pair for tests/test_golden.cpp.
 """
 
-import json
 import os
 import shutil
 import sys
@@ -35,6 +34,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io as st  # noqa: E402
 import vit_reference as ref  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
@@ -88,12 +88,6 @@ def random_model(cfg, seed):
     return ref.randomize_(ref.build_model({**COMMON, **cfg}), generator)
 
 
-def write_json(path, value):
-    with open(path, "w") as f:
-        json.dump(value, f, indent=2)
-        f.write("\n")
-
-
 class Fixtures:
     def __init__(self, root):
         self.root = os.path.abspath(root)
@@ -117,7 +111,7 @@ class Fixtures:
             tensors["hidden_state"] = out["hidden_state"]
             tensors["attention"] = out["attention"]
             expected_rel = f"{model_rel.split('/')[0]}/expected_{height}x{width}.safetensors"
-            ref.write_safetensors(os.path.join(self.root, expected_rel), tensors)
+            st.write_safetensors(os.path.join(self.root, expected_rel), tensors)
             square = (height, width) == (model.cfg["image_size"],) * 2
             self.cases.append({
                 "name": name if square else f"{name}_{height}x{width}",
@@ -129,7 +123,7 @@ class Fixtures:
             report_attention(self.cases[-1]["name"], out["attention"])
 
     def write_manifest(self):
-        write_json(os.path.join(self.root, "manifest.json"), {"cases": self.cases})
+        st.write_json(os.path.join(self.root, "manifest.json"), {"cases": self.cases})
 
 
 def report_attention(name, attention):
@@ -144,14 +138,14 @@ def hf_vit(fx):
     preprocessor = hf_preprocessor(32, 32, 2, [0.5] * 3, [0.5] * 3)
     folder = fx.folder("hf_vit")
     ref.save_hf(model, folder)
-    write_json(os.path.join(folder, "preprocessor_config.json"), preprocessor)
+    st.write_json(os.path.join(folder, "preprocessor_config.json"), preprocessor)
     stored = ref.load_hf(folder)
     fx.expect("hf_vit", "hf_vit", stored, [(32, 32), (40, 56)], seed=2001,
               notes="ViTForImageClassification, F32, gelu (erf), layer_norm_eps 1e-12")
 
     sharded = fx.folder("hf_vit_sharded")
     ref.save_hf(model, sharded, num_shards=2)
-    write_json(os.path.join(sharded, "preprocessor_config.json"), preprocessor)
+    st.write_json(os.path.join(sharded, "preprocessor_config.json"), preprocessor)
     check_same_outputs(stored, ref.load_hf(sharded), "hf_vit_sharded")
     square_case = next(case for case in fx.cases if case["name"] == "hf_vit")
     fx.cases.append({**square_case, "name": "hf_vit_sharded", "model": "hf_vit_sharded",
@@ -164,7 +158,7 @@ def hf_deit_distilled(fx):
     model = random_model(cfg, seed=1002)
     folder = fx.folder("hf_deit_distilled")
     ref.save_hf(model, folder)
-    write_json(os.path.join(folder, "preprocessor_config.json"),
+    st.write_json(os.path.join(folder, "preprocessor_config.json"),
                hf_preprocessor(36, 36, 3, IMAGENET_MEAN, IMAGENET_STD, crop=32, processor="DeiTImageProcessor"))
     fx.expect("hf_deit_distilled", "hf_deit_distilled", ref.load_hf(folder), [(32, 32), (48, 24)], seed=2002,
               notes="DeiTForImageClassificationWithTeacher: [CLS, DIST, patches], logits = mean of the two heads, "
@@ -177,7 +171,7 @@ def hf_dino(fx):
     model = random_model(cfg, seed=1003)
     folder = fx.folder("hf_dino")
     ref.save_hf(model, folder)
-    write_json(os.path.join(folder, "preprocessor_config.json"),
+    st.write_json(os.path.join(folder, "preprocessor_config.json"),
                hf_preprocessor(32, 32, 2, IMAGENET_MEAN, IMAGENET_STD))
     fx.expect("hf_dino", "hf_dino", ref.load_hf(folder), [(32, 32)], seed=2003,
               notes="bare ViTModel (no prefix) with pooler.dense, no classifier, quick_gelu, eps 1e-6")
@@ -192,7 +186,7 @@ def timm_vit_f16(fx):
     ref.save_timm(model, path, dtype="F16")
     config = ref.timm_config(model.cfg, "vit_fixture_patch8_gap_32",
                              timm_pretrained_cfg(5, IMAGENET_MEAN, IMAGENET_STD), label_names=ANIMALS)
-    write_json(os.path.join(folder, "config.json"), config)
+    st.write_json(os.path.join(folder, "config.json"), config)
     fx.expect("timm_vit_f16", "timm_vit_f16/model.safetensors", ref.load_timm(path), [(32, 32), (24, 40)],
               seed=2004, notes="timm layout stored as F16: fused qkv, LayerScale, no `norm`, mean pooling + fc_norm; "
                                "hidden_state is the un-normed last block output")
@@ -220,7 +214,7 @@ def timm_no_embed_class(fx):
     ref.save_timm(model, path)
     config = ref.timm_config(model.cfg, "vit_fixture_patch8_noembed_32",
                              timm_pretrained_cfg(4, [0.5] * 3, [0.5] * 3, crop_pct=1.0), label_names=OBJECTS)
-    write_json(os.path.join(folder, "config.json"), config)
+    st.write_json(os.path.join(folder, "config.json"), config)
     fx.expect("timm_no_embed_class", "timm_no_embed_class/model.safetensors", ref.load_timm(path),
               [(32, 32), (40, 24)], seed=2006,
               notes="timm no_embed_class, F32: pos_embed has N rows, added to patches before the CLS token is "

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io as st  # noqa: E402
 import vit_reference as ref  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
@@ -119,11 +120,11 @@ def check_safetensors():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "t.safetensors")
         for code, torch_dtype in [("F32", torch.float32), ("F16", torch.float16), ("BF16", torch.bfloat16)]:
-            ref.write_safetensors(path, {"t": t, "u": t[:1]}, code)
-            back, dtypes = ref.read_safetensors(path, with_dtypes=True)
+            st.write_safetensors(path, {"t": t, "u": t[:1]}, code)
+            back, dtypes = st.read_safetensors(path, with_dtypes=True)
             check(torch.equal(back["t"], t.to(torch_dtype).float()) and dtypes["t"] == code,
                   f"{code} round trip equals torch's own {torch_dtype} rounding")
-            header, data_start = ref.read_safetensors_header(path)
+            header, data_start = st.read_safetensors_header(path)
             check(data_start % 8 == 0, f"{code} header padded so data starts 8-byte aligned")
         raw = open(path, "rb").read()
         bits = np.frombuffer(raw[data_start:data_start + 2], dtype="<u2")[0]
@@ -133,7 +134,7 @@ def check_safetensors():
         with open(path, "wb") as f:
             f.write(len(text).to_bytes(8, "little") + text + raw[data_start:] + b"\0\0")
         try:
-            ref.read_safetensors(path)
+            st.read_safetensors(path)
             check(False, "gapped offsets are rejected")
         except ValueError:
             check(True, "gapped offsets are rejected")
@@ -170,7 +171,7 @@ def patchify(pixels, weight, bias):
 
 def numpy_hf_forward(folder, pixels):
     config = json.load(open(os.path.join(folder, "config.json")))
-    sd = {k: v.double().numpy() for k, v in ref.read_checkpoint_folder(folder).items()}
+    sd = {k: v.double().numpy() for k, v in st.read_checkpoint_folder(folder).items()}
     arch = config["architectures"][0]
     pre = {"ViTForImageClassification": "vit.", "ViTModel": "", "DeiTForImageClassificationWithTeacher": "deit."}[arch]
     eps, heads, p = config["layer_norm_eps"], config["num_attention_heads"], config["patch_size"]
@@ -212,7 +213,7 @@ def numpy_hf_forward(folder, pixels):
 
 
 def numpy_timm_forward(path, pixels):
-    sd = {k: v.double().numpy() for k, v in ref.read_safetensors(path).items()}
+    sd = {k: v.double().numpy() for k, v in st.read_safetensors(path).items()}
     config_path = os.path.join(os.path.dirname(path), "config.json")
     config = json.load(open(config_path)) if os.path.exists(config_path) else {}
     args = config.get("model_args", {})
@@ -260,7 +261,7 @@ def numpy_timm_forward(path, pixels):
 def check_fixtures():
     manifest = json.load(open(os.path.join(FIXTURES, "manifest.json")))
     for case in manifest["cases"]:
-        expected = ref.read_safetensors(os.path.join(FIXTURES, case["expected"]))
+        expected = st.read_safetensors(os.path.join(FIXTURES, case["expected"]))
         model_path = os.path.join(FIXTURES, case["model"])
         pixels = expected["pixel_values"].double().numpy()
         forward = numpy_timm_forward if model_path.endswith(".safetensors") else numpy_hf_forward
