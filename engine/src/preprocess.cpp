@@ -1,0 +1,84 @@
+#include "vitlens/preprocess.hpp"
+
+#include <string>
+
+#include "vitlens/error.hpp"
+#include "vitlens/image.hpp"
+
+namespace vitlens {
+namespace {
+
+std::string size_string(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
+
+void check_config(const PreprocessConfig& c) {
+  const bool exact = c.resize_mode == PreprocessConfig::ResizeMode::Exact;
+  if (c.do_resize && exact && (c.width <= 0 || c.height <= 0))
+    throw Error("pre-processing: resize size " + size_string(c.width, c.height) + " is not positive");
+  if (c.do_resize && !exact && c.shortest_edge <= 0)
+    throw Error("pre-processing: shortest_edge " + std::to_string(c.shortest_edge) + " is not positive");
+  if (c.do_center_crop && (c.crop_width <= 0 || c.crop_height <= 0))
+    throw Error("pre-processing: crop size " + size_string(c.crop_width, c.crop_height) + " is not positive");
+  if (c.do_normalize)
+    for (float s : c.std)
+      if (s == 0.0f) throw Error("pre-processing: a normalisation std is 0");
+}
+
+// transformers' get_resize_output_image_size(default_to_square=False): the long side is
+// int(shortest_edge * long / short), i.e. floored (torchvision's Resize(int) does the same).
+cv::Size resized_size(cv::Size in, const PreprocessConfig& c) {
+  if (c.resize_mode == PreprocessConfig::ResizeMode::Exact) return {c.width, c.height};
+  const int64_t short_side = std::min(in.width, in.height), long_side = std::max(in.width, in.height);
+  const int64_t new_long = c.shortest_edge * long_side / short_side;
+  if (new_long > kMaxImagePixels / c.shortest_edge)
+    throw Error("pre-processing: resizing a " + size_string(in.width, in.height) + " image to shortest edge " +
+                std::to_string(c.shortest_edge) + " gives more than " + std::to_string(kMaxImagePixels) + " pixels");
+  const int n = static_cast<int>(new_long);
+  return in.width <= in.height ? cv::Size(c.shortest_edge, n) : cv::Size(n, c.shortest_edge);
+}
+
+// transformers' center_crop: top = (h - crop_h) // 2 (floor; torchvision rounds instead),
+// and an image smaller than the crop is centred on zeros, placed ceil((crop - h) / 2) in.
+cv::Mat center_crop(const cv::Mat& rgb, int crop_width, int crop_height) {
+  cv::Mat out(crop_height, crop_width, CV_8UC3, cv::Scalar::all(0));
+  const int top = (rgb.rows - crop_height) >= 0 ? (rgb.rows - crop_height) / 2 : -((crop_height - rgb.rows + 1) / 2);
+  const int left = (rgb.cols - crop_width) >= 0 ? (rgb.cols - crop_width) / 2 : -((crop_width - rgb.cols + 1) / 2);
+  const cv::Rect source = cv::Rect(left, top, crop_width, crop_height) & cv::Rect(0, 0, rgb.cols, rgb.rows);
+  rgb(source).copyTo(out(cv::Rect(source.x - left, source.y - top, source.width, source.height)));
+  return out;
+}
+
+// As transformers' rescale (float64 multiply, then float32) and normalize (float32).
+Tensor to_normalised_tensor(const cv::Mat& rgb, const PreprocessConfig& c) {
+  Tensor tensor({3, rgb.rows, rgb.cols});
+  const size_t plane = static_cast<size_t>(rgb.rows) * rgb.cols;
+  for (int ch = 0; ch < 3; ++ch) {
+    float lut[256];
+    for (int v = 0; v < 256; ++v) {
+      float x = c.do_rescale ? static_cast<float>(v * c.rescale_factor) : static_cast<float>(v);
+      if (c.do_normalize) x = (x - c.mean[ch]) / c.std[ch];
+      lut[v] = x;
+    }
+    float* out = tensor.ptr() + ch * plane;
+    for (int y = 0; y < rgb.rows; ++y) {
+      const uint8_t* row = rgb.ptr<uint8_t>(y);
+      for (int x = 0; x < rgb.cols; ++x) *out++ = lut[row[3 * x + ch]];
+    }
+  }
+  return tensor;
+}
+
+}  // namespace
+
+Tensor preprocess(const cv::Mat& rgb, const PreprocessConfig& config) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) throw Error("pre-processing: expected a non-empty 8-bit RGB image");
+  check_config(config);
+  cv::Mat image = rgb;
+  if (config.do_resize) {
+    const cv::Size size = resized_size(rgb.size(), config);
+    image = resize_like_pil(rgb, size.width, size.height, config.resample);
+  }
+  if (config.do_center_crop) image = center_crop(image, config.crop_width, config.crop_height);
+  return to_normalised_tensor(image, config);
+}
+
+}  // namespace vitlens
