@@ -269,3 +269,11 @@ TEST_CASE("a model whose weights do not fit its config is refused by the CPU bac
   model->weights.layers[1].fc1.weight = Tensor({15, 8});
   CHECK_THROWS_AS(vitlens::make_cpu_backend(model), vitlens::Error);
 }
+
+TEST_CASE("all attention rows of an image too large to hold them are refused with an error", "[cpu]") {
+  TinySpec spec;
+  spec.layers = 1;
+  auto backend = vitlens::make_cpu_backend(tiny_model(spec));
+  const Tensor huge({3, 2 * 200, 2 * 200});  // 40001 tokens: 2 x 40001² attention values
+  CHECK_THROWS_AS(backend->forward(huge, AttentionRequest::all()), vitlens::Error);
+}

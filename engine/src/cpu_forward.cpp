@@ -46,6 +46,7 @@ class CpuBackend : public ForwardBackend {
 
     ForwardOutput out;
     if (request.rows != AttentionRequest::Rows::None) {
+      check_attention_size(static_cast<int64_t>(queries.size()), tokens);
       out.attention = Tensor({config().num_layers, config().num_heads, static_cast<int64_t>(queries.size()), tokens});
       out.attention_queries = queries;
     }
@@ -77,6 +78,16 @@ class CpuBackend : public ForwardBackend {
       throw Error("input image tensor has shape " + shape_string(pixels.shape) + " but the model needs [" +
                   std::to_string(config().num_channels) + ", H, W] with H and W positive multiples of the patch size " +
                   std::to_string(p));
+  }
+
+  // All rows of a very large image would not fit in memory; say so instead of failing to allocate.
+  void check_attention_size(int64_t queries, int64_t tokens) const {
+    constexpr int64_t kMaxValues = int64_t{1} << 30;
+    const int64_t values = int64_t{config().num_layers} * config().num_heads * queries * tokens;
+    if (values > kMaxValues)
+      throw Error("attention for " + std::to_string(queries) + " query tokens over " + std::to_string(tokens) +
+                  " tokens would need " + std::to_string(values * 4 / (1 << 20)) +
+                  " MiB; request fewer rows (for example only the CLS token)");
   }
 
   static std::vector<int> attention_queries(const AttentionRequest& request, int tokens) {
