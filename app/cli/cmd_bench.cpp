@@ -80,7 +80,7 @@ void print_text(const Model& model, const DeviceInfo& device, const Size& size, 
   std::cout << "model:  " << model.path << "\ndevice: " << describe(device) << "\ninput:  " << size.height << "x"
             << size.width << ", " << runs << " runs after " << warmup << " warm-up runs\n\n";
   Table table({{"", Table::Align::Left}, {"ms/image", Table::Align::Right}});
-  table.add_row({"first run (records the graph)", fixed(first_ms, 2)});
+  table.add_row({"first run (includes one-time set-up)", fixed(first_ms, 2)});
   table.add_row({"mean", fixed(s.mean, 2)});
   table.add_row({"median", fixed(s.median, 2)});
   table.add_row({"min", fixed(s.min, 2)});

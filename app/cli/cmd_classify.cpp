@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <optional>
 
 #include "command.hpp"
 #include "output.hpp"
@@ -37,17 +36,12 @@ std::string naming(const std::string& path, const std::string& message) {
   return message.find(path) == std::string::npos ? path + ": " + message : message;
 }
 
-std::optional<Classification> classify(Session& session, const std::string& path, int k) {
-  try {
-    auto start = std::chrono::steady_clock::now();
-    ForwardOutput output = session.run(load_image_rgb(path));
-    std::chrono::duration<double, std::milli> total = std::chrono::steady_clock::now() - start;
-    std::vector<Prediction> top = top_k(output.logits, session.model().labels, k);
-    return Classification{path, std::move(top), std::move(output.logits), output.time_ms, total.count()};
-  } catch (const std::exception& e) {
-    std::cerr << kProgram << ": " << naming(path, e.what()) << '\n';
-    return std::nullopt;
-  }
+Classification classify(Session& session, const std::string& path, int k) {
+  auto start = std::chrono::steady_clock::now();
+  ForwardOutput output = session.run(load_image_rgb(path));
+  std::chrono::duration<double, std::milli> total = std::chrono::steady_clock::now() - start;
+  std::vector<Prediction> top = top_k(output.logits, session.model().labels, k);
+  return {path, std::move(top), std::move(output.logits), output.time_ms, total.count()};
 }
 
 void print_text(const Classification& c) {
@@ -66,8 +60,8 @@ void print_text(const Classification& c) {
 Json to_json(const Classification& c) {
   Json top = Json::array();
   for (const Prediction& p : c.top)
-    top.push_back({{"index", p.index}, {"label", p.label}, {"probability", p.probability}});
-  return {{"image", c.image}, {"top", top}, {"logits", c.logits.data}, {"time_ms", c.time_ms},
+    top.push_back({{"index", p.index}, {"label", p.label}, {"probability", shortest(p.probability)}});
+  return {{"image", c.image}, {"top", top}, {"logits", shortest(c.logits.data)}, {"time_ms", c.time_ms},
           {"total_ms", c.total_ms}};
 }
 
@@ -92,19 +86,28 @@ int run_classify(const ParsedArgs& args) {
 
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
   Json results = Json::array();
-  int failures = 0;
+  Json errors = Json::array();
   for (const std::string& path : args.positionals()) {
-    std::optional<Classification> c = classify(session, path, k);
-    if (!c)
-      ++failures;
-    else if (json)
-      results.push_back(to_json(*c));
-    else
-      print_text(*c);
+    try {
+      Classification c = classify(session, path, k);
+      if (json)
+        results.push_back(to_json(c));
+      else
+        print_text(c);
+    } catch (const std::exception& e) {
+      // One unreadable image must not cost the user the results of the others.
+      std::string message = naming(path, e.what());
+      std::cerr << kProgram << ": " << message << '\n';
+      errors.push_back({{"image", path}, {"error", message}});
+    }
   }
   if (json)
-    print_json(std::cout, Json{{"model", model->path}, {"device", session.device().name},
-                               {"device_id", session.device().id()}, {"results", results}});
+    print_json(std::cout, Json{{"model", model->path},
+                               {"device", session.device().name},
+                               {"device_id", session.device().id()},
+                               {"results", results},
+                               {"errors", errors}});
+  size_t failures = errors.size();
   if (failures)
     std::cerr << kProgram << ": " << failures << " of " << args.positionals().size()
               << " images could not be classified\n";

@@ -47,7 +47,8 @@ Json preprocess_json(const PreprocessConfig& p) {
   return {{"resize", resize},
           {"center_crop", {{"enabled", p.do_center_crop}, {"size", {p.crop_height, p.crop_width}}}},
           {"rescale", {{"enabled", p.do_rescale}, {"factor", p.rescale_factor}}},
-          {"normalize", {{"enabled", p.do_normalize}, {"mean", p.mean}, {"std", p.std}}}};
+          {"normalize", {{"enabled", p.do_normalize}, {"mean", shortest({p.mean.begin(), p.mean.end()})},
+                         {"std", shortest({p.std.begin(), p.std.end()})}}}};
 }
 
 std::string triple(const std::array<float, 3>& v) {

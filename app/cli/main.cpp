@@ -27,7 +27,8 @@ void print_overview(std::ostream& out) {
       << "Runs Vision Transformer checkpoints on a Vulkan device or the CPU reference.\n\ncommands:\n";
   for (const Command& c : commands()) {
     ArgParser parser = c.arguments();
-    out << "  " << parser.command() << std::string(12 - parser.command().size(), ' ') << parser.summary() << '\n';
+    size_t width = parser.command().size();
+    out << "  " << parser.command() << std::string(width < 12 ? 12 - width : 1, ' ') << parser.summary() << '\n';
   }
   out << "\nRun '" << kProgram << " COMMAND --help' for a command's options.\n";
 }

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -47,6 +48,21 @@ std::string compact(double value) {
   std::ostringstream text;
   text << value;
   return text.str();
+}
+
+double shortest(float value) {
+  char text[32];
+  const char* end = std::to_chars(text, text + sizeof text, value).ptr;
+  double result = 0;
+  std::from_chars(text, end, result);
+  return result;
+}
+
+std::vector<double> shortest(const std::vector<float>& values) {
+  std::vector<double> result;
+  result.reserve(values.size());
+  for (float v : values) result.push_back(shortest(v));
+  return result;
 }
 
 // File names need not be UTF-8; replacing bad bytes beats refusing to print the result.

@@ -35,6 +35,11 @@ std::string fixed(double value, int decimals);
 // Shortest natural form: "1e-12", "0.00392157", "224".
 std::string compact(double value);
 
+// The double nearest to a float's shortest decimal form, so JSON shows 0.485 rather than
+// 0.48500001430511475; it converts back to the same float.
+double shortest(float value);
+std::vector<double> shortest(const std::vector<float>& values);
+
 // Pretty-prints one JSON document followed by a newline.
 void print_json(std::ostream& out, const Json& document);
 

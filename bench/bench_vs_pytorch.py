@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Times ViTLens against PyTorch on the CPU for standard ViT sizes.
+
+For each model it builds (once, cached) a seeded random-weight checkpoint in the Hugging
+Face layout with tools/vit_reference.py, times that reference model in PyTorch (CPU, eval,
+batch 1, a fixed number of threads), then runs `vitlens-cli bench --json` on the same folder,
+and prints both a plain table and a Markdown one for the README.
+
+Only timings are compared here: random weights say nothing about accuracy, and agreement of
+the logits is what the fixture tests check.
+
+Run with Debian's /usr/bin/python3 (it has torch):
+    /usr/bin/python3 bench/bench_vs_pytorch.py --cli build/app/cli/vitlens-cli
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import make_fixtures  # noqa: E402
+import safetensors_io as st  # noqa: E402
+import vit_reference as ref  # noqa: E402
+
+IMAGE_SIZE = 224
+NUM_CLASSES = 1000
+SEED = 0
+
+MODELS = {
+    "deit-tiny": {"hidden_size": 192, "num_layers": 12, "num_heads": 3, "mlp_size": 768},
+    "vit-s16": {"hidden_size": 384, "num_layers": 12, "num_heads": 6, "mlp_size": 1536},
+    "vit-b16": {"hidden_size": 768, "num_layers": 12, "num_heads": 12, "mlp_size": 3072},
+}
+
+
+def model_config(name):
+    return {**MODELS[name], "patch_size": 16, "image_size": IMAGE_SIZE, "num_channels": 3,
+            "num_classes": NUM_CLASSES, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
+
+
+def cached_model(cache, name):
+    """The reference model, loaded from `cache/name` when that holds this exact config."""
+    cfg = model_config(name)
+    folder = os.path.join(cache, name)
+    config_path = os.path.join(folder, "config.json")
+    files = [config_path] + [os.path.join(folder, f) for f in ("model.safetensors", "preprocessor_config.json")]
+    if all(os.path.exists(f) for f in files):
+        with open(config_path) as f:
+            if json.load(f) == ref.hf_config({**ref.DEFAULTS, **cfg}):
+                print(f"{name}: reusing {folder}", flush=True)
+                return folder, ref.load_hf(folder)
+    print(f"{name}: writing seeded random weights to {folder}", flush=True)
+    model = ref.randomize_(ref.build_model(cfg), torch.Generator().manual_seed(SEED))
+    ref.save_hf(model, folder)
+    st.write_json(os.path.join(folder, "preprocessor_config.json"),
+                  make_fixtures.hf_preprocessor(IMAGE_SIZE, IMAGE_SIZE, 2, [0.5] * 3, [0.5] * 3))
+    return folder, model
+
+
+def blas_backend():
+    """The BLAS library torch actually loaded: Debian's torch reports BLAS_INFO=generic and
+    uses whatever libblas.so.3 the alternatives system points at."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as f:
+        libraries = sorted(set(re.findall(r"/\S*(?:blas|mkl)\S*\.so\S*", f.read())))
+    build = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    return (build.group(1) if build else "unknown"), libraries
+
+
+def time_pytorch(model, runs, warmup):
+    pixels = torch.randn(3, IMAGE_SIZE, IMAGE_SIZE, generator=torch.Generator().manual_seed(SEED))
+    for _ in range(warmup):
+        ref.run(model, pixels)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        ref.run(model, pixels)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def time_vitlens(cli, folder, device, runs, warmup, threads):
+    env = dict(os.environ)
+    env.setdefault("LP_NUM_THREADS", str(threads))  # lavapipe's thread count, to match torch's
+    command = [cli, "bench", "--model", folder, "--device", device, "--runs", str(runs), "--warmup", str(warmup),
+               "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def print_tables(rows):
+    header = ["model", "PyTorch ms/image", "ViTLens ms/image", "device", "speed-up"]
+    cells = [[r["model"], f"{r['pytorch_ms']:.1f}", f"{r['vitlens_ms']:.1f}", r["device"],
+              f"{r['pytorch_ms'] / r['vitlens_ms']:.2f}x"] for r in rows]
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *cells)]
+    print()
+    for line in [header] + cells:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths)))
+    print("\n| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" if i in (0, 3) else "---:" for i in range(len(header))) + "|")
+    for line in cells:
+        print("| " + " | ".join(line) + " |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help=f"comma-separated subset of {', '.join(MODELS)} (default: all)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per model (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    parser.add_argument("--cli", default=os.path.join(ROOT, "build", "app", "cli", "vitlens-cli"),
+                        help="path of vitlens-cli (default: build/app/cli/vitlens-cli)")
+    parser.add_argument("--device", default="auto", help="ViTLens --device (default auto)")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch and lavapipe (default 2)")
+    parser.add_argument("--cache", default=os.path.join(ROOT, "build", "bench-models"),
+                        help="folder for the generated checkpoints (default build/bench-models)")
+    args = parser.parse_args()
+
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
+    if args.runs < 1 or args.warmup < 0 or args.threads < 1:
+        parser.error("--runs and --threads must be positive, --warmup not negative")
+    if not os.access(args.cli, os.X_OK):
+        parser.error(f"{args.cli}: no vitlens-cli there; build it or pass --cli")
+
+    torch.set_num_threads(args.threads)
+    build_blas, libraries = blas_backend()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS_INFO={build_blas}, "
+          f"loaded: {', '.join(libraries) or 'no BLAS library'}")
+    if not any("openblas" in lib for lib in libraries):
+        print("\n" + "!" * 78 + "\nWARNING: torch is not using OpenBLAS, so its timings are far from what PyTorch\n"
+              "can do. On Debian: apt-get install libopenblas0-pthread\n" + "!" * 78 + "\n", file=sys.stderr)
+
+    rows = []
+    for name in names:
+        folder, model = cached_model(args.cache, name)
+        pytorch_ms = time_pytorch(model, args.runs, args.warmup)
+        vitlens = time_vitlens(args.cli, folder, args.device, args.runs, args.warmup, args.threads)
+        rows.append({"model": name, "pytorch_ms": pytorch_ms, "vitlens_ms": vitlens["median_ms"],
+                     "device": vitlens["device"]})
+        print(f"{name}: PyTorch {pytorch_ms:.1f} ms, ViTLens {vitlens['median_ms']:.1f} ms on {vitlens['device']} "
+              f"(first run {vitlens['first_ms']:.1f} ms)", flush=True)
+    print(f"\nMedian of {args.runs} runs after {args.warmup} warm-up runs, batch 1, {IMAGE_SIZE}x{IMAGE_SIZE}, "
+          f"{args.threads} threads; speed-up = PyTorch time / ViTLens time.")
+    print_tables(rows)
+
+
+if __name__ == "__main__":
+    main()
