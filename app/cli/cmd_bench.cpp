@@ -34,7 +34,7 @@ struct Stats {
 
 // "384" or "384x512" (height x width).
 Size parse_size(const std::string& text) {
-  size_t x = text.find('x');
+  size_t x = text.find_first_of("xX");
   if (x == std::string::npos) {
     int side = parse_integer(text, "--size", 1, kMaxSide);
     return {side, side};

@@ -3,7 +3,7 @@
 namespace vitlens::cli {
 
 ArgParser& add_model_option(ArgParser& parser) {
-  return parser.option("model", "PATH", "model folder (Hugging Face) or .safetensors file (timm)", true);
+  return parser.option("model", "PATH", "Hugging Face model folder or timm .safetensors file", true);
 }
 
 ArgParser& add_device_option(ArgParser& parser) {
