@@ -1,0 +1,153 @@
+#include "vulkan/kernels.hpp"
+
+#include <algorithm>
+
+#include "vitlens/error.hpp"
+
+namespace vitlens::vk {
+namespace {
+
+struct GemmPush {
+  uint32_t M, N, K;
+  uint32_t x_offset, x_ld, x_batch;
+  uint32_t w_offset, w_ld, w_batch;
+  uint32_t y_offset, y_ld, y_batch;
+  uint32_t r_offset, b_batch;
+  float alpha;
+  uint32_t flags;
+};
+
+struct LayerNormPush {
+  uint32_t D, x_offset, x_ld, y_offset, y_ld;
+  float eps;
+};
+
+struct SoftmaxPush {
+  uint32_t cols, s_ld, s_batch, out_offset, out_batch;
+};
+
+struct TransposePush {
+  uint32_t rows, cols, in_offset, in_ld, out_ld;
+};
+
+struct MeanRowsPush {
+  uint32_t D, ld, first, count;
+};
+
+// Texel family: one subgroup per workgroup, each invocation a 16 x 8 register tile.
+constexpr uint32_t kTexelTM = 16, kTexelTN = 8;
+
+struct TileShape {
+  uint32_t bm, bn, bk, tm, tn;
+  uint32_t threads() const { return (bm / tm) * (bn / tn); }
+};
+constexpr TileShape kLargeTile{64, 64, 16, 4, 4};
+constexpr TileShape kSmallTile{32, 32, 16, 2, 2};
+
+uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
+
+KernelFamily resolve(KernelFamily family, const Context& ctx) {
+  if (family != KernelFamily::Auto) return family;
+  return ctx.is_cpu_implementation() ? KernelFamily::Texel : KernelFamily::Tiled;
+}
+
+PipelineDesc tiled_gemm_desc(const TileShape& t) {
+  return {"gemm_tiled",
+          std::vector<BindingKind>(5, BindingKind::Storage),
+          sizeof(GemmPush),
+          {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn}};
+}
+
+}  // namespace
+
+uint32_t activation_id(Activation a) {
+  switch (a) {
+    case Activation::GeluErf: return kActGeluErf;
+    case Activation::GeluTanh: return kActGeluTanh;
+    case Activation::QuickGelu: return kActQuickGelu;
+    case Activation::Relu: return kActRelu;
+  }
+  return kActNone;
+}
+
+Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family)
+    : ctx_(std::move(ctx)), family_(resolve(family, *ctx_)) {
+  const auto& limits = ctx_->properties().limits;
+  const uint32_t max_threads = std::min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize[0]);
+  const uint32_t subgroup = ctx_->subgroup_size();
+  using B = BindingKind;
+  if (family_ == KernelFamily::Texel) {
+    gemm_ = std::make_unique<Pipeline>(
+        ctx_, PipelineDesc{"gemm_texel",
+                           {B::Texel, B::Texel, B::Storage, B::Storage, B::Storage},
+                           sizeof(GemmPush),
+                           {subgroup, kTexelTM, kTexelTN}});
+    row_threads_ = subgroup;
+  } else {
+    if (max_threads < kSmallTile.threads()) throw Error("Vulkan device '" + ctx_->name() + "' allows too few threads per workgroup");
+    gemm_ = std::make_unique<Pipeline>(ctx_, tiled_gemm_desc(max_threads >= kLargeTile.threads() ? kLargeTile : kSmallTile));
+    gemm_small_ = std::make_unique<Pipeline>(ctx_, tiled_gemm_desc(kSmallTile));
+    // Several subgroups per row on GPUs; a multiple of the subgroup size within the limits.
+    row_threads_ = std::clamp(128u / subgroup * subgroup, subgroup, std::max(subgroup, max_threads / subgroup * subgroup));
+  }
+  layernorm_ = std::make_unique<Pipeline>(
+      ctx_, PipelineDesc{"layernorm", {B::Storage, B::Storage, B::Storage, B::Storage}, sizeof(LayerNormPush), {row_threads_}});
+  softmax_ = std::make_unique<Pipeline>(
+      ctx_, PipelineDesc{"softmax", {B::Storage, B::Storage, B::Storage}, sizeof(SoftmaxPush), {row_threads_}});
+  transpose_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"transpose", {B::Storage, B::Storage}, sizeof(TransposePush), {}});
+  mean_rows_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"mean_rows", {B::Storage, B::Storage}, sizeof(MeanRowsPush), {}});
+}
+
+void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
+  uint32_t flags = a.activation << 8;
+  if (a.bias) flags |= 1u;
+  if (a.residual) flags |= 2u;
+  const GemmPush push{a.M,        a.N,        a.K,         a.x.offset, a.x.ld,     a.x.batch,
+                      a.w.offset, a.w.ld,     a.w.batch,   a.y.offset, a.y.ld,     a.y.batch,
+                      a.residual_offset, a.bias_batch, a.alpha, flags};
+  const Slice bias = a.bias ? a.bias : a.y.data;  // unused binding when the flag is off
+  const Slice residual = a.residual ? a.residual : a.y.data;
+  if (family_ == KernelFamily::Texel) {
+    if (a.K % 4 || a.x.ld % 4 || a.w.ld % 4 || a.x.offset % 4 || a.w.offset % 4 || a.x.batch % 4 || a.w.batch % 4)
+      throw Error("internal: texel GEMM operands must be vec4-aligned");
+    const uint32_t lanes = ctx_->subgroup_size();
+    rec.dispatch(*gemm_, {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.N, lanes * kTexelTN),
+                 div_up(a.M, kTexelTM), a.batch);
+    return;
+  }
+  // Large tiles only when they give the device enough workgroups to stay busy.
+  const TileShape& large = gemm_->desc().spec[1] == kLargeTile.bm ? kLargeTile : kSmallTile;
+  const bool use_large = uint64_t{div_up(a.M, large.bm)} * div_up(a.N, large.bn) * a.batch >= 64;
+  const Pipeline& p = use_large ? *gemm_ : *gemm_small_;
+  const TileShape& t = use_large ? large : kSmallTile;
+  rec.dispatch(p, {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.N, t.bn), div_up(a.M, t.bm), a.batch);
+}
+
+void Kernels::layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,
+                        const Slice& beta, const MatrixRef& y, float eps) const {
+  const LayerNormPush push{D, x.offset, x.ld, y.offset, y.ld, eps};
+  rec.dispatch(*layernorm_, {x.data, gamma, beta, y.data}, push, rows);
+}
+
+void Kernels::softmax(Recording& rec, uint32_t rows, uint32_t heads, uint32_t cols, const MatrixRef& scores,
+                      const Slice& slots, const Slice& attention, uint32_t attention_offset,
+                      uint32_t attention_batch) const {
+  if (scores.offset != 0) throw Error("internal: softmax scores must start their slice");
+  const SoftmaxPush push{cols, scores.ld, scores.batch, attention_offset, attention_batch};
+  rec.dispatch(*softmax_, {scores.data, slots, attention}, push, rows, heads);
+}
+
+void Kernels::transpose(Recording& rec, uint32_t rows, uint32_t cols, const MatrixRef& in, const MatrixRef& out) const {
+  if (out.offset != 0) throw Error("internal: transpose output must start its slice");
+  const TransposePush push{rows, cols, in.offset, in.ld, out.ld};
+  rec.dispatch(*transpose_, {in.data, out.data}, push, div_up(rows, 8), div_up(cols, 8));
+}
+
+void Kernels::mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x,
+                        const Slice& y) const {
+  if (x.offset != 0) throw Error("internal: mean_rows input must start its slice");
+  const MeanRowsPush push{D, x.ld, first, count};
+  rec.dispatch(*mean_rows_, {x.data, y}, push, div_up(D, 64));
+}
+
+}  // namespace vitlens::vk

@@ -1,0 +1,61 @@
+#pragma once
+#include <memory>
+
+#include "vitlens/model_config.hpp"
+#include "vitlens/session.hpp"
+#include "vulkan/pipeline.hpp"
+#include "vulkan/recording.hpp"
+
+namespace vitlens::vk {
+
+// A matrix inside a bound slice; all counts are in floats.
+struct MatrixRef {
+  Slice data;
+  uint32_t offset = 0;
+  uint32_t ld = 0;     // row stride
+  uint32_t batch = 0;  // stride between batch entries (heads)
+};
+
+// Y = act(alpha * (X * W^T + bias)) + residual, for `batch` independent products.
+struct GemmArgs {
+  uint32_t M = 0, N = 0, K = 0, batch = 1;
+  MatrixRef x, w, y;
+  Slice bias;              // optional [batch, N] with stride N... see bias_batch
+  uint32_t bias_batch = 0;
+  Slice residual;          // optional, laid out like y
+  uint32_t residual_offset = 0;
+  float alpha = 1.0f;
+  uint32_t activation = 0;  // ActivationId
+};
+
+enum ActivationId : uint32_t { kActNone = 0, kActGeluErf = 1, kActGeluTanh = 2, kActQuickGelu = 3, kActRelu = 4 };
+uint32_t activation_id(Activation a);
+
+// The compute pipelines of one device, in the kernel family chosen for it, and the
+// functions that record each operation. Layouts and alignment rules of the texel family
+// (K, ld and offsets of X and W multiples of 4) are the graph's to respect.
+class Kernels {
+ public:
+  Kernels(std::shared_ptr<Context> ctx, KernelFamily family);
+  KernelFamily family() const { return family_; }
+
+  void gemm(Recording& rec, const GemmArgs& args) const;
+  void layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,
+                 const Slice& beta, const MatrixRef& y, float eps) const;
+  // In-place softmax of `heads` blocks of `rows` x `cols` scores (row stride ld, head
+  // stride batch); rows with slots[row] >= 0 are also written to `attention`.
+  void softmax(Recording& rec, uint32_t rows, uint32_t heads, uint32_t cols, const MatrixRef& scores,
+               const Slice& slots, const Slice& attention, uint32_t attention_offset, uint32_t attention_batch) const;
+  void transpose(Recording& rec, uint32_t rows, uint32_t cols, const MatrixRef& in, const MatrixRef& out) const;
+  void mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x, const Slice& y) const;
+
+ private:
+  std::shared_ptr<Context> ctx_;
+  KernelFamily family_;
+  std::unique_ptr<Pipeline> gemm_;        // texel GEMM, or the large-tile GPU GEMM
+  std::unique_ptr<Pipeline> gemm_small_;  // GPU GEMM for products too small to fill large tiles
+  std::unique_ptr<Pipeline> layernorm_, softmax_, transpose_, mean_rows_;
+  uint32_t row_threads_ = 0;
+};
+
+}  // namespace vitlens::vk

@@ -1,0 +1,14 @@
+#pragma once
+#include <memory>
+
+#include "vitlens/forward.hpp"
+#include "vitlens/session.hpp"
+
+namespace vitlens {
+
+// The Vulkan compute engine on physical device `device_index`: weights uploaded once, one
+// recorded graph per input size and attention request.
+std::unique_ptr<ForwardBackend> make_vulkan_backend(std::shared_ptr<const Model> model, int device_index,
+                                                    KernelFamily family);
+
+}  // namespace vitlens
