@@ -47,7 +47,13 @@ struct Model {
   PreprocessConfig preprocess;
   std::vector<std::string> labels;  // one per class; "LABEL_i" when the checkpoint names none
   VitWeights weights;
+  // Sum of the sizes of every tensor the checkpoint stores, set by load_model.
+  int64_t checkpoint_parameters = 0;
 
+  // The checkpoint's parameter count, as timm and transformers report it. It counts what the
+  // file stores, not the canonical weights: those lack LayerScale gammas (2*D per layer,
+  // folded into proj and fc2) and an unused pooler, and add zero qkv biases where the
+  // checkpoint has none.
   int64_t parameter_count() const;
   bool has_classifier() const { return config.num_classes > 0; }
 };

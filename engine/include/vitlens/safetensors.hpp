@@ -47,6 +47,8 @@ class TensorStore {
 
   bool contains(const std::string& name) const;
   const TensorInfo& info(const std::string& name) const;
+  // The .safetensors file holding `name` (a shard, for an index), for error messages.
+  const std::string& path_of(const std::string& name) const;
   Tensor read(const std::string& name) const;
   std::vector<std::string> names() const;
   // Names the checkpoint holds that nobody has read yet, for "unexpected tensor" errors.
@@ -58,6 +60,8 @@ class TensorStore {
   std::vector<std::shared_ptr<SafetensorsFile>> files_;
   std::map<std::string, size_t> owner_;
   mutable std::map<std::string, bool> read_;
+
+  size_t owner(const std::string& name) const;
 };
 
 }  // namespace vitlens
