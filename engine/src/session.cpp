@@ -13,7 +13,7 @@ namespace vitlens {
 std::unique_ptr<ForwardBackend> make_backend(std::shared_ptr<const Model> model, const DeviceInfo& device,
                                              const BackendOptions& options) {
   if (device.kind == DeviceKind::CpuReference) return make_cpu_backend(std::move(model));
-  return make_vulkan_backend(std::move(model), device.index, options.kernels);
+  return make_vulkan_backend(std::move(model), device.index, options);
 }
 
 std::vector<Prediction> top_k(const Tensor& logits, const std::vector<std::string>& labels, int k) {

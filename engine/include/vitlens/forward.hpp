@@ -27,6 +27,8 @@ struct ForwardOutput {
   Tensor attention;
   std::vector<int> attention_queries;  // token index of each query row
   double time_ms = 0;                  // device time of the forward pass, pre-processing excluded
+  // Per-operation device time when profiling was asked for: (shader, total ms) in order.
+  std::vector<std::pair<std::string, double>> op_times_ms;
 };
 
 // A ViT forward pass on one device. Implementations: the CPU reference and the Vulkan

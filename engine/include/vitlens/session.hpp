@@ -17,6 +17,7 @@ enum class KernelFamily { Auto, Texel, Tiled };
 
 struct BackendOptions {
   KernelFamily kernels = KernelFamily::Auto;
+  bool profile = false;  // fill ForwardOutput::op_times_ms (Vulkan timestamps per shader)
 };
 
 // A forward backend on the chosen device: the CPU reference for "cpu", else Vulkan.

@@ -1,5 +1,7 @@
 #include "vulkan/recording.hpp"
 
+#include <algorithm>
+
 #include "vitlens/error.hpp"
 #include "vulkan/vk_check.hpp"
 
@@ -8,13 +10,22 @@ namespace {
 
 constexpr uint32_t kSetsPerPool = 256;
 constexpr uint32_t kMaxBindingsPerSet = 8;
+constexpr uint32_t kMaxTimestamps = 8192;
 
 }  // namespace
 
-Recording::Recording(std::shared_ptr<Context> ctx) : ctx_(std::move(ctx)) {
+Recording::Recording(std::shared_ptr<Context> ctx, bool profile) : ctx_(std::move(ctx)) {
   cb_ = ctx_->allocate_command_buffer();
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   check(vkBeginCommandBuffer(cb_, &begin), "vkBeginCommandBuffer");
+  if (profile && ctx_->properties().limits.timestampComputeAndGraphics) {
+    VkQueryPoolCreateInfo info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+    info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    info.queryCount = kMaxTimestamps;
+    check(vkCreateQueryPool(ctx_->device(), &info, nullptr, &queries_), "vkCreateQueryPool");
+    vkCmdResetQueryPool(cb_, queries_, 0, kMaxTimestamps);
+    vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 0);
+  }
 }
 
 Recording::~Recording() {
@@ -22,6 +33,33 @@ Recording::~Recording() {
   ctx_->free_command_buffer(cb_);
   for (auto view : views_) vkDestroyBufferView(device, view, nullptr);
   for (auto pool : pools_) vkDestroyDescriptorPool(device, pool, nullptr);
+  if (queries_) vkDestroyQueryPool(device, queries_, nullptr);
+}
+
+void Recording::timestamp(std::string label) {
+  if (!queries_ || labels_.size() + 1 >= kMaxTimestamps) return;
+  labels_.push_back(std::move(label));
+  vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, static_cast<uint32_t>(labels_.size()));
+}
+
+std::vector<std::pair<std::string, double>> Recording::op_times() const {
+  std::vector<std::pair<std::string, double>> totals;
+  if (!queries_ || labels_.empty()) return totals;
+  std::vector<uint64_t> ticks(labels_.size() + 1);
+  check(vkGetQueryPoolResults(ctx_->device(), queries_, 0, static_cast<uint32_t>(ticks.size()),
+                              ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
+                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+        "vkGetQueryPoolResults");
+  const double ms_per_tick = ctx_->properties().limits.timestampPeriod * 1e-6;
+  for (size_t i = 0; i < labels_.size(); ++i) {
+    const double ms = static_cast<double>(ticks[i + 1] - ticks[i]) * ms_per_tick;
+    auto it = std::find_if(totals.begin(), totals.end(), [&](const auto& t) { return t.first == labels_[i]; });
+    if (it == totals.end())
+      totals.emplace_back(labels_[i], ms);
+    else
+      it->second += ms;
+  }
+  return totals;
 }
 
 VkDescriptorSet Recording::allocate_set(const Pipeline& pipeline) {
@@ -104,6 +142,7 @@ void Recording::dispatch_raw(const Pipeline& pipeline, std::initializer_list<Sli
   if (push_bytes) vkCmdPushConstants(cb_, pipeline.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes, push);
   vkCmdDispatch(cb_, gx, gy, gz);
   barrier();
+  timestamp(pipeline.desc().shader);
   ++dispatches_;
 }
 
@@ -111,11 +150,7 @@ void Recording::copy(const Slice& src, const Slice& dst) {
   VkBufferCopy region{src.offset, dst.offset, std::min(src.bytes, dst.bytes)};
   vkCmdCopyBuffer(cb_, src.buffer->handle(), dst.buffer->handle(), 1, &region);
   barrier();
-}
-
-void Recording::fill_zero(const Slice& dst) {
-  vkCmdFillBuffer(cb_, dst.buffer->handle(), dst.offset, dst.bytes / 4 * 4, 0);
-  barrier();
+  timestamp("copy");
 }
 
 void Recording::barrier() {

@@ -15,7 +15,8 @@ namespace vitlens::vk {
 // (written once, at record time) and the texel-buffer views they use.
 class Recording {
  public:
-  explicit Recording(std::shared_ptr<Context> ctx);
+  // With `profile`, a timestamp follows every command and op_times() reports them.
+  Recording(std::shared_ptr<Context> ctx, bool profile);
   ~Recording();
   Recording(const Recording&) = delete;
   Recording& operator=(const Recording&) = delete;
@@ -28,10 +29,11 @@ class Recording {
     dispatch_raw(pipeline, slices, &push, sizeof(Push), gx, gy, gz);
   }
   void copy(const Slice& src, const Slice& dst);
-  void fill_zero(const Slice& dst);
   void finish();
   void submit() const;
   size_t dispatch_count() const { return dispatches_; }
+  // Device time of each shader (summed over its dispatches) during the last submit.
+  std::vector<std::pair<std::string, double>> op_times() const;
 
  private:
   void dispatch_raw(const Pipeline& pipeline, std::initializer_list<Slice> slices, const void* push,
@@ -39,6 +41,7 @@ class Recording {
   VkDescriptorSet allocate_set(const Pipeline& pipeline);
   VkBufferView texel_view(const Slice& slice);
   void barrier();
+  void timestamp(std::string label);
 
   std::shared_ptr<Context> ctx_;
   VkCommandBuffer cb_ = VK_NULL_HANDLE;
@@ -46,6 +49,8 @@ class Recording {
   uint32_t sets_left_ = 0;
   std::vector<VkBufferView> views_;
   size_t dispatches_ = 0;
+  VkQueryPool queries_ = VK_NULL_HANDLE;
+  std::vector<std::string> labels_;  // label of the command that ends at timestamp i + 1
 };
 
 }  // namespace vitlens::vk

@@ -33,7 +33,7 @@ std::vector<int> attention_rows(const AttentionRequest& request, uint32_t tokens
 }  // namespace
 
 VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const DeviceWeights& weights,
-                   const Model& model, int grid_h, int grid_w, const AttentionRequest& attention)
+                   const Model& model, int grid_h, int grid_w, const AttentionRequest& attention, bool profile)
     : ctx_(std::move(ctx)), kernels_(kernels), weights_(weights), model_(model) {
   const VitConfig& c = model.config;
   gh_ = static_cast<uint32_t>(grid_h);
@@ -60,7 +60,7 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
 
   plan_buffers();
   upload_constants();
-  record();
+  record(profile);
 }
 
 void VitGraph::plan_buffers() {
@@ -117,8 +117,8 @@ void VitGraph::upload_constants() {
   uploader.flush();
 }
 
-void VitGraph::record() {
-  recording_ = std::make_unique<Recording>(ctx_);
+void VitGraph::record(bool profile) {
+  recording_ = std::make_unique<Recording>(ctx_, profile);
   Recording& rec = *recording_;
   const uint32_t prefix = static_cast<uint32_t>(model_.config.num_prefix_tokens);
   rec.copy(upload_[id_.input], device_[id_.patches]);
@@ -301,6 +301,7 @@ ForwardOutput VitGraph::run(const Tensor& pixels) {
   recording_->submit();
   ForwardOutput out;
   out.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.op_times_ms = recording_->op_times();
 
   const auto C = static_cast<size_t>(model_.config.num_classes);
   if (!weights_.heads.empty()) {

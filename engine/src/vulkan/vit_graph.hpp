@@ -15,7 +15,7 @@ namespace vitlens::vk {
 class VitGraph {
  public:
   VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const DeviceWeights& weights, const Model& model,
-           int grid_h, int grid_w, const AttentionRequest& attention);
+           int grid_h, int grid_w, const AttentionRequest& attention, bool profile);
 
   ForwardOutput run(const Tensor& pixels);
   size_t dispatch_count() const { return recording_->dispatch_count(); }
@@ -23,7 +23,7 @@ class VitGraph {
  private:
   void plan_buffers();
   void upload_constants();
-  void record();
+  void record(bool profile);
   void record_layer(size_t index);
   void record_attention(size_t index);
   void record_heads();

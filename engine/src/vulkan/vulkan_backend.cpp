@@ -26,11 +26,12 @@ struct GraphKey {
 
 class VulkanBackend final : public ForwardBackend {
  public:
-  VulkanBackend(std::shared_ptr<const Model> model, int device_index, KernelFamily family)
+  VulkanBackend(std::shared_ptr<const Model> model, int device_index, const BackendOptions& options)
       : model_(std::move(model)),
         ctx_(vk::Context::create(device_index)),
-        kernels_(ctx_, family),
-        weights_(ctx_, *model_) {}
+        kernels_(ctx_, options.kernels),
+        weights_(ctx_, *model_),
+        profile_(options.profile) {}
 
   std::string device_name() const override {
     return ctx_->name() + (kernels_.family() == KernelFamily::Texel ? " (Vulkan, texel kernels)" : " (Vulkan, tiled kernels)");
@@ -62,7 +63,7 @@ class VulkanBackend final : public ForwardBackend {
       }
     if (graphs_.size() >= kGraphCacheSize) graphs_.pop_back();
     graphs_.emplace_front(key, std::make_unique<vk::VitGraph>(ctx_, kernels_, weights_, *model_, key.grid_h,
-                                                              key.grid_w, attention));
+                                                              key.grid_w, attention, profile_));
     return *graphs_.front().second;
   }
 
@@ -70,14 +71,15 @@ class VulkanBackend final : public ForwardBackend {
   std::shared_ptr<vk::Context> ctx_;
   vk::Kernels kernels_;
   vk::DeviceWeights weights_;
+  bool profile_;
   std::list<std::pair<GraphKey, std::unique_ptr<vk::VitGraph>>> graphs_;  // most recent first
 };
 
 }  // namespace
 
 std::unique_ptr<ForwardBackend> make_vulkan_backend(std::shared_ptr<const Model> model, int device_index,
-                                                    KernelFamily family) {
-  return std::make_unique<VulkanBackend>(std::move(model), device_index, family);
+                                                    const BackendOptions& options) {
+  return std::make_unique<VulkanBackend>(std::move(model), device_index, options);
 }
 
 }  // namespace vitlens

@@ -9,6 +9,6 @@ namespace vitlens {
 // The Vulkan compute engine on physical device `device_index`: weights uploaded once, one
 // recorded graph per input size and attention request.
 std::unique_ptr<ForwardBackend> make_vulkan_backend(std::shared_ptr<const Model> model, int device_index,
-                                                    KernelFamily family);
+                                                    const BackendOptions& options);
 
 }  // namespace vitlens
