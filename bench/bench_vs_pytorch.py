@@ -105,7 +105,7 @@ def print_tables(rows):
     widths = [max(len(str(c)) for c in column) for column in zip(header, *cells)]
     print()
     for line in [header] + cells:
-        print("  ".join(c.ljust(w) for c, w in zip(line, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
     print("\n| " + " | ".join(header) + " |")
     print("|" + "|".join("---" if i in (0, 3) else "---:" for i in range(len(header))) + "|")
     for line in cells:
@@ -138,10 +138,16 @@ def main():
     torch.set_num_threads(args.threads)
     build_blas, libraries = blas_backend()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS_INFO={build_blas}, "
-          f"loaded: {', '.join(libraries) or 'no BLAS library'}")
+          f"loaded: {', '.join(libraries) or 'no BLAS library'}; "
+          f"vitlens-cli runs with LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', args.threads)} (lavapipe)")
     if not any("openblas" in lib for lib in libraries):
         print("\n" + "!" * 78 + "\nWARNING: torch is not using OpenBLAS, so its timings are far from what PyTorch\n"
               "can do. On Debian: apt-get install libopenblas0-pthread\n" + "!" * 78 + "\n", file=sys.stderr)
+
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"note: load average {load:.1f} before starting; other work on this machine makes timings noisy "
+              "(busy cores hurt both sides, spinning OpenMP/OpenBLAS threads most)", file=sys.stderr)
 
     rows = []
     for name in names:
