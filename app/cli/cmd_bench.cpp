@@ -66,7 +66,7 @@ double timed_run(Session& session, const Tensor& pixels) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Nearest-rank percentiles, so every reported time is one that was measured.
+// p90 is nearest-rank, so it is a time that was actually measured.
 Stats statistics(std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
   auto rank = [&](double q) { return ms[static_cast<size_t>(std::ceil(q * ms.size())) - 1]; };
