@@ -1,7 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// LayerNorm over rows of D floats: one workgroup per row, two passes (mean, then the
-// variance of the deviations) for the accuracy of PyTorch's implementation.
+// LayerNorm over rows of D floats (D a multiple of 4): one workgroup per row, two passes
+// (mean, then the variance of the deviations) for the accuracy of PyTorch's
+// implementation. Inputs are read as vec4 texels: on lavapipe a texel fetch is a vector
+// gather where a storage-buffer load with a per-lane address is a scalar loop.
 layout(local_size_x_id = 0) in;
 
 layout(push_constant) uniform Params {
@@ -11,10 +13,10 @@ layout(push_constant) uniform Params {
   float eps;
 } p;
 
-layout(std430, set = 0, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Gamma { float gamma[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Beta { float beta[]; };
-layout(std430, set = 0, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(set = 0, binding = 0) uniform samplerBuffer X;
+layout(set = 0, binding = 1) uniform samplerBuffer Gamma;
+layout(set = 0, binding = 2) uniform samplerBuffer Beta;
+layout(std430, set = 0, binding = 3) writeonly buffer YBuf { vec4 y[]; };
 
 #include "reduce.glsl"
 
@@ -22,19 +24,21 @@ void main() {
   const uint row = gl_WorkGroupID.x;
   const uint lanes = gl_WorkGroupSize.x;
   const uint lane = gl_LocalInvocationID.x;
-  const uint in_row = p.x_offset + row * p.x_ld;
+  const uint n4 = p.D / 4u;
+  const int in_row = int((p.x_offset + row * p.x_ld) / 4u);
 
-  float s = 0.0;
-  for (uint i = lane; i < p.D; i += lanes) s += x[in_row + i];
-  const float mean = workgroup_sum(s) / float(p.D);
+  vec4 s = vec4(0.0);
+  for (uint i = lane; i < n4; i += lanes) s += texelFetch(X, in_row + int(i));
+  const float mean = workgroup_sum(s.x + s.y + s.z + s.w) / float(p.D);
 
-  float q = 0.0;
-  for (uint i = lane; i < p.D; i += lanes) {
-    float d = x[in_row + i] - mean;
+  vec4 q = vec4(0.0);
+  for (uint i = lane; i < n4; i += lanes) {
+    vec4 d = texelFetch(X, in_row + int(i)) - mean;
     q += d * d;
   }
-  const float inv_std = inversesqrt(workgroup_sum(q) / float(p.D) + p.eps);
+  const float inv_std = inversesqrt(workgroup_sum(q.x + q.y + q.z + q.w) / float(p.D) + p.eps);
 
-  const uint out_row = p.y_offset + row * p.y_ld;
-  for (uint i = lane; i < p.D; i += lanes) y[out_row + i] = (x[in_row + i] - mean) * inv_std * gamma[i] + beta[i];
+  const uint out_row = (p.y_offset + row * p.y_ld) / 4u;
+  for (uint i = lane; i < n4; i += lanes)
+    y[out_row + i] = (texelFetch(X, in_row + int(i)) - mean) * inv_std * texelFetch(Gamma, int(i)) + texelFetch(Beta, int(i));
 }

@@ -91,10 +91,10 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family)
     row_threads_ = std::clamp(128u / subgroup * subgroup, subgroup, std::max(subgroup, max_threads / subgroup * subgroup));
   }
   layernorm_ = std::make_unique<Pipeline>(
-      ctx_, PipelineDesc{"layernorm", {B::Storage, B::Storage, B::Storage, B::Storage}, sizeof(LayerNormPush), {row_threads_}});
+      ctx_, PipelineDesc{"layernorm", {B::Texel, B::Texel, B::Texel, B::Storage}, sizeof(LayerNormPush), {row_threads_}});
   softmax_ = std::make_unique<Pipeline>(
-      ctx_, PipelineDesc{"softmax", {B::Storage, B::Storage, B::Storage}, sizeof(SoftmaxPush), {row_threads_}});
-  transpose_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"transpose", {B::Storage, B::Storage}, sizeof(TransposePush), {}});
+      ctx_, PipelineDesc{"softmax", {B::Texel, B::Storage, B::Storage, B::Storage}, sizeof(SoftmaxPush), {row_threads_}});
+  transpose_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"transpose", {B::Texel, B::Storage}, sizeof(TransposePush), {}});
   mean_rows_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"mean_rows", {B::Storage, B::Storage}, sizeof(MeanRowsPush), {}});
 }
 
@@ -105,6 +105,7 @@ void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
   const GemmPush push{a.M,        a.N,        a.K,         a.x.offset, a.x.ld,     a.x.batch,
                       a.w.offset, a.w.ld,     a.w.batch,   a.y.offset, a.y.ld,     a.y.batch,
                       a.residual_offset, a.bias_batch, a.alpha, flags};
+  rec.label_next(a.label);
   const Slice bias = a.bias ? a.bias : a.y.data;  // unused binding when the flag is off
   const Slice residual = a.residual ? a.residual : a.y.data;
   if (family_ == KernelFamily::Texel) {
@@ -125,6 +126,7 @@ void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
 
 void Kernels::layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,
                         const Slice& beta, const MatrixRef& y, float eps) const {
+  if (D % 4 || x.offset % 4 || x.ld % 4 || y.offset % 4 || y.ld % 4) throw Error("internal: layernorm rows must be vec4-aligned");
   const LayerNormPush push{D, x.offset, x.ld, y.offset, y.ld, eps};
   rec.dispatch(*layernorm_, {x.data, gamma, beta, y.data}, push, rows);
 }
@@ -132,15 +134,15 @@ void Kernels::layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixR
 void Kernels::softmax(Recording& rec, uint32_t rows, uint32_t heads, uint32_t cols, const MatrixRef& scores,
                       const Slice& slots, const Slice& attention, uint32_t attention_offset,
                       uint32_t attention_batch) const {
-  if (scores.offset != 0) throw Error("internal: softmax scores must start their slice");
+  if (scores.offset != 0 || scores.ld % 4 || scores.batch % 4) throw Error("internal: softmax scores must be vec4-aligned");
   const SoftmaxPush push{cols, scores.ld, scores.batch, attention_offset, attention_batch};
-  rec.dispatch(*softmax_, {scores.data, slots, attention}, push, rows, heads);
+  rec.dispatch(*softmax_, {scores.data, scores.data, slots, attention}, push, rows, heads);
 }
 
 void Kernels::transpose(Recording& rec, uint32_t rows, uint32_t cols, const MatrixRef& in, const MatrixRef& out) const {
-  if (out.offset != 0) throw Error("internal: transpose output must start its slice");
+  if (out.offset != 0 || cols % 4 || in.offset % 4 || in.ld % 4) throw Error("internal: transpose operands must be vec4-aligned");
   const TransposePush push{rows, cols, in.offset, in.ld, out.ld};
-  rec.dispatch(*transpose_, {in.data, out.data}, push, div_up(rows, 8), div_up(cols, 8));
+  rec.dispatch(*transpose_, {in.data, out.data}, push, div_up(rows, 8), div_up(cols / 4, 8));
 }
 
 void Kernels::mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x,

@@ -26,6 +26,7 @@ struct GemmArgs {
   uint32_t residual_offset = 0;
   float alpha = 1.0f;
   uint32_t activation = 0;  // ActivationId
+  const char* label = "";   // the product's role, for profiles
 };
 
 enum ActivationId : uint32_t { kActNone = 0, kActGeluErf = 1, kActGeluTanh = 2, kActQuickGelu = 3, kActRelu = 4 };

@@ -1,6 +1,7 @@
 #include "vulkan/recording.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "vitlens/error.hpp"
 #include "vulkan/vk_check.hpp"
@@ -37,6 +38,7 @@ Recording::~Recording() {
 }
 
 void Recording::timestamp(std::string label) {
+  if (!next_label_.empty()) label += ":" + std::exchange(next_label_, {});
   if (!queries_ || labels_.size() + 1 >= kMaxTimestamps) return;
   labels_.push_back(std::move(label));
   vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, static_cast<uint32_t>(labels_.size()));

@@ -28,6 +28,8 @@ class Recording {
                 uint32_t gy = 1, uint32_t gz = 1) {
     dispatch_raw(pipeline, slices, &push, sizeof(Push), gx, gy, gz);
   }
+  // Names the next command in op_times() ("gemm_texel:fc1" rather than "gemm_texel").
+  void label_next(std::string label) { next_label_ = std::move(label); }
   void copy(const Slice& src, const Slice& dst);
   void finish();
   void submit() const;
@@ -51,6 +53,7 @@ class Recording {
   size_t dispatches_ = 0;
   VkQueryPool queries_ = VK_NULL_HANDLE;
   std::vector<std::string> labels_;  // label of the command that ends at timestamp i + 1
+  std::string next_label_;
 };
 
 }  // namespace vitlens::vk

@@ -133,6 +133,7 @@ void VitGraph::record(bool profile) {
   embed.bias = weights_.patch_embed.bias;
   embed.residual = device_[id_.init];
   embed.residual_offset = prefix * D_;
+  embed.label = "patch_embed";
   kernels_.gemm(rec, embed);
   rec.copy(device_[id_.init].sub(0, size_t{prefix} * D_), device_[id_.x].sub(0, size_t{prefix} * D_));
 
@@ -164,6 +165,7 @@ void VitGraph::record_layer(size_t index) {
   qkv.w = {L.qkv.weight, 0, L.qkv.in_padded};
   qkv.y = {device_[id_.qkv], 0, 3 * D_};
   qkv.bias = L.qkv.bias;
+  qkv.label = "qkv";
   kernels_.gemm(rec, qkv);
   kernels_.transpose(rec, tokens_, D_, {device_[id_.qkv], 2 * D_, 3 * D_}, {device_[id_.vt], 0, tokens_pad_});
   record_attention(index);
@@ -177,6 +179,7 @@ void VitGraph::record_layer(size_t index) {
   proj.y = x;
   proj.bias = L.proj.bias;
   proj.residual = x.data;
+  proj.label = "proj";
   kernels_.gemm(rec, proj);
 
   kernels_.layernorm(rec, tokens_, D_, x, L.norm2.gamma, L.norm2.beta, ln, eps);
@@ -189,6 +192,7 @@ void VitGraph::record_layer(size_t index) {
   fc1.y = {device_[id_.mlp], 0, mlp_};
   fc1.bias = L.fc1.bias;
   fc1.activation = activation_id(model_.config.activation);
+  fc1.label = "fc1";
   kernels_.gemm(rec, fc1);
 
   GemmArgs fc2;
@@ -200,6 +204,7 @@ void VitGraph::record_layer(size_t index) {
   fc2.y = x;
   fc2.bias = L.fc2.bias;
   fc2.residual = x.data;
+  fc2.label = "fc2";
   kernels_.gemm(rec, fc2);
 }
 
@@ -223,6 +228,7 @@ void VitGraph::record_attention(size_t index) {
     qk.w = {device_[id_.qkv], D_ + h0 * dh_, 3 * D_, dh_};
     qk.y = scores;
     qk.alpha = 1.0f / std::sqrt(static_cast<float>(dh_));
+    qk.label = "qk";
     kernels_.gemm(rec, qk);
 
     const uint32_t out_offset = want_attention_ ? (static_cast<uint32_t>(index) * heads_ + h0) * Q * T : 0;
@@ -236,6 +242,7 @@ void VitGraph::record_attention(size_t index) {
     pv.x = scores;
     pv.w = {device_[id_.vt], h0 * dh_ * tokens_pad_, tokens_pad_, dh_ * tokens_pad_};
     pv.y = {device_[id_.attn], h0 * dh_, D_, dh_};
+    pv.label = "pv";
     kernels_.gemm(rec, pv);
   }
 }
@@ -272,7 +279,8 @@ void VitGraph::record_heads() {
     g.bias = head.bias;
     g.alpha = 1.0f / static_cast<float>(count);
     if (i > 0) g.residual = logits;
-    kernels_.gemm(rec, g);
+    g.label = "head";
+  kernels_.gemm(rec, g);
   }
 }
 
