@@ -1,6 +1,8 @@
 // What both GEMM families share: Y[z] = act(alpha * (X[z] * W[z]^T + bias)) + R[z].
 // Offsets, row strides (ld) and batch strides are in floats relative to each binding, so
 // one shader serves linear layers (z = 1) and per-head attention products (z = heads).
+// The including shader declares the bias (binding 2) and residual (binding 3) and
+// defines load_bias(index) and load_residual(index) for its way of reading memory.
 #include "activation.glsl"
 
 #define GEMM_BIAS 1u
@@ -16,16 +18,17 @@ layout(push_constant) uniform GemmParams {
   uint flags;  // GEMM_* bits | activation << 8
 } p;
 
-layout(std430, set = 0, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Residual { float residual[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer Out { float y[]; };
 
-void store_output(uint z, uint m, uint n, float acc) {
+// The bias of column n, or 0 without one: read once per column, not per element.
+float column_bias(uint z, uint n) {
+  return (p.flags & GEMM_BIAS) != 0u ? load_bias(z * p.b_batch + min(n, p.N - 1u)) : 0.0;
+}
+
+void store_output(uint z, uint m, uint n, float acc, float column_bias) {
   if (m >= p.M || n >= p.N) return;
-  float v = acc;
-  if ((p.flags & GEMM_BIAS) != 0u) v += bias[z * p.b_batch + n];
-  v = activate(p.alpha * v, p.flags >> 8);
+  float v = activate(p.alpha * (acc + column_bias), p.flags >> 8);
   uint at = z * p.y_batch + m * p.y_ld + n;
-  if ((p.flags & GEMM_RESIDUAL) != 0u) v += residual[p.r_offset + at];
+  if ((p.flags & GEMM_RESIDUAL) != 0u) v += load_residual(p.r_offset + at);
   y[p.y_offset + at] = v;
 }

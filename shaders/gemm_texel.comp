@@ -11,6 +11,12 @@ layout(constant_id = 2) const uint TN = 8;
 
 layout(set = 0, binding = 0) uniform samplerBuffer X;
 layout(set = 0, binding = 1) uniform samplerBuffer W;
+// Bias and residual are read as texels too: lavapipe gathers them as vectors, where a
+// storage-buffer load with a per-lane address becomes a scalar loop.
+layout(set = 0, binding = 2) uniform samplerBuffer Bias;
+layout(set = 0, binding = 3) uniform samplerBuffer Residual;
+float load_bias(uint i) { return texelFetch(Bias, int(i / 4u))[i % 4u]; }
+float load_residual(uint i) { return texelFetch(Residual, int(i / 4u))[i % 4u]; }
 
 #include "gemm_common.glsl"
 
@@ -42,6 +48,8 @@ void main() {
       for (uint j = 0; j < TN; ++j) acc[i][j] += dot(a[i], w[j]);
   }
 
+  float b[TN];
+  for (uint j = 0; j < TN; ++j) b[j] = column_bias(z, n0 + j * lanes);
   for (uint i = 0; i < TM; ++i)
-    for (uint j = 0; j < TN; ++j) store_output(z, m0 + i, n0 + j * lanes, acc[i][j]);
+    for (uint j = 0; j < TN; ++j) store_output(z, m0 + i, n0 + j * lanes, acc[i][j], b[j]);
 }

@@ -12,6 +12,10 @@ layout(constant_id = 5) const uint TN = 4;
 
 layout(std430, set = 0, binding = 0) readonly buffer XBuf { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer WBuf { float w[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias { float bias[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Residual { float residual[]; };
+float load_bias(uint i) { return bias[i]; }
+float load_residual(uint i) { return residual[i]; }
 
 #include "gemm_common.glsl"
 
@@ -57,6 +61,8 @@ void main() {
     barrier();
   }
 
+  float b[TN];
+  for (uint j = 0; j < TN; ++j) b[j] = column_bias(z, n0 + tn + j);
   for (uint i = 0; i < TM; ++i)
-    for (uint j = 0; j < TN; ++j) store_output(z, m0 + tm + i, n0 + tn + j, acc[i][j]);
+    for (uint j = 0; j < TN; ++j) store_output(z, m0 + tm + i, n0 + tn + j, acc[i][j], b[j]);
 }

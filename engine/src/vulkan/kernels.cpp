@@ -79,7 +79,7 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family)
   if (family_ == KernelFamily::Texel) {
     gemm_ = std::make_unique<Pipeline>(
         ctx_, PipelineDesc{"gemm_texel",
-                           {B::Texel, B::Texel, B::Storage, B::Storage, B::Storage},
+                           {B::Texel, B::Texel, B::Texel, B::Texel, B::Storage},
                            sizeof(GemmPush),
                            {subgroup, kTexelTM, kTexelTN}});
     row_threads_ = subgroup;

@@ -98,7 +98,8 @@ VkBufferView Recording::texel_view(const Slice& slice) {
   info.buffer = slice.buffer->handle();
   info.format = VK_FORMAT_R32G32B32A32_SFLOAT;
   info.offset = slice.offset;
-  info.range = slice.bytes / 16 * 16;
+  // Whole texels: the last one may run into the arena's alignment padding, never past the buffer.
+  info.range = std::min((slice.bytes + 15) / 16 * 16, (slice.buffer->bytes() - slice.offset) / 16 * 16);
   if (info.range > ctx_->max_texel_bytes())
     throw Error("tensor of " + std::to_string(slice.bytes >> 20) + " MiB exceeds the device's texel-buffer limit");
   VkBufferView view = VK_NULL_HANDLE;
