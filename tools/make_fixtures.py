@@ -25,6 +25,10 @@ interpolation (current transformers form, bicubic a=-0.75, align_corners=False).
 Weights are random with realistic scales (see vit_reference.randomize_): qkv gain 1.2 keeps
 attention neither uniform nor one-hot. Each case has its own seed, so cases are independent.
 tests/fixtures/manifest.json lists every (model, expected) pair for tests/test_golden.cpp.
+
+Some expected files get a rollout_<H>x<W>.safetensors beside them: attention rollout [T, T]
+computed with torch from that file's attention (see write_rollout_references), for
+tests/test_attention.cpp.
 """
 
 import os
@@ -221,6 +225,50 @@ def timm_no_embed_class(fx):
                     "prepended")
 
 
+# --- Attention rollout references (tests/test_attention.cpp) -------------------------------
+# Separate from the forward fixtures above: they read the attention an expected_*.safetensors
+# already holds and write rollout_<H>x<W>.safetensors beside it, leaving every other file as
+# it is. Regenerate just these with `/usr/bin/python3 tools/make_fixtures.py --rollout-only`.
+
+ROLLOUT_CASES = ["hf_vit/expected_32x32.safetensors", "hf_vit/expected_40x56.safetensors",
+                 "hf_deit_distilled/expected_32x32.safetensors"]
+# (tensor name, head fusion, discard ratio)
+ROLLOUT_VARIANTS = [("rollout_mean", "mean", 0.0), ("rollout_max_discard50", "max", 0.5),
+                    ("rollout_min_discard25", "min", 0.25)]
+
+
+def attention_rollout(attention, fusion, discard):
+    """Abnar & Zuidema rollout through every layer of attention [L, heads, T, T] -> [T, T].
+
+    As jacobgil/vit-explain, with its column-normalisation bug (issue 16) fixed: per layer
+    fuse the heads, zero the int(T*T*discard) smallest fused weights except the flat index 0
+    (CLS->CLS), A = (W + I) / 2, divide each ROW by its sum, rollout = A_L ... A_1 A_0.
+    Row q of the result is query token q's rollout; every row sums to 1."""
+    tokens = attention.shape[-1]
+    result = torch.eye(tokens, dtype=torch.float64)
+    for layer in attention:
+        fused = {"mean": layer.mean(dim=0), "max": layer.max(dim=0).values, "min": layer.min(dim=0).values}[fusion]
+        flat = fused.reshape(-1).clone()
+        _, lowest = flat.topk(int(flat.numel() * discard), largest=False)
+        flat[lowest[lowest != 0]] = 0
+        a = (flat.reshape(tokens, tokens).double() + torch.eye(tokens, dtype=torch.float64)) / 2
+        a = a / a.sum(dim=-1, keepdim=True)
+        result = a @ result
+    return result.float()
+
+
+def write_rollout_references(root):
+    for expected_rel in ROLLOUT_CASES:
+        attention = st.read_safetensors(os.path.join(root, expected_rel))["attention"]
+        tensors = {name: attention_rollout(attention, fusion, discard) for name, fusion, discard in ROLLOUT_VARIANTS}
+        for name, rollout in tensors.items():
+            worst = (rollout.double().sum(dim=-1) - 1).abs().max().item()
+            if worst > 1e-5:
+                raise SystemExit(f"{expected_rel}: {name} rows do not sum to 1 (off by {worst:g})")
+        st.write_safetensors(os.path.join(root, expected_rel.replace("expected_", "rollout_")), tensors)
+        print(f"{expected_rel.replace('expected_', 'rollout_'):44s} {', '.join(tensors)}")
+
+
 def check_same_outputs(a, b, what):
     pixels = torch.randn(3, 32, 32, generator=torch.Generator().manual_seed(0))
     out_a, out_b = ref.run(a, pixels), ref.run(b, pixels)
@@ -231,10 +279,14 @@ def check_same_outputs(a, b, what):
 
 def main():
     torch.set_num_threads(1)  # one summation order, so reruns are byte-identical
+    if sys.argv[1:] == ["--rollout-only"]:
+        write_rollout_references(os.path.abspath(ROOT))
+        return
     fx = Fixtures(ROOT)
     for make in (hf_vit, hf_deit_distilled, hf_dino, timm_vit_f16, timm_deit_distilled_bf16, timm_no_embed_class):
         make(fx)
     fx.write_manifest()
+    write_rollout_references(fx.root)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(fx.root) for f in files)
     print(f"{len(fx.cases)} cases, {total / 1024:.0f} KiB under {os.path.normpath(fx.root)}")
 

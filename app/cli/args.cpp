@@ -57,6 +57,11 @@ ArgParser& ArgParser::positional(const std::string& value_name, const std::strin
   return *this;
 }
 
+ArgParser& ArgParser::epilog(const std::string& text) {
+  epilog_ = text;
+  return *this;
+}
+
 std::string ArgParser::usage() const {
   std::ostringstream out;
   out << "usage: " << program_ << ' ' << command_;
@@ -82,6 +87,7 @@ std::string ArgParser::help() const {
   for (const Option& o : options_)
     row("--" + o.name + (o.value_name.empty() ? "" : " " + o.value_name), o.help + (o.required ? " (required)" : ""));
   row("-h, --help", "show this help and exit");
+  if (!epilog_.empty()) out << '\n' << epilog_;
   return out.str();
 }
 

@@ -46,6 +46,8 @@ class ArgParser {
                     bool required = false);
   // Positional arguments; `repeated` accepts any number >= 1 of them.
   ArgParser& positional(const std::string& value_name, const std::string& help, bool repeated);
+  // Text printed after the options in --help (e.g. how output files are named).
+  ArgParser& epilog(const std::string& text);
 
   const std::string& command() const { return command_; }
   const std::string& summary() const { return summary_; }
@@ -76,6 +78,7 @@ class ArgParser {
   std::string summary_;
   std::vector<Option> options_;
   std::vector<Positional> positionals_;
+  std::string epilog_;
 };
 
 // Parses a whole decimal integer; `what` names the argument in the error message.

@@ -60,10 +60,12 @@ Tensor synthetic_input(const Size& size, unsigned seed) {
   return pixels;
 }
 
-double timed_run(Session& session, const Tensor& pixels) {
+double timed_run(Session& session, const Tensor& pixels, ForwardOutput* output = nullptr) {
   auto start = std::chrono::steady_clock::now();
-  session.run(pixels);
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  ForwardOutput out = session.run(pixels);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (output) *output = std::move(out);
+  return ms;
 }
 
 // p90 is nearest-rank, so it is a time that was actually measured.
@@ -89,6 +91,21 @@ void print_text(const Model& model, const DeviceInfo& device, const Size& size, 
   std::cout << "\n" << fixed(1000.0 / s.mean, 2) << " images/s\n";
 }
 
+void print_profile(const std::vector<std::pair<std::string, double>>& ops) {
+  double total = 0;
+  for (const auto& op : ops) total += op.second;
+  std::cout << "\ndevice time by kernel (last run):\n";
+  Table table({{"KERNEL", Table::Align::Left}, {"ms", Table::Align::Right}, {"%", Table::Align::Right}});
+  for (const auto& [name, ms] : ops) table.add_row({name, fixed(ms, 2), fixed(100.0 * ms / total, 1)});
+  table.print(std::cout, "  ");
+}
+
+Json profile_json(const std::vector<std::pair<std::string, double>>& ops) {
+  Json out = Json::array();
+  for (const auto& [name, ms] : ops) out.push_back({{"kernel", name}, {"ms", ms}});
+  return out;
+}
+
 }  // namespace
 
 ArgParser bench_arguments() {
@@ -98,7 +115,8 @@ ArgParser bench_arguments() {
   parser.option("size", "S|HxW", "input size in pixels (default: the model's training size)")
       .option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
       .option("warmup", "W", "untimed runs after the first (default " + std::to_string(kDefaultWarmup) + ")")
-      .option("seed", "N", "seed of the random input (default 0)");
+      .option("seed", "N", "seed of the random input (default 0)")
+      .flag("profile", "also report the Vulkan device time of each kernel (timestamps add a little overhead)");
   return add_json_flag(parser);
 }
 
@@ -110,17 +128,20 @@ int run_bench(const ParsedArgs& args) {
   if (args.has("size")) requested = parse_size(args.value("size"));
   std::shared_ptr<const Model> model = load_model_option(args);
   Size size = input_size(requested, model->config);
-  Session session(model, device_option(args));
+  const bool profile = args.flag("profile");
+  Session session(model, device_option(args), BackendOptions{KernelFamily::Auto, profile});
   Tensor pixels = synthetic_input(size, seed);
 
   double first_ms = timed_run(session, pixels);
   for (int i = 0; i < warmup; ++i) session.run(pixels);
   std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) ms.push_back(timed_run(session, pixels));
+  ForwardOutput last;
+  for (int i = 0; i < runs; ++i) ms.push_back(timed_run(session, pixels, &last));
   Stats s = statistics(ms);
 
   if (!args.flag("json")) {
     print_text(*model, session.device(), size, runs, warmup, first_ms, s);
+    if (profile) print_profile(last.op_times_ms);
     return 0;
   }
   print_json(std::cout, Json{{"model", model->path},
@@ -134,7 +155,8 @@ int run_bench(const ParsedArgs& args) {
                              {"median_ms", s.median},
                              {"min_ms", s.min},
                              {"p90_ms", s.p90},
-                             {"images_per_s", 1000.0 / s.mean}});
+                             {"images_per_s", 1000.0 / s.mean},
+                             {"profile", profile_json(last.op_times_ms)}});
   return 0;
 }
 

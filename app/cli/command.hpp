@@ -29,4 +29,7 @@ int run_classify(const ParsedArgs& args);
 ArgParser bench_arguments();
 int run_bench(const ParsedArgs& args);
 
+ArgParser attention_arguments();
+int run_attention(const ParsedArgs& args);
+
 }  // namespace vitlens::cli

@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
       {info_arguments, run_info},
       {classify_arguments, run_classify},
       {bench_arguments, run_bench},
+      {attention_arguments, run_attention},
   };
   return all;
 }

@@ -38,12 +38,16 @@ cv::Size resized_size(cv::Size in, const PreprocessConfig& c) {
 
 // transformers' center_crop: top = (h - crop_h) // 2 (floor; torchvision rounds instead),
 // and an image smaller than the crop is centred on zeros, placed ceil((crop - h) / 2) in.
-cv::Mat center_crop(const cv::Mat& rgb, int crop_width, int crop_height) {
-  cv::Mat out(crop_height, crop_width, CV_8UC3, cv::Scalar::all(0));
-  const int top = (rgb.rows - crop_height) >= 0 ? (rgb.rows - crop_height) / 2 : -((crop_height - rgb.rows + 1) / 2);
-  const int left = (rgb.cols - crop_width) >= 0 ? (rgb.cols - crop_width) / 2 : -((crop_width - rgb.cols + 1) / 2);
-  const cv::Rect source = cv::Rect(left, top, crop_width, crop_height) & cv::Rect(0, 0, rgb.cols, rgb.rows);
-  rgb(source).copyTo(out(cv::Rect(source.x - left, source.y - top, source.width, source.height)));
+cv::Rect center_crop_rect(cv::Size in, int crop_width, int crop_height) {
+  const int top = (in.height - crop_height) >= 0 ? (in.height - crop_height) / 2 : -((crop_height - in.height + 1) / 2);
+  const int left = (in.width - crop_width) >= 0 ? (in.width - crop_width) / 2 : -((crop_width - in.width + 1) / 2);
+  return {left, top, crop_width, crop_height};
+}
+
+cv::Mat center_crop(const cv::Mat& rgb, cv::Rect crop) {
+  cv::Mat out(crop.height, crop.width, CV_8UC3, cv::Scalar::all(0));
+  const cv::Rect source = crop & cv::Rect(0, 0, rgb.cols, rgb.rows);
+  rgb(source).copyTo(out(cv::Rect(source.x - crop.x, source.y - crop.y, source.width, source.height)));
   return out;
 }
 
@@ -69,15 +73,21 @@ Tensor to_normalised_tensor(const cv::Mat& rgb, const PreprocessConfig& c) {
 
 }  // namespace
 
+InputGeometry input_geometry(cv::Size image, const PreprocessConfig& config) {
+  check_config(config);
+  InputGeometry geometry;
+  geometry.resized = config.do_resize ? resized_size(image, config) : image;
+  geometry.crop = config.do_center_crop ? center_crop_rect(geometry.resized, config.crop_width, config.crop_height)
+                                        : cv::Rect(cv::Point(0, 0), geometry.resized);
+  return geometry;
+}
+
 Tensor preprocess(const cv::Mat& rgb, const PreprocessConfig& config) {
   if (rgb.empty() || rgb.type() != CV_8UC3) throw Error("pre-processing: expected a non-empty 8-bit RGB image");
-  check_config(config);
+  const InputGeometry geometry = input_geometry(rgb.size(), config);
   cv::Mat image = rgb;
-  if (config.do_resize) {
-    const cv::Size size = resized_size(rgb.size(), config);
-    image = resize_like_pil(rgb, size.width, size.height, config.resample);
-  }
-  if (config.do_center_crop) image = center_crop(image, config.crop_width, config.crop_height);
+  if (config.do_resize) image = resize_like_pil(rgb, geometry.resized.width, geometry.resized.height, config.resample);
+  if (config.do_center_crop) image = center_crop(image, geometry.crop);
   return to_normalised_tensor(image, config);
 }
 

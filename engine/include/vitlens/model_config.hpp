@@ -26,6 +26,7 @@ struct VitConfig {
   int image_height = 224;  // training resolution: position embeddings cover this grid
   int image_width = 224;
   int num_prefix_tokens = 1;         // CLS, plus DeiT's distillation token
+  int num_detection_tokens = 0;      // YOLOS: detection tokens appended after the patches
   bool pos_embed_has_prefix = true;  // false for timm no_embed_class models
   double layer_norm_eps = 1e-12;
   Activation activation = Activation::GeluErf;

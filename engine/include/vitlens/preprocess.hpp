@@ -19,6 +19,16 @@ namespace vitlens {
 // or a ShortestEdge resize that would exceed kMaxImagePixels.
 Tensor preprocess(const cv::Mat& rgb, const PreprocessConfig& config);
 
+// Where preprocess() takes the model input from in an image of `image` size: the size it is
+// resized to, and the crop rectangle in resized pixels (x or y negative when the crop pads an
+// image smaller than itself; the whole resized image without a crop). Maps over the input
+// go back onto the image through it.
+struct InputGeometry {
+  cv::Size resized;
+  cv::Rect crop;
+};
+InputGeometry input_geometry(cv::Size image, const PreprocessConfig& config);
+
 // Resizes an 8-bit RGB image exactly like Pillow's Image.resize((width, height), filter):
 // separable convolution, antialiased when shrinking (the kernel widens by the scale
 // factor), 8-bit intermediate after the horizontal pass, Pillow's fixed-point rounding.

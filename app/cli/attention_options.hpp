@@ -1,0 +1,36 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "vitlens/attention_maps.hpp"
+#include "vitlens/colormap.hpp"
+#include "vitlens/map_upsampling.hpp"
+
+namespace vitlens::cli {
+
+enum class AttentionMethod { Raw, Rollout, Mask };
+const char* to_string(AttentionMethod method);
+
+// What `vitlens-cli attention` was asked for, checked for everything that does not depend
+// on the model (UsageError otherwise).
+struct AttentionOptions {
+  AttentionMethod method = AttentionMethod::Raw;
+  MapSelection selection;  // layers and heads empty = all; fusion from --heads mean|max|min
+  double discard = 0;      // rollout
+  double mass = 0.6;       // mask
+  Colormap colormap = Colormap::Viridis;
+  double opacity = 0.5;
+  bool shared_range = false;
+  Upsampling upsampling = Upsampling::Nearest;
+  int cell_size = 160;
+  bool overlay = false, heatmap = false, grid = false, npy = false;
+  bool overwrite = false;
+  std::string out;
+};
+
+void add_attention_options(ArgParser& parser);
+AttentionOptions parse_attention_options(const ParsedArgs& args);
+
+}  // namespace vitlens::cli

@@ -1,0 +1,252 @@
+#include <cctype>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "attention_options.hpp"
+#include "command.hpp"
+#include "image_inputs.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+#include "shared_options.hpp"
+#include "vitlens/attention_grid.hpp"
+#include "vitlens/attention_mask.hpp"
+#include "vitlens/attention_rollout.hpp"
+#include "vitlens/attention_sidecar.hpp"
+#include "vitlens/error.hpp"
+#include "vitlens/image.hpp"
+#include "vitlens/npy.hpp"
+#include "vitlens/preprocess.hpp"
+#include "vitlens/safe_file.hpp"
+#include "vitlens/session.hpp"
+
+namespace vitlens::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kNaming =
+    "Files, in --out DIR, for each image STEM (its file name without extension, or with it when two\n"
+    "inputs share a stem), METHOD and QUERY (cls, dist, det3, patch2-5, token7):\n"
+    "  STEM_METHOD.npy                         float32 [layers, heads, queries, grid_h, grid_w]\n"
+    "  STEM_METHOD.json                        what each axis holds: layers, heads, query tokens, grid\n"
+    "  STEM_METHOD_QUERY_grid.png              rows = layers, columns = heads, then the fused map\n"
+    "                                          (and the rollout for --method rollout)\n"
+    "  STEM_METHOD_QUERY_L<layer>_<head>_overlay.png   one map over the image (head: H<n> or mean|max|min)\n"
+    "  STEM_METHOD_QUERY_L<layer>_<head>_heatmap.png   the same map alone, coloured\n"
+    "PNG files have the original image's size (grids excepted). Existing files are kept unless\n"
+    "--overwrite; an image whose outputs exist is reported and skipped. Exit status: 0, 1 when\n"
+    "any image failed, 2 for usage mistakes.\n";
+
+// One file to write: its path and how to make its bytes (run only after every path of the
+// image was checked, so an image never ends up half-exported).
+struct PlannedFile {
+  std::string path;
+  std::function<void(const std::string& path, bool overwrite)> write;
+};
+
+struct ImageResult {
+  std::string image;
+  std::vector<PlannedFile> files;
+};
+
+class AttentionCommand {
+ public:
+  AttentionCommand(const AttentionOptions& options, std::shared_ptr<const Model> model, const DeviceInfo& device)
+      : o_(options), model_(std::move(model)), session_(model_, device) {}
+
+  const Session& session() const { return session_; }
+
+  // Computes everything for one image and writes its files; returns how many.
+  size_t export_image(const std::string& path, const std::string& name) {
+    const cv::Mat rgb = load_image_rgb(path);
+    const Tensor pixels = preprocess(rgb, model_->preprocess);
+    const TokenLayout layout = token_layout(model_->config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
+    const std::vector<int> queries = resolve_queries(o_.selection.queries, layout);
+    const AttentionRequest request =
+        o_.method == AttentionMethod::Rollout ? AttentionRequest::all() : attention_request(queries);
+    const ForwardOutput output = session_.run(pixels, request);
+
+    Analysis a = analyse(output, layout);
+    const std::string stem = (fs::path(o_.out) / name).string() + "_" + a.primary.method;
+    std::vector<PlannedFile> files;
+    if (o_.npy) plan_npy(files, a.primary, stem, path, rgb, pixels, layout);
+    for (int q = 0; q < static_cast<int>(a.primary.queries.size()); ++q) {
+      const std::string query_stem = stem + "_" + a.primary.queries[static_cast<size_t>(q)].file_tag();
+      if (o_.grid) plan_grid(files, a.grid_groups, q, query_stem + "_grid.png", rgb);
+      if (o_.overlay || o_.heatmap) plan_maps(files, a.primary, q, query_stem, rgb);
+    }
+    for (const PlannedFile& f : files)
+      if (!o_.overwrite && fs::exists(f.path)) throw Error(f.path + ": already exists; pass --overwrite to replace it");
+    for (const PlannedFile& f : files) f.write(f.path, o_.overwrite);
+    return files.size();
+  }
+
+ private:
+  struct Analysis {
+    AttentionMaps primary;                  // what --method computes: the .npy and per-map PNGs
+    std::vector<AttentionMaps> grid_groups;  // the grid's column groups
+  };
+
+  Analysis analyse(const ForwardOutput& output, const TokenLayout& layout) const {
+    MapSelection per_head = o_.selection;
+    per_head.fusion.reset();
+    const AttentionMaps heads = raw_attention_maps(output, layout, per_head);
+    const HeadFusion fusion = o_.selection.fusion.value_or(HeadFusion::Mean);
+    const AttentionMaps fused = fuse_heads(heads, fusion);
+    const bool several_heads = heads.heads.size() > 1;
+    switch (o_.method) {
+      case AttentionMethod::Raw: {
+        std::vector<AttentionMaps> groups = {heads};
+        if (several_heads) groups.push_back(fused);
+        return {o_.selection.fusion ? fused : heads, groups};
+      }
+      case AttentionMethod::Mask: {
+        std::vector<AttentionMaps> groups = {mass_masks(heads, o_.mass)};
+        if (several_heads) groups.push_back(mass_masks(fused, o_.mass));
+        return {o_.selection.fusion ? groups.back() : groups.front(), groups};
+      }
+      case AttentionMethod::Rollout: {
+        AttentionMaps rollout = attention_rollout(output, layout, o_.selection, o_.discard);
+        return {rollout, {heads, fused, rollout}};
+      }
+    }
+    return {};
+  }
+
+  void plan_npy(std::vector<PlannedFile>& files, const AttentionMaps& maps, const std::string& stem,
+                const std::string& image, const cv::Mat& rgb, const Tensor& pixels, const TokenLayout& layout) const {
+    SidecarContext context{model_->path, image, fs::path(stem + ".npy").filename().string(), rgb.size(),
+                           cv::Size(static_cast<int>(pixels.dim(2)), static_cast<int>(pixels.dim(1))), layout, {}, {}};
+    if (o_.method == AttentionMethod::Rollout) context.discard = o_.discard;
+    if (o_.method == AttentionMethod::Mask) context.mass = o_.mass;
+    files.push_back({stem + ".npy", [&maps](const std::string& p, bool ow) { write_file_safely(p, npy_bytes(maps.values), ow); }});
+    files.push_back({stem + ".json", [&maps, context](const std::string& p, bool ow) {
+                       write_file_safely(p, attention_sidecar(maps, context), ow);
+                     }});
+  }
+
+  void plan_grid(std::vector<PlannedFile>& files, const std::vector<AttentionMaps>& groups, int query,
+                 const std::string& path, const cv::Mat& rgb) const {
+    const GridStyle style{o_.colormap, o_.shared_range, o_.upsampling, o_.opacity, o_.cell_size};
+    files.push_back({path, [&groups, query, &rgb, style, this](const std::string& p, bool ow) {
+                       write_png_safely(p, attention_grid(groups, query, rgb, model_->preprocess, style).image, ow);
+                     }});
+  }
+
+  void plan_maps(std::vector<PlannedFile>& files, const AttentionMaps& maps, int query, const std::string& query_stem,
+                 const cv::Mat& rgb) const {
+    std::optional<ValueRange> shared;
+    for (int l = 0; l < static_cast<int>(maps.layers.size()); ++l)
+      for (int h = 0; h < static_cast<int>(maps.heads.size()); ++h) {
+        const ValueRange r = value_range(maps.map(l, h, query));
+        shared = shared ? merge(*shared, r) : r;
+      }
+    for (int l = 0; l < static_cast<int>(maps.layers.size()); ++l)
+      for (int h = 0; h < static_cast<int>(maps.heads.size()); ++h) {
+        const std::string& head = maps.heads[static_cast<size_t>(h)];
+        const std::string name = query_stem + "_L" + std::to_string(maps.layers[static_cast<size_t>(l)]) + "_" +
+                                 (std::isdigit(static_cast<unsigned char>(head[0])) ? "H" + head : head);
+        const cv::Mat map = maps.map(l, h, query);
+        const ValueRange range = o_.shared_range ? *shared : value_range(map);
+        auto colours = [map, range, &rgb, this] {
+          const cv::Mat unit = normalise(map, range);
+          return colorize(upsample_to_image(unit, rgb.size(), model_->preprocess, o_.upsampling, rgb.size()), o_.colormap);
+        };
+        if (o_.overlay)
+          files.push_back({name + "_overlay.png", [colours, &rgb, this](const std::string& p, bool ow) {
+                             write_png_safely(p, overlay(rgb, colours(), o_.opacity), ow);
+                           }});
+        if (o_.heatmap)
+          files.push_back({name + "_heatmap.png",
+                           [colours](const std::string& p, bool ow) { write_png_safely(p, colours(), ow); }});
+      }
+  }
+
+  AttentionOptions o_;
+  std::shared_ptr<const Model> model_;
+  Session session_;
+};
+
+// The checks that need the model but no image: layers, heads, and the query token where
+// every input has the same grid. They are usage mistakes, reported before any work.
+void check_against_model(const AttentionOptions& o, const Model& model) {
+  try {
+    resolve(o.selection, model.config.num_layers, model.config.num_heads);
+    const PreprocessConfig& p = model.preprocess;
+    const bool fixed_grid = p.do_center_crop || (p.do_resize && p.resize_mode == PreprocessConfig::ResizeMode::Exact);
+    if (fixed_grid) {
+      const cv::Size input = input_geometry({p.width, p.height}, p).crop.size();
+      resolve_queries(o.selection.queries, token_layout(model.config, input.height, input.width));
+    }
+  } catch (const Error& e) {
+    throw UsageError(model.path + ": " + e.what());
+  }
+}
+
+// The name each image's outputs start with: its stem, or its whole file name when two
+// inputs share a stem (photo.bmp and photo.tiff). Same file names are a usage mistake.
+std::map<std::string, std::string> output_names(const std::vector<std::string>& images) {
+  std::map<std::string, int> stems;
+  for (const std::string& image : images) ++stems[fs::path(image).stem().string()];
+  std::map<std::string, std::string> names, owners;
+  for (const std::string& image : images) {
+    const fs::path path(image);
+    const std::string name = stems[path.stem().string()] > 1 ? path.filename().string() : path.stem().string();
+    auto [it, fresh] = owners.emplace(name, image);
+    if (!fresh) throw UsageError("'" + it->second + "' and '" + image + "' would write the same output files ('" + name + "')");
+    names[image] = name;
+  }
+  return names;
+}
+
+std::string naming(const std::string& path, const std::string& message) {
+  return message.find(path) == std::string::npos ? path + ": " + message : message;
+}
+
+}  // namespace
+
+ArgParser attention_arguments() {
+  ArgParser parser(kProgram, "attention", "Export attention maps: per-head maps, rollout or DINO masks as PNG and NumPy files.");
+  parser.epilog(kNaming);
+  add_model_option(parser);
+  add_device_option(parser);
+  add_attention_options(parser);
+  return parser.positional("IMAGE_OR_FOLDER", "image files, or folders whose images are taken in natural order", true);
+}
+
+int run_attention(const ParsedArgs& args) {
+  const AttentionOptions options = parse_attention_options(args);
+  const std::vector<std::string> images = expand_image_inputs(args.positionals());
+  const std::map<std::string, std::string> names = output_names(images);
+  std::shared_ptr<const Model> model = load_model_option(args);
+  check_against_model(options, *model);
+  std::error_code error;
+  fs::create_directories(options.out, error);
+  if (error || !fs::is_directory(options.out))
+    throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
+  AttentionCommand command(options, model, device_option(args));
+  std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
+
+  Progress progress(images.size());
+  size_t failures = 0, written = 0;
+  for (const std::string& image : images) {
+    progress.step(image);
+    try {
+      written += command.export_image(image, names.at(image));
+    } catch (const std::exception& e) {
+      // One bad image must not cost the user the maps of the others.
+      progress.message(std::string(kProgram) + ": " + naming(image, e.what()));
+      ++failures;
+    }
+  }
+  progress.finish();
+  std::cout << images.size() - failures << " of " << images.size() << " images done, " << written << " files written to "
+            << options.out << (failures ? ", " + std::to_string(failures) + " failed" : "") << '\n';
+  return failures ? 1 : 0;
+}
+
+}  // namespace vitlens::cli

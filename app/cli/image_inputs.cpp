@@ -1,0 +1,70 @@
+#include "image_inputs.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+namespace vitlens::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+bool has_image_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* known : {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
+    if (ext == known) return true;
+  return false;
+}
+
+std::vector<std::string> images_in(const fs::path& folder) {
+  std::vector<std::string> images;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder))
+    if (entry.is_regular_file() && has_image_extension(entry.path())) images.push_back(entry.path().string());
+  std::sort(images.begin(), images.end(), natural_less);
+  return images;
+}
+
+}  // namespace
+
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_digit(a[i]) && is_digit(b[j])) {
+      size_t i_end = i, j_end = j;
+      while (i_end < a.size() && is_digit(a[i_end])) ++i_end;
+      while (j_end < b.size() && is_digit(b[j_end])) ++j_end;
+      // Compare by value without overflow: strip leading zeros, then length, then digits.
+      size_t i_start = i, j_start = j;
+      while (i_start + 1 < i_end && a[i_start] == '0') ++i_start;
+      while (j_start + 1 < j_end && b[j_start] == '0') ++j_start;
+      const std::string x = a.substr(i_start, i_end - i_start), y = b.substr(j_start, j_end - j_start);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = i_end;
+      j = j_end;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::vector<std::string> expand_image_inputs(const std::vector<std::string>& paths) {
+  std::vector<std::string> images;
+  for (const std::string& path : paths) {
+    std::error_code error;
+    if (fs::is_directory(path, error)) {
+      for (std::string& image : images_in(path)) images.push_back(std::move(image));
+    } else {
+      images.push_back(path);
+    }
+  }
+  return images;
+}
+
+}  // namespace vitlens::cli
