@@ -176,9 +176,9 @@ TEST_CASE("a non-square image_size gives a non-square grid", "[loading]") {
 TEST_CASE("an unknown architecture is rejected with the supported list", "[loading]") {
   TempDir dir("hf-unknown");
   const TinyVit v;
-  write_hf_folder(dir.path(), hf_config(v, "YolosForObjectDetection"), hf_tensors(v, "vit.", false, {}));
+  write_hf_folder(dir.path(), hf_config(v, "SwinForImageClassification"), hf_tensors(v, "vit.", false, {}));
   REQUIRE_THROWS_WITH(load_model(dir.path().string()),
-                      Contains("config.json") && Contains("'YolosForObjectDetection' is not supported") && Contains("ViTForImageClassification, ViTModel"));
+                      Contains("config.json") && Contains("'SwinForImageClassification' is not supported") && Contains("ViTForImageClassification, ViTModel"));
 }
 
 TEST_CASE("a checkpoint missing a tensor is rejected by name", "[loading]") {

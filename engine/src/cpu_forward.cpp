@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 
 #include "cpu/activation.hpp"
@@ -41,7 +42,7 @@ class CpuBackend : public ForwardBackend {
     check_pixels(pixels);
     const int grid_h = static_cast<int>(pixels.dim(1)) / config().patch_size;
     const int grid_w = static_cast<int>(pixels.dim(2)) / config().patch_size;
-    const int tokens = config().num_prefix_tokens + grid_h * grid_w;
+    const int tokens = config().num_prefix_tokens + grid_h * grid_w + config().num_detection_tokens;
     const std::vector<int> queries = attention_queries(request, tokens);
 
     ForwardOutput out;
@@ -56,11 +57,14 @@ class CpuBackend : public ForwardBackend {
     for (int l = 0; l < config().num_layers; ++l) {
       float* probabilities = out.attention.empty() ? nullptr : out.attention.ptr() + l * layer_stride;
       encoder_layer(x, weights().layers[static_cast<size_t>(l)], queries, probabilities);
+      if (static_cast<size_t>(l) < weights().mid_pos_embed.size())
+        add_positions(x, weights().mid_pos_embed[static_cast<size_t>(l)], grid_h, grid_w);
     }
     if (weights().final_norm) x = cpu::layer_norm(x, *weights().final_norm, config().layer_norm_eps);
 
     out.hidden_state = to_tensor(x);
     if (model_->has_classifier()) out.logits = classify(x);
+    if (model_->has_detector()) detect(x, out);
     out.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return out;
   }
@@ -109,22 +113,27 @@ class CpuBackend : public ForwardBackend {
     return {};
   }
 
-  // [prefix tokens, patch tokens] with position embeddings added.
+  // [prefix tokens, patch tokens, detection tokens] with position embeddings added.
   Matrix embed(const Tensor& pixels, int grid_h, int grid_w) const {
     const int prefix = config().num_prefix_tokens;
     Matrix patches = cpu::linear(flatten_patches(pixels, grid_h, grid_w), weights().patch_embed);
-    Matrix x(prefix + patches.rows, config().hidden_size);
+    Matrix x(prefix + patches.rows + config().num_detection_tokens, config().hidden_size);
     std::copy(weights().prefix_tokens.data.begin(), weights().prefix_tokens.data.end(), x.data.begin());
     std::copy(patches.data.begin(), patches.data.end(), x.row(prefix));
+    std::copy(weights().suffix_tokens.data.begin(), weights().suffix_tokens.data.end(), x.row(prefix + patches.rows));
+    add_positions(x, weights().pos_embed, grid_h, grid_w);
+    return x;
+  }
 
-    // Without prefix rows in the table (timm no_embed_class) the prefix tokens get no
-    // position embedding.
+  // Adds a position table, its patch rows interpolated to this grid. Without prefix rows in
+  // the table (timm no_embed_class) the prefix tokens get no position embedding.
+  void add_positions(Matrix& x, const Tensor& positions, int grid_h, int grid_w) const {
+    const int prefix = config().num_prefix_tokens;
     const int table_prefix = config().pos_embed_has_prefix ? prefix : 0;
-    const Tensor table = interpolate_pos_embed(weights().pos_embed, table_prefix, config().grid_height(),
-                                               config().grid_width(), grid_h, grid_w);
+    const Tensor table = interpolate_pos_embed(positions, table_prefix, config().num_detection_tokens,
+                                               config().grid_height(), config().grid_width(), grid_h, grid_w);
     double* first = x.row(prefix - table_prefix);
     for (size_t i = 0; i < table.data.size(); ++i) first[i] += table.data[i];
-    return x;
   }
 
   // One row per patch, its values in (channel, row, column) order like the conv weight.
@@ -170,6 +179,25 @@ class CpuBackend : public ForwardBackend {
     Tensor logits({config().num_classes});
     for (size_t c = 0; c < sum.size(); ++c) logits.data[c] = static_cast<float>(sum[c] / heads.size());
     return logits;
+  }
+
+  // YOLOS: both MLP heads on the detection tokens (the last rows); sigmoid on the boxes.
+  void detect(const Matrix& x, ForwardOutput& out) const {
+    const int count = config().num_detection_tokens;
+    Matrix tokens(count, x.cols);
+    std::copy(x.row(x.rows - count), x.row(x.rows - count) + static_cast<size_t>(count) * x.cols, tokens.data.begin());
+    out.detection_logits = to_tensor(mlp(tokens, weights().detection->class_mlp));
+    Matrix boxes = mlp(tokens, weights().detection->box_mlp);
+    for (double& v : boxes.data) v = 1.0 / (1.0 + std::exp(-v));
+    out.detection_boxes = to_tensor(boxes);
+  }
+
+  static Matrix mlp(Matrix x, const std::vector<Linear>& layers) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+      x = cpu::linear(x, layers[i]);
+      if (i + 1 < layers.size()) cpu::activate(Activation::Relu, x);
+    }
+    return x;
   }
 
   Matrix pooled_feature(const Matrix& x, int head) const {

@@ -81,4 +81,19 @@ Tensor interpolate_pos_embed(const Tensor& table, int prefix, int gh0, int gw0, 
   return out;
 }
 
+Tensor interpolate_pos_embed(const Tensor& table, int prefix, int suffix, int gh0, int gw0, int gh, int gw) {
+  if (suffix == 0) return interpolate_pos_embed(table, prefix, gh0, gw0, gh, gw);
+  const int64_t grid_rows = int64_t{prefix} + int64_t{gh0} * gw0;
+  if (suffix < 0 || table.rank() != 2 || table.dim(0) != grid_rows + suffix)
+    throw Error("position embedding: table has shape " + shape_string(table.shape) + " but " + std::to_string(prefix) +
+                " prefix rows, a " + std::to_string(gh0) + "x" + std::to_string(gw0) + " grid and " +
+                std::to_string(suffix) + " suffix rows need " + std::to_string(grid_rows + suffix) + " rows");
+  const int64_t width = table.dim(1);
+  Tensor head({grid_rows, width}, std::vector<float>(table.data.begin(), table.data.begin() + grid_rows * width));
+  Tensor out = interpolate_pos_embed(head, prefix, gh0, gw0, gh, gw);
+  out.data.insert(out.data.end(), table.data.begin() + grid_rows * width, table.data.end());
+  out.shape[0] += suffix;
+  return out;
+}
+
 }  // namespace vitlens

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "capped_resize.hpp"
 #include "vitlens/error.hpp"
 #include "vitlens/image.hpp"
 
@@ -27,6 +28,7 @@ void check_config(const PreprocessConfig& c) {
 // int(shortest_edge * long / short), i.e. floored (torchvision's Resize(int) does the same).
 cv::Size resized_size(cv::Size in, const PreprocessConfig& c) {
   if (c.resize_mode == PreprocessConfig::ResizeMode::Exact) return {c.width, c.height};
+  if (c.resize_mode == PreprocessConfig::ResizeMode::ShortestEdgeCapped) return capped_resized_size(in, c);
   const int64_t short_side = std::min(in.width, in.height), long_side = std::max(in.width, in.height);
   const int64_t new_long = c.shortest_edge * long_side / short_side;
   if (new_long > kMaxImagePixels / c.shortest_edge)

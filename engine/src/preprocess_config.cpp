@@ -29,7 +29,19 @@ Size square_or_height_width(const JsonFile& file, const std::string& key) {
   return {side, side};
 }
 
-void read_resize(const JsonFile& file, PreprocessConfig& config) {
+// YolosImageProcessor reads a bare int size (older configs: "size": 512, "max_size": 1333)
+// as the shortest edge with the longest capped at max_size, 1333 when absent.
+void read_yolos_resize(const JsonFile& file, PreprocessConfig& config) {
+  const json& size = file.root()["size"];
+  if (size.is_object() && !(size.contains("shortest_edge") && size.contains("longest_edge")))
+    file.fail("\"size\" " + size.dump() + " is not supported for a YOLOS model (expected {\"shortest_edge\", \"longest_edge\"} or a number)");
+  config.resize_mode = PreprocessConfig::ResizeMode::ShortestEdgeCapped;
+  config.shortest_edge = positive(file, "size", size.is_object() ? size["shortest_edge"] : size);
+  config.longest_edge = size.is_object() ? positive(file, "size", size["longest_edge"]) : file.has("max_size") ? positive(file, "max_size", file.root()["max_size"]) : 1333;
+}
+
+void read_resize(const JsonFile& file, PreprocessConfig& config, const VitConfig& model) {
+  if (model.num_detection_tokens > 0) return read_yolos_resize(file, config);
   const json& size = file.root()["size"];
   if (size.is_object() && size.contains("shortest_edge")) {
     config.resize_mode = PreprocessConfig::ResizeMode::ShortestEdge;
@@ -80,7 +92,21 @@ Size timm_input_size(const JsonFile& cfg, const VitConfig& model) {
 
 }  // namespace
 
+// YolosImageProcessor's defaults: shortest edge 800, longest 1333, multiples of 16, bilinear,
+// ImageNet mean and std.
+PreprocessConfig default_yolos_preprocess() {
+  PreprocessConfig config;
+  config.resize_mode = PreprocessConfig::ResizeMode::ShortestEdgeCapped;
+  config.shortest_edge = 800;
+  config.longest_edge = 1333;
+  config.size_multiple = 16;
+  config.mean = kImagenetMean;
+  config.std = kImagenetStd;
+  return config;
+}
+
 PreprocessConfig default_vit_preprocess(const VitConfig& model) {
+  if (model.num_detection_tokens > 0) return default_yolos_preprocess();
   PreprocessConfig config;
   config.height = model.image_height;
   config.width = model.image_width;
@@ -90,7 +116,7 @@ PreprocessConfig default_vit_preprocess(const VitConfig& model) {
 PreprocessConfig read_preprocessor_config(const JsonFile& file, const VitConfig& model) {
   PreprocessConfig config = default_vit_preprocess(model);
   config.do_resize = file.boolean("do_resize", config.do_resize);
-  if (file.has("size")) read_resize(file, config);
+  if (file.has("size")) read_resize(file, config, model);
   config.resample = pil_resample(file);
   config.do_center_crop = file.boolean("do_center_crop", config.do_center_crop);
   if (file.has("crop_size")) {

@@ -5,7 +5,8 @@
 namespace vitlens {
 
 // What ViTImageProcessor does when a folder has no preprocessor_config.json: squash to the
-// model's image size with bilinear resampling, rescale by 1/255, mean = std = 0.5.
+// model's image size with bilinear resampling, rescale by 1/255, mean = std = 0.5. For a
+// YOLOS detector, YolosImageProcessor's defaults instead (see default_yolos_preprocess).
 PreprocessConfig default_vit_preprocess(const VitConfig& model);
 
 // A Hugging Face preprocessor_config.json; fields it leaves out keep default_vit_preprocess's values.

@@ -22,6 +22,11 @@ struct AttentionRequest {
 struct ForwardOutput {
   Tensor logits;        // [num_classes]; empty for a bare encoder
   Tensor hidden_state;  // [tokens, D] after the final norm (features; DINO's output)
+  // A YOLOS detector's raw outputs per detection token (both empty otherwise): class logits
+  // [detection tokens, num_classes + 1], the last column "no object", and boxes
+  // [detection tokens, 4] as sigmoid-ed (cx, cy, w, h) relative to the input image.
+  Tensor detection_logits;
+  Tensor detection_boxes;
   // Post-softmax attention [layers, heads, queries, tokens]; queries are every token or the
   // requested ones in request order. Empty when none was requested.
   Tensor attention;

@@ -45,12 +45,17 @@ struct PreprocessConfig {
   enum class ResizeMode {
     Exact,         // squash to height x width (HF ViTImageProcessor)
     ShortestEdge,  // scale so the shorter side is shortest_edge, keeping aspect ratio
+    // YOLOS (transformers' YolosImageProcessor): shorter side to shortest_edge unless the
+    // longer would exceed longest_edge, then both sides floored to multiples of size_multiple.
+    ShortestEdgeCapped,
   };
   bool do_resize = true;
   ResizeMode resize_mode = ResizeMode::Exact;
   int height = 224;  // Exact
   int width = 224;
-  int shortest_edge = 224;  // ShortestEdge
+  int shortest_edge = 224;  // ShortestEdge, ShortestEdgeCapped
+  int longest_edge = 1333;  // ShortestEdgeCapped
+  int size_multiple = 16;   // ShortestEdgeCapped
   Resample resample = Resample::Bilinear;
   bool do_center_crop = false;
   int crop_height = 224;

@@ -9,4 +9,10 @@ namespace vitlens {
 // (CLS, distillation) pass through unchanged. Same size in, same table out.
 Tensor interpolate_pos_embed(const Tensor& table, int prefix, int gh0, int gw0, int gh, int gw);
 
+// The same for a table [prefix + gh0*gw0 + suffix, D] whose last `suffix` rows (YOLOS's
+// detection tokens) also pass through unchanged, as transformers' YOLOS
+// InterpolateInitialPositionEmbeddings and InterpolateMidPositionEmbeddings do. YOLOS always
+// resamples, which is the identity for an unchanged grid.
+Tensor interpolate_pos_embed(const Tensor& table, int prefix, int suffix, int gh0, int gw0, int gh, int gw);
+
 }  // namespace vitlens

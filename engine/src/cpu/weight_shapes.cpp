@@ -33,6 +33,28 @@ class ShapeChecker {
   std::string source_;
 };
 
+void check_detection(const ShapeChecker& check, const Model& model) {
+  const VitConfig& c = model.config;
+  const VitWeights& w = model.weights;
+  const int64_t d = c.hidden_size;
+  if (c.num_detection_tokens < 0) check.fail("negative number of detection tokens");
+  if (w.detection.has_value() != (c.num_detection_tokens > 0))
+    check.fail("detection tokens and detection heads must come together");
+  if (!w.detection) return;
+  check.expect(w.suffix_tokens, {c.num_detection_tokens, d}, "detection tokens");
+  if (!w.mid_pos_embed.empty() && static_cast<int>(w.mid_pos_embed.size()) != c.num_layers - 1)
+    check.fail(std::to_string(w.mid_pos_embed.size()) + " mid-position embeddings for " + std::to_string(c.num_layers) +
+               " layers (expected one per layer but the last)");
+  for (size_t i = 0; i < w.mid_pos_embed.size(); ++i)
+    check.expect(w.mid_pos_embed[i], w.pos_embed.shape, "mid-position embedding " + std::to_string(i));
+  const auto mlp = [&](const std::vector<Linear>& layers, int64_t out, const std::string& name) {
+    if (layers.size() != 3) check.fail(name + " has " + std::to_string(layers.size()) + " layers instead of 3");
+    for (size_t i = 0; i < 3; ++i) check.expect_linear(layers[i], i == 2 ? out : d, d, name + " layer " + std::to_string(i));
+  };
+  mlp(w.detection->class_mlp, c.num_classes + 1, "detection class head");
+  mlp(w.detection->box_mlp, 4, "detection box head");
+}
+
 }  // namespace
 
 void check_weight_shapes(const Model& model) {
@@ -54,8 +76,10 @@ void check_weight_shapes(const Model& model) {
   const int64_t patch_values = int64_t{c.num_channels} * c.patch_size * c.patch_size;
   check.expect_linear(w.patch_embed, d, patch_values, "patch embedding");
   check.expect(w.prefix_tokens, {c.num_prefix_tokens, d}, "prefix tokens");
-  const int64_t pos_rows = (c.pos_embed_has_prefix ? c.num_prefix_tokens : 0) + int64_t{c.grid_height()} * c.grid_width();
+  const int64_t pos_rows = (c.pos_embed_has_prefix ? c.num_prefix_tokens : 0) + int64_t{c.grid_height()} * c.grid_width() +
+                           c.num_detection_tokens;
   check.expect(w.pos_embed, {pos_rows, d}, "position embedding");
+  check_detection(check, model);
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const EncoderLayerWeights& layer = w.layers[i];
     const std::string name = "layer " + std::to_string(i);
@@ -69,7 +93,7 @@ void check_weight_shapes(const Model& model) {
   if (w.final_norm) check.expect_norm(*w.final_norm, d, "final norm");
   if (w.fc_norm) check.expect_norm(*w.fc_norm, d, "fc_norm");
 
-  if (c.num_classes > 0 && w.heads.empty()) check.fail("the config names classes but there is no classifier head");
+  if (c.num_classes > 0 && w.heads.empty() && !w.detection) check.fail("the config names classes but there is no classifier head");
   for (size_t i = 0; i < w.heads.size(); ++i)
     check.expect_linear(w.heads[i], c.num_classes, d, "classifier head " + std::to_string(i));
   if (c.pooling == Pooling::Token && static_cast<int>(w.heads.size()) > c.num_prefix_tokens)

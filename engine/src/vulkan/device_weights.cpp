@@ -71,6 +71,12 @@ DeviceWeights::DeviceWeights(std::shared_ptr<Context> ctx, const Model& model) {
   if (w.fc_norm) plan.norm(fc_norm, *w.fc_norm);
   heads.resize(w.heads.size());
   for (size_t i = 0; i < w.heads.size(); ++i) plan.linear(heads[i], w.heads[i]);
+  if (w.detection) {
+    class_mlp.resize(w.detection->class_mlp.size());
+    box_mlp.resize(w.detection->box_mlp.size());
+    for (size_t i = 0; i < class_mlp.size(); ++i) plan.linear(class_mlp[i], w.detection->class_mlp[i]);
+    for (size_t i = 0; i < box_mlp.size(); ++i) plan.linear(box_mlp[i], w.detection->box_mlp[i]);
+  }
 
   arena_.allocate(ctx, MemoryUse::Device);
   plan.resolve();

@@ -33,6 +33,7 @@ class DeviceWeights {
   DeviceLayerNorm final_norm;  // unset slices when absent
   DeviceLayerNorm fc_norm;
   std::vector<DeviceLinear> heads;
+  std::vector<DeviceLinear> class_mlp, box_mlp;  // YOLOS detection heads; empty otherwise
   VkDeviceSize bytes() const { return arena_.total_bytes(); }
 
  private:

@@ -34,6 +34,13 @@ struct MeanRowsPush {
   uint32_t D, ld, first, count;
 };
 
+struct AddPush {
+  uint32_t count;
+};
+
+// Workgroups of add_in_place; its grid-stride loop covers larger counts.
+constexpr uint32_t kAddThreads = 256, kMaxAddGroups = 4096;
+
 // Texel family: one subgroup per workgroup, each invocation a 16 x 8 register tile.
 constexpr uint32_t kTexelTM = 16, kTexelTN = 8;
 
@@ -96,6 +103,7 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family)
       ctx_, PipelineDesc{"softmax", {B::Texel, B::Storage, B::Storage, B::Storage}, sizeof(SoftmaxPush), {row_threads_}});
   transpose_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"transpose", {B::Texel, B::Storage}, sizeof(TransposePush), {}});
   mean_rows_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"mean_rows", {B::Storage, B::Storage}, sizeof(MeanRowsPush), {}});
+  add_in_place_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"add_in_place", {B::Storage, B::Storage}, sizeof(AddPush), {}});
 }
 
 void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
@@ -150,6 +158,10 @@ void Kernels::mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t cou
   if (x.offset != 0) throw Error("internal: mean_rows input must start its slice");
   const MeanRowsPush push{D, x.ld, first, count};
   rec.dispatch(*mean_rows_, {x.data, y}, push, div_up(D, 64));
+}
+
+void Kernels::add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const {
+  rec.dispatch(*add_in_place_, {a, y}, AddPush{count}, std::min(div_up(count, kAddThreads), kMaxAddGroups));
 }
 
 }  // namespace vitlens::vk

@@ -49,13 +49,15 @@ class Kernels {
                const Slice& slots, const Slice& attention, uint32_t attention_offset, uint32_t attention_batch) const;
   void transpose(Recording& rec, uint32_t rows, uint32_t cols, const MatrixRef& in, const MatrixRef& out) const;
   void mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x, const Slice& y) const;
+  // y[i] += a[i] for the first `count` floats of each slice.
+  void add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const;
 
  private:
   std::shared_ptr<Context> ctx_;
   KernelFamily family_;
   std::unique_ptr<Pipeline> gemm_;        // texel GEMM, or the large-tile GPU GEMM
   std::unique_ptr<Pipeline> gemm_small_;  // GPU GEMM for products too small to fill large tiles
-  std::unique_ptr<Pipeline> layernorm_, softmax_, transpose_, mean_rows_;
+  std::unique_ptr<Pipeline> layernorm_, softmax_, transpose_, mean_rows_, add_in_place_;
   uint32_t row_threads_ = 0;
 };
 

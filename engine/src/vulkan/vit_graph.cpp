@@ -38,8 +38,10 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
   const VitConfig& c = model.config;
   gh_ = static_cast<uint32_t>(grid_h);
   gw_ = static_cast<uint32_t>(grid_w);
+  prefix_ = static_cast<uint32_t>(c.num_prefix_tokens);
   patches_ = gh_ * gw_;
-  tokens_ = static_cast<uint32_t>(c.num_prefix_tokens) + patches_;
+  suffix_ = static_cast<uint32_t>(c.num_detection_tokens);
+  tokens_ = prefix_ + patches_ + suffix_;
   tokens_pad_ = pad4(tokens_);
   D_ = static_cast<uint32_t>(c.hidden_size);
   heads_ = static_cast<uint32_t>(c.num_heads);
@@ -79,6 +81,11 @@ void VitGraph::plan_buffers() {
   id_.pooled = device_.reserve_floats(D);
   id_.pooled_norm = device_.reserve_floats(D);
   id_.slots = device_.reserve_floats(T);
+  id_.mid = device_.reserve_floats(std::max<size_t>(model_.weights.mid_pos_embed.size() * T * D, 4));
+  id_.det_a = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
+  id_.det_b = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
+  id_.det_logits = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * (model_.config.num_classes + 1), 4));
+  id_.det_boxes = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * 4, 4));
   id_.logits = readback_.reserve_floats(std::max<size_t>(pad4(static_cast<uint32_t>(model_.config.num_classes)), 4));
   id_.hidden = readback_.reserve_floats(T * D);
   const size_t attention_floats = model_.weights.layers.size() * heads_ * queries_.size() * T;
@@ -92,21 +99,30 @@ void VitGraph::plan_buffers() {
   upload_.allocate(ctx_, MemoryUse::Upload);
 }
 
-// The token table before the encoder: prefix tokens (with their position rows when the
-// table has them) and the position rows of the patches, interpolated to this grid. The
-// patch-embedding GEMM adds its product onto the patch rows.
+// The token table before the encoder: prefix and suffix tokens plus their position rows
+// (prefix ones only when the table has them), and the position rows of the patches,
+// interpolated to this grid. The patch-embedding GEMM adds its product onto the patch rows.
+// YOLOS's mid-position tables are interpolated the same way, one [tokens, D] block per layer.
 void VitGraph::upload_constants() {
   const VitConfig& c = model_.config;
   const VitWeights& w = model_.weights;
-  const int prefix = c.num_prefix_tokens;
-  const int table_prefix = c.pos_embed_has_prefix ? prefix : 0;
-  const Tensor pos = interpolate_pos_embed(w.pos_embed, table_prefix, c.grid_height(), c.grid_width(),
-                                           static_cast<int>(gh_), static_cast<int>(gw_));
+  const size_t table_prefix = c.pos_embed_has_prefix ? prefix_ : 0;
+  const size_t first_suffix = size_t{prefix_} + patches_;
+  const auto interpolated = [&](const Tensor& table) {
+    return interpolate_pos_embed(table, static_cast<int>(table_prefix), static_cast<int>(suffix_), c.grid_height(),
+                                 c.grid_width(), static_cast<int>(gh_), static_cast<int>(gw_));
+  };
+  const Tensor pos = interpolated(w.pos_embed);
   std::vector<float> init(size_t{tokens_} * D_, 0.0f);
-  for (int p = 0; p < prefix; ++p)
-    for (uint32_t d = 0; d < D_; ++d)
-      init[p * D_ + d] = w.prefix_tokens.data[p * D_ + d] + (table_prefix ? pos.data[p * D_ + d] : 0.0f);
-  std::copy(pos.data.begin() + table_prefix * D_, pos.data.end(), init.begin() + prefix * D_);
+  std::copy(pos.data.begin(), pos.data.end(), init.begin() + (prefix_ - table_prefix) * D_);
+  for (size_t i = 0; i < w.prefix_tokens.data.size(); ++i) init[i] += w.prefix_tokens.data[i];
+  for (size_t i = 0; i < w.suffix_tokens.data.size(); ++i) init[first_suffix * D_ + i] += w.suffix_tokens.data[i];
+
+  std::vector<float> mid;
+  for (const Tensor& table : w.mid_pos_embed) {
+    const Tensor layer = interpolated(table);
+    mid.insert(mid.end(), layer.data.begin(), layer.data.end());
+  }
 
   std::vector<int32_t> slots(tokens_, -1);
   for (size_t q = 0; q < queries_.size(); ++q) slots[static_cast<size_t>(queries_[q])] = static_cast<int32_t>(q);
@@ -114,13 +130,13 @@ void VitGraph::upload_constants() {
   Uploader uploader(ctx_, device_.buffer());
   uploader.write(device_[id_.init], init.data(), init.size() * sizeof(float));
   uploader.write(device_[id_.slots], slots.data(), slots.size() * sizeof(int32_t));
+  if (!mid.empty()) uploader.write(device_[id_.mid], mid.data(), mid.size() * sizeof(float));
   uploader.flush();
 }
 
 void VitGraph::record(bool profile) {
   recording_ = std::make_unique<Recording>(ctx_, profile);
   Recording& rec = *recording_;
-  const uint32_t prefix = static_cast<uint32_t>(model_.config.num_prefix_tokens);
   rec.copy(upload_[id_.input], device_[id_.patches]);
 
   GemmArgs embed;
@@ -129,13 +145,17 @@ void VitGraph::record(bool profile) {
   embed.K = k_patch_;
   embed.x = {device_[id_.patches], 0, k_patch_};
   embed.w = {weights_.patch_embed.weight, 0, k_patch_};
-  embed.y = {device_[id_.x], prefix * D_, D_};
+  embed.y = {device_[id_.x], prefix_ * D_, D_};
   embed.bias = weights_.patch_embed.bias;
   embed.residual = device_[id_.init];
-  embed.residual_offset = prefix * D_;
+  embed.residual_offset = prefix_ * D_;
   embed.label = "patch_embed";
   kernels_.gemm(rec, embed);
-  rec.copy(device_[id_.init].sub(0, size_t{prefix} * D_), device_[id_.x].sub(0, size_t{prefix} * D_));
+  rec.copy(device_[id_.init].sub(0, size_t{prefix_} * D_), device_[id_.x].sub(0, size_t{prefix_} * D_));
+  if (suffix_) {
+    const size_t first_suffix = (size_t{prefix_} + patches_) * D_;
+    rec.copy(device_[id_.init].sub(first_suffix, size_t{suffix_} * D_), device_[id_.x].sub(first_suffix, size_t{suffix_} * D_));
+  }
 
   for (size_t l = 0; l < weights_.layers.size(); ++l) record_layer(l);
 
@@ -146,6 +166,7 @@ void VitGraph::record(bool profile) {
   else
     rec.copy(device_[id_.x], hidden);
   record_heads();
+  record_detection();
   rec.finish();
 }
 
@@ -206,6 +227,11 @@ void VitGraph::record_layer(size_t index) {
   fc2.residual = x.data;
   fc2.label = "fc2";
   kernels_.gemm(rec, fc2);
+
+  if (index < model_.weights.mid_pos_embed.size()) {
+    const size_t table = size_t{tokens_} * D_;
+    kernels_.add_in_place(rec, tokens_ * D_, device_[id_.mid].sub(index * table, table), device_[id_.x]);
+  }
 }
 
 // softmax(Q K^T / sqrt(dh)) V per head, as two batched GEMMs around a row softmax; V was
@@ -229,7 +255,7 @@ void VitGraph::record_attention(size_t index) {
     qk.y = scores;
     qk.alpha = 1.0f / std::sqrt(static_cast<float>(dh_));
     qk.label = "qk";
-    kernels_.gemm(rec, qk);
+  kernels_.gemm(rec, qk);
 
     const uint32_t out_offset = want_attention_ ? (static_cast<uint32_t>(index) * heads_ + h0) * Q * T : 0;
     kernels_.softmax(rec, T, count, T, scores, device_[id_.slots], attention, out_offset, Q * T);
@@ -243,7 +269,7 @@ void VitGraph::record_attention(size_t index) {
     pv.w = {device_[id_.vt], h0 * dh_ * tokens_pad_, tokens_pad_, dh_ * tokens_pad_};
     pv.y = {device_[id_.attn], h0 * dh_, D_, dh_};
     pv.label = "pv";
-    kernels_.gemm(rec, pv);
+  kernels_.gemm(rec, pv);
   }
 }
 
@@ -284,6 +310,44 @@ void VitGraph::record_heads() {
   }
 }
 
+// YOLOS: the class and box MLPs on the detection tokens, the last suffix_ rows of the
+// normalised hidden state. The box sigmoid is applied on the host.
+void VitGraph::record_detection() {
+  if (weights_.class_mlp.empty()) return;
+  record_mlp(weights_.class_mlp, readback_[id_.det_logits]);
+  record_mlp(weights_.box_mlp, readback_[id_.det_boxes]);
+}
+
+void VitGraph::record_mlp(const std::vector<DeviceLinear>& layers, const Slice& out) {
+  const Slice buffers[2] = {device_[id_.det_a], device_[id_.det_b]};
+  MatrixRef x{readback_[id_.hidden], (prefix_ + patches_) * D_, D_};
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const bool last = i + 1 == layers.size();
+    GemmArgs g;
+    g.M = suffix_;
+    g.N = layers[i].out;
+    g.K = D_;
+    g.x = x;
+    g.w = {layers[i].weight, 0, layers[i].in_padded};
+    g.y = last ? MatrixRef{out, 0, layers[i].out} : MatrixRef{buffers[i % 2], 0, D_};
+    g.bias = layers[i].bias;
+    g.activation = last ? kActNone : kActRelu;
+    g.label = "detection_head";
+    kernels_.gemm(*recording_, g);
+    x = g.y;
+  }
+}
+
+// The detection heads' outputs; boxes through the sigmoid, as transformers applies it.
+void VitGraph::read_detection(ForwardOutput& out) const {
+  const auto S = int64_t{suffix_}, columns = int64_t{model_.config.num_classes} + 1;
+  const float* logits = readback_[id_.det_logits].host();
+  out.detection_logits = Tensor({S, columns}, std::vector<float>(logits, logits + S * columns));
+  const float* boxes = readback_[id_.det_boxes].host();
+  out.detection_boxes = Tensor({S, 4});
+  for (int64_t i = 0; i < S * 4; ++i) out.detection_boxes.data[i] = 1.0f / (1.0f + std::exp(-boxes[i]));
+}
+
 // im2col: row p of the patch matrix is patch p in raster order, flattened (c, ky, kx)
 // like the stride-P convolution's weight.
 void VitGraph::write_patches(const Tensor& pixels) {
@@ -316,6 +380,7 @@ ForwardOutput VitGraph::run(const Tensor& pixels) {
     const float* logits = readback_[id_.logits].host();
     out.logits = Tensor({static_cast<int64_t>(C)}, std::vector<float>(logits, logits + C));
   }
+  if (!weights_.class_mlp.empty()) read_detection(out);
   const float* hidden = readback_[id_.hidden].host();
   out.hidden_state = Tensor({int64_t{tokens_}, int64_t{D_}}, std::vector<float>(hidden, hidden + size_t{tokens_} * D_));
   if (want_attention_) {

@@ -27,6 +27,9 @@ class VitGraph {
   void record_layer(size_t index);
   void record_attention(size_t index);
   void record_heads();
+  void record_detection();
+  void record_mlp(const std::vector<DeviceLinear>& layers, const Slice& out);
+  void read_detection(ForwardOutput& out) const;
   void write_patches(const Tensor& pixels);
 
   std::shared_ptr<Context> ctx_;
@@ -34,7 +37,8 @@ class VitGraph {
   const DeviceWeights& weights_;
   const Model& model_;
 
-  uint32_t gh_, gw_, patches_, tokens_, tokens_pad_, D_, heads_, dh_, mlp_, k_patch_;
+  // Tokens: prefix_ (CLS, distillation), patches_, suffix_ (YOLOS detection tokens).
+  uint32_t gh_, gw_, prefix_, patches_, suffix_, tokens_, tokens_pad_, D_, heads_, dh_, mlp_, k_patch_;
   uint32_t heads_per_chunk_ = 1;
   std::vector<int> queries_;  // token index of each attention output row
   bool want_attention_ = false;
@@ -42,7 +46,8 @@ class VitGraph {
   Arena device_, readback_, upload_;
   struct {
     Arena::Id input, patches, init, x, ln, qkv, vt, scores, attn, mlp, pooled, pooled_norm, slots;
-    Arena::Id logits, hidden, attention;
+    Arena::Id mid, det_a, det_b;  // YOLOS: mid-position tables of every layer, head MLP activations
+    Arena::Id logits, hidden, attention, det_logits, det_boxes;
   } id_{};
   std::unique_ptr<Recording> recording_;
 };
