@@ -29,6 +29,9 @@ int run_classify(const ParsedArgs& args);
 ArgParser bench_arguments();
 int run_bench(const ParsedArgs& args);
 
+ArgParser detect_arguments();
+int run_detect(const ParsedArgs& args);
+
 ArgParser attention_arguments();
 int run_attention(const ParsedArgs& args);
 

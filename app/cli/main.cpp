@@ -15,6 +15,7 @@ const std::vector<Command>& commands() {
       {devices_arguments, run_devices},
       {info_arguments, run_info},
       {classify_arguments, run_classify},
+      {detect_arguments, run_detect},
       {bench_arguments, run_bench},
       {attention_arguments, run_attention},
   };

@@ -1,0 +1,149 @@
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "command.hpp"
+#include "output.hpp"
+#include "shared_options.hpp"
+#include "vitlens/detection.hpp"
+#include "vitlens/detection_overlay.hpp"
+#include "vitlens/error.hpp"
+#include "vitlens/image.hpp"
+#include "vitlens/preprocess.hpp"
+#include "vitlens/safe_file.hpp"
+#include "vitlens/session.hpp"
+
+namespace vitlens::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr float kDefaultThreshold = 0.5f;  // transformers' object-detection pipeline
+constexpr int kMinSize = 16, kMaxSize = 4096;
+
+struct ImageDetections {
+  std::string image;
+  cv::Size size;
+  std::vector<Detection> detections;
+  double time_ms = 0;
+};
+
+// A number in [min, max] from option `name`, or `fallback` when it was not given.
+float number_option(const ParsedArgs& args, const std::string& name, float fallback, float min, float max) {
+  if (!args.has(name)) return fallback;
+  const std::string text = args.value(name);
+  float value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !(value >= min && value <= max))
+    throw UsageError("--" + name + " expects a number from " + compact(min) + " to " + compact(max) + ", not '" + text + "'");
+  return value;
+}
+
+void require_detector(const Model& model) {
+  if (!model.has_detector())
+    throw Error(model.path + ": " + model.config.architecture +
+                " has no detection heads, so it cannot detect objects (supported: YolosForObjectDetection, e.g. "
+                "hustvl/yolos-tiny); use 'vitlens-cli classify' for an image classifier");
+}
+
+std::string naming(const std::string& path, const std::string& message) {
+  return message.find(path) == std::string::npos ? path + ": " + message : message;
+}
+
+std::string annotation_path(const std::string& folder, const std::string& image) {
+  return (fs::path(folder) / (fs::path(image).stem().string() + "_detections.png")).string();
+}
+
+ImageDetections detect(Session& session, const PreprocessConfig& preprocess, const std::string& path,
+                       const DetectionOptions& options, const std::string& annotate, bool overwrite) {
+  const cv::Mat rgb = load_image_rgb(path);
+  const ForwardOutput output = session.run(vitlens::preprocess(rgb, preprocess));
+  ImageDetections result{path, rgb.size(), detect_objects(output, session.model().labels, rgb.size(), options), output.time_ms};
+  if (!annotate.empty()) write_png_safely(annotation_path(annotate, path), draw_detections(rgb, result.detections), overwrite);
+  return result;
+}
+
+Json box_json(const cv::Rect2f& box) {
+  return Json::array({shortest(box.x), shortest(box.y), shortest(box.x + box.width), shortest(box.y + box.height)});
+}
+
+Json to_json(const ImageDetections& r) {
+  Json detections = Json::array();
+  for (const Detection& d : r.detections)
+    detections.push_back({{"token", d.token}, {"label_id", d.label_id}, {"label", d.label}, {"score", shortest(d.score)},
+                          {"box", box_json(d.box)}});
+  return {{"image", r.image}, {"width", r.size.width}, {"height", r.size.height}, {"detections", detections},
+          {"time_ms", r.time_ms}};
+}
+
+void print_text(const ImageDetections& r) {
+  std::cout << '\n' << r.image << "  (" << r.size.width << "x" << r.size.height << ", " << r.detections.size()
+            << " detections, " << fixed(r.time_ms, 1) << " ms forward)\n";
+  if (r.detections.empty()) return;
+  Table table({{"TOKEN", Table::Align::Right},
+               {"SCORE", Table::Align::Right},
+               {"ID", Table::Align::Right},
+               {"LABEL", Table::Align::Left},
+               {"BOX (x0, y0, x1, y1)", Table::Align::Left}});
+  for (const Detection& d : r.detections)
+    table.add_row({std::to_string(d.token), fixed(d.score, 3), std::to_string(d.label_id), d.label,
+                   fixed(d.box.x, 1) + ", " + fixed(d.box.y, 1) + ", " + fixed(d.box.x + d.box.width, 1) + ", " +
+                       fixed(d.box.y + d.box.height, 1)});
+  table.print(std::cout, "  ");
+}
+
+}  // namespace
+
+ArgParser detect_arguments() {
+  ArgParser parser(kProgram, "detect", "Detect objects with a YOLOS model: class, score and box per detection token.");
+  add_model_option(parser);
+  add_device_option(parser);
+  parser.option("threshold", "T", "keep detections scoring above T, 0 to 1 (default 0.5 as transformers' pipeline; 0 lists every detection token)");
+  parser.option("size", "S", "resize the shortest image edge to S pixels instead of the model's setting (" +
+                                 std::to_string(kMinSize) + " to " + std::to_string(kMaxSize) + "; smaller is faster)");
+  parser.option("nms", "IOU", "per-class non-maximum suppression: drop a box overlapping a better one of its class by more than IOU (off by default, like the reference)");
+  add_json_flag(parser);
+  parser.option("annotate", "OUT_DIR", "write each image with its detections drawn to OUT_DIR/<name>_detections.png");
+  parser.flag("overwrite", "replace existing annotated images (refused otherwise)");
+  parser.positional("IMAGE", "image files (JPEG, PNG, BMP, TIFF, WebP, ...)", true);
+  return parser.epilog("Boxes are in pixels of the original image: x0, y0 top left, x1, y1 bottom right.");
+}
+
+int run_detect(const ParsedArgs& args) {
+  DetectionOptions options;
+  options.threshold = number_option(args, "threshold", kDefaultThreshold, 0.0f, 1.0f);
+  options.nms_iou = number_option(args, "nms", 0.0f, 0.0f, 1.0f);
+  const int size = args.integer("size", 0, kMinSize, kMaxSize);
+  const bool json = args.flag("json");
+  const std::string annotate = args.value("annotate");
+  std::shared_ptr<const Model> model = load_model_option(args);
+  require_detector(*model);
+  PreprocessConfig preprocess = model->preprocess;
+  if (size) preprocess.shortest_edge = size;
+  if (!annotate.empty()) fs::create_directories(annotate);
+  Session session(model, device_option(args));
+
+  if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
+  Json results = Json::array();
+  size_t failures = 0;
+  for (const std::string& path : args.positionals()) {
+    try {
+      const ImageDetections r = detect(session, preprocess, path, options, annotate, args.flag("overwrite"));
+      if (json)
+        results.push_back(to_json(r));
+      else
+        print_text(r);
+    } catch (const std::exception& e) {
+      // One unreadable image must not cost the user the results of the others.
+      std::cerr << kProgram << ": " << naming(path, e.what()) << '\n';
+      ++failures;
+    }
+  }
+  if (json) print_json(std::cout, Json{{"model", model->path}, {"device", session.device().name}, {"results", results}});
+  if (failures) std::cerr << kProgram << ": " << failures << " of " << args.positionals().size() << " images failed\n";
+  return failures ? 1 : 0;
+}
+
+}  // namespace vitlens::cli
