@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""Times ViTLens against PyTorch on the CPU for standard ViT sizes.
+"""Times ViTLens against PyTorch on the CPU for standard ViT sizes and a YOLOS detector.
 
 For each model it builds (once, cached) a seeded random-weight checkpoint in the Hugging
-Face layout with tools/vit_reference.py, times that reference model in PyTorch (CPU, eval,
-batch 1, a fixed number of threads), then runs `vitlens-cli bench --json` on the same folder,
-and prints both a plain table and a Markdown one for the README.
+Face layout with tools/vit_reference.py (classifiers) or tools/yolos_reference.py (the
+yolos-tiny-shaped detector: 100 detection tokens, training grid 800x1333, run at 512x688, the
+size YolosImageProcessor gives a 512x700 image at shortest edge 512), times that reference
+model in PyTorch (CPU, eval, batch 1, a fixed number of threads), then runs
+`vitlens-cli bench --json` on the same folder at the same input size, and prints both a
+plain table and a Markdown one for the README.
 
 Only timings are compared here: random weights say nothing about accuracy, and agreement of
 the logits is what the fixture tests check.
@@ -29,40 +32,76 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import make_fixtures  # noqa: E402
 import safetensors_io as st  # noqa: E402
 import vit_reference as ref  # noqa: E402
+import yolos_reference as yolos  # noqa: E402
 
 IMAGE_SIZE = 224
 NUM_CLASSES = 1000
 SEED = 0
 
+
+class Classifier:
+    """A ViT classifier at 224x224."""
+    input_size = (IMAGE_SIZE, IMAGE_SIZE)
+
+    def __init__(self, sizes):
+        self.cfg = {**sizes, "patch_size": 16, "image_size": IMAGE_SIZE, "num_channels": 3,
+                    "num_classes": NUM_CLASSES, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
+
+    def hf_config(self):
+        return ref.hf_config({**ref.DEFAULTS, **self.cfg})
+
+    def load(self, folder):
+        return ref.load_hf(folder)
+
+    def save(self, folder):
+        model = ref.randomize_(ref.build_model(self.cfg), torch.Generator().manual_seed(SEED))
+        ref.save_hf(model, folder)
+        st.write_json(os.path.join(folder, "preprocessor_config.json"),
+                      make_fixtures.hf_preprocessor(IMAGE_SIZE, IMAGE_SIZE, 2, [0.5] * 3, [0.5] * 3))
+        return model
+
+
+class Detector:
+    """hustvl/yolos-tiny's shape (no mid-position embeddings, 91 COCO classes) at 512x688."""
+    input_size = (512, 688)
+
+    def __init__(self, sizes):
+        self.cfg = {**sizes, "patch_size": 16, "image_size": (800, 1333), "num_detection_tokens": 100,
+                    "use_mid_position_embeddings": False, "num_labels": 91}
+
+    def hf_config(self):
+        return yolos.hf_config({**yolos.DEFAULTS, **self.cfg})
+
+    def load(self, folder):
+        return yolos.load_hf(folder)
+
+    def save(self, folder):
+        model = yolos.randomize_(yolos.build_model(self.cfg), torch.Generator().manual_seed(SEED))
+        yolos.save_hf(model, folder, shortest_edge=self.input_size[0])
+        return model
+
+
 MODELS = {
-    "deit-tiny": {"hidden_size": 192, "num_layers": 12, "num_heads": 3, "mlp_size": 768},
-    "vit-s16": {"hidden_size": 384, "num_layers": 12, "num_heads": 6, "mlp_size": 1536},
-    "vit-b16": {"hidden_size": 768, "num_layers": 12, "num_heads": 12, "mlp_size": 3072},
+    "deit-tiny": Classifier({"hidden_size": 192, "num_layers": 12, "num_heads": 3, "mlp_size": 768}),
+    "vit-s16": Classifier({"hidden_size": 384, "num_layers": 12, "num_heads": 6, "mlp_size": 1536}),
+    "vit-b16": Classifier({"hidden_size": 768, "num_layers": 12, "num_heads": 12, "mlp_size": 3072}),
+    "yolos-tiny": Detector({"hidden_size": 192, "num_layers": 12, "num_heads": 3, "mlp_size": 768}),
 }
-
-
-def model_config(name):
-    return {**MODELS[name], "patch_size": 16, "image_size": IMAGE_SIZE, "num_channels": 3,
-            "num_classes": NUM_CLASSES, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
 
 
 def cached_model(cache, name):
     """The reference model, loaded from `cache/name` when that holds this exact config."""
-    cfg = model_config(name)
+    kind = MODELS[name]
     folder = os.path.join(cache, name)
     config_path = os.path.join(folder, "config.json")
     files = [config_path] + [os.path.join(folder, f) for f in ("model.safetensors", "preprocessor_config.json")]
     if all(os.path.exists(f) for f in files):
         with open(config_path) as f:
-            if json.load(f) == ref.hf_config({**ref.DEFAULTS, **cfg}):
+            if json.load(f) == kind.hf_config():
                 print(f"{name}: reusing {folder}", flush=True)
-                return folder, ref.load_hf(folder)
+                return folder, kind.load(folder)
     print(f"{name}: writing seeded random weights to {folder}", flush=True)
-    model = ref.randomize_(ref.build_model(cfg), torch.Generator().manual_seed(SEED))
-    ref.save_hf(model, folder)
-    st.write_json(os.path.join(folder, "preprocessor_config.json"),
-                  make_fixtures.hf_preprocessor(IMAGE_SIZE, IMAGE_SIZE, 2, [0.5] * 3, [0.5] * 3))
-    return folder, model
+    return folder, kind.save(folder)
 
 
 def blas_backend():
@@ -75,8 +114,8 @@ def blas_backend():
     return (build.group(1) if build else "unknown"), libraries
 
 
-def time_pytorch(model, runs, warmup):
-    pixels = torch.randn(3, IMAGE_SIZE, IMAGE_SIZE, generator=torch.Generator().manual_seed(SEED))
+def time_pytorch(model, input_size, runs, warmup):
+    pixels = torch.randn(3, *input_size, generator=torch.Generator().manual_seed(SEED))
     for _ in range(warmup):
         ref.run(model, pixels)
     times = []
@@ -87,11 +126,11 @@ def time_pytorch(model, runs, warmup):
     return statistics.median(times)
 
 
-def time_vitlens(cli, folder, device, runs, warmup, threads):
+def time_vitlens(cli, folder, input_size, device, runs, warmup, threads):
     env = dict(os.environ)
     env.setdefault("LP_NUM_THREADS", str(threads))  # lavapipe's thread count, to match torch's
     command = [cli, "bench", "--model", folder, "--device", device, "--runs", str(runs), "--warmup", str(warmup),
-               "--json"]
+               "--size", f"{input_size[0]}x{input_size[1]}", "--json"]
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
@@ -99,15 +138,15 @@ def time_vitlens(cli, folder, device, runs, warmup, threads):
 
 
 def print_tables(rows):
-    header = ["model", "PyTorch ms/image", "ViTLens ms/image", "device", "speed-up"]
-    cells = [[r["model"], f"{r['pytorch_ms']:.1f}", f"{r['vitlens_ms']:.1f}", r["device"],
+    header = ["model", "input", "PyTorch ms/image", "ViTLens ms/image", "device", "speed-up"]
+    cells = [[r["model"], r["input"], f"{r['pytorch_ms']:.1f}", f"{r['vitlens_ms']:.1f}", r["device"],
               f"{r['pytorch_ms'] / r['vitlens_ms']:.2f}x"] for r in rows]
     widths = [max(len(str(c)) for c in column) for column in zip(header, *cells)]
     print()
     for line in [header] + cells:
         print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
     print("\n| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" if i in (0, 3) else "---:" for i in range(len(header))) + "|")
+    print("|" + "|".join("---" if i in (0, 1, 4) else "---:" for i in range(len(header))) + "|")
     for line in cells:
         print("| " + " | ".join(line) + " |")
 
@@ -152,13 +191,14 @@ def main():
     rows = []
     for name in names:
         folder, model = cached_model(args.cache, name)
-        pytorch_ms = time_pytorch(model, args.runs, args.warmup)
-        vitlens = time_vitlens(args.cli, folder, args.device, args.runs, args.warmup, args.threads)
-        rows.append({"model": name, "pytorch_ms": pytorch_ms, "vitlens_ms": vitlens["median_ms"],
-                     "device": vitlens["device"]})
+        input_size = MODELS[name].input_size
+        pytorch_ms = time_pytorch(model, input_size, args.runs, args.warmup)
+        vitlens = time_vitlens(args.cli, folder, input_size, args.device, args.runs, args.warmup, args.threads)
+        rows.append({"model": name, "input": f"{input_size[0]}x{input_size[1]}", "pytorch_ms": pytorch_ms,
+                     "vitlens_ms": vitlens["median_ms"], "device": vitlens["device"]})
         print(f"{name}: PyTorch {pytorch_ms:.1f} ms, ViTLens {vitlens['median_ms']:.1f} ms on {vitlens['device']} "
               f"(first run {vitlens['first_ms']:.1f} ms)", flush=True)
-    print(f"\nMedian of {args.runs} runs after {args.warmup} warm-up runs, batch 1, {IMAGE_SIZE}x{IMAGE_SIZE}, "
+    print(f"\nMedian of {args.runs} runs after {args.warmup} warm-up runs, batch 1, "
           f"{args.threads} threads; speed-up = PyTorch time / ViTLens time.")
     print_tables(rows)
 
