@@ -1,0 +1,45 @@
+#pragma once
+#include <memory>
+
+#include <opencv2/core.hpp>
+
+#include "attention_settings.hpp"
+#include "inference_result.hpp"
+#include "vitlens/attention_grid.hpp"
+#include "vitlens/attention_maps.hpp"
+#include "vitlens/attention_sidecar.hpp"
+
+namespace vitlens::gui {
+
+// The maps the attention controls ask for, computed by the engine from one stored forward
+// pass: the GUI's only route to attention analysis and rendering.
+class AttentionAnalysis {
+ public:
+  explicit AttentionAnalysis(std::shared_ptr<const InferenceResult> result);
+
+  const InferenceResult& result() const { return *result_; }
+
+  // Empty when the stored attention can show `settings`; otherwise why not (the query's row
+  // was not kept, or rollout needs every row), for the user.
+  QString unavailable(const AttentionSettings& settings) const;
+
+  // The selected map over the patch grid (CV_32F grid_h x grid_w). Throws vitlens::Error.
+  cv::Mat map(const AttentionSettings& settings) const;
+  // The map coloured and laid over the original image's geometry, at `output` size (the
+  // image size or a proportional reduction): 8-bit RGB.
+  cv::Mat heatmap(const AttentionSettings& settings, cv::Size output) const;
+  // heatmap at the image's size blended over the image with the settings' opacity.
+  cv::Mat overlay(const AttentionSettings& settings) const;
+  // Every layer and head of the method for the settings' query: what the .npy export holds.
+  AttentionMaps stack(const AttentionSettings& settings) const;
+  // The layers x heads montage (then the head fusion, then the rollout for that method).
+  AttentionGrid grid(const AttentionSettings& settings, int cell_size) const;
+  SidecarContext sidecar_context(const AttentionSettings& settings, const std::string& npy_name) const;
+
+ private:
+  MapSelection selection(const AttentionSettings& settings, bool all_layers, bool per_head) const;
+
+  std::shared_ptr<const InferenceResult> result_;
+};
+
+}  // namespace vitlens::gui

@@ -1,0 +1,39 @@
+#include "launch_options.hpp"
+
+#include <cstdio>
+
+#include <QCommandLineParser>
+
+namespace vitlens::gui {
+
+std::variant<LaunchOptions, int> parse_launch_options(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription("ViTLens: explore what Vision Transformers look at.");
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QCommandLineOption model({"m", "model"}, "Model folder or .safetensors file to open.", "MODEL");
+  const QCommandLineOption device({"d", "device"}, "Device: auto, cpu, a Vulkan index or part of a device name.", "DEVICE");
+  const QCommandLineOption screenshot("screenshot", "Save the window to FILE once the first result is shown, then quit.", "FILE");
+  parser.addOptions({model, device, screenshot});
+  parser.addPositionalArgument("paths", "Images or folders to open.", "[IMAGE|FOLDER...]");
+  if (!parser.parse(arguments)) {
+    std::fprintf(stderr, "vitlens: %s\n%s", qPrintable(parser.errorText()), qPrintable(parser.helpText()));
+    return 2;
+  }
+  if (parser.isSet("help")) {
+    std::fputs(qPrintable(parser.helpText()), stdout);
+    return 0;
+  }
+  if (parser.isSet("version")) {
+    std::printf("vitlens %s\n", VITLENS_VERSION);
+    return 0;
+  }
+  LaunchOptions options{parser.value(model), parser.value(device), parser.value(screenshot), parser.positionalArguments()};
+  if (!options.screenshot.isEmpty() && options.paths.isEmpty()) {
+    std::fputs("vitlens: --screenshot needs an image to show\n", stderr);
+    return 2;
+  }
+  return options;
+}
+
+}  // namespace vitlens::gui

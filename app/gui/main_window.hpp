@@ -1,0 +1,156 @@
+#pragma once
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <QMainWindow>
+#include <opencv2/core.hpp>
+
+#include "attention_analysis.hpp"
+#include "export_files.hpp"
+#include "vitlens/detection.hpp"
+
+class QDockWidget;
+class QLabel;
+class QProgressBar;
+
+namespace vitlens::gui {
+
+class AttentionPanel;
+class DetectionList;
+class DeviceChooser;
+class ExportMenu;
+class FolderModel;
+class HeadGridPanel;
+class ImageCanvas;
+class ImageLoader;
+class InferenceWorker;
+class RecentMenu;
+class ResultsPanel;
+class Settings;
+class ThumbnailCache;
+class ThumbnailStrip;
+
+// The application window. It owns the components and wires them together; each component
+// does one job (canvas, panels, worker, loader, folder model, exports).
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(Settings* settings, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Files open as images, folders as a folder; the first image is shown.
+  void openPaths(const QStringList& paths);
+  void openImage(const QString& path);
+  void openFolder(const QString& folder);
+  void openModel(const QString& path);
+  void setDevice(const QString& id);
+  void showNext();
+  void showPrevious();
+  void showFirst();
+  void showLast();
+  // Writes the current image's export of `kind` to `path` (no questions); false, with the
+  // error shown, when it failed.
+  bool exportCurrent(ExportKind kind, const QString& path, bool overwrite = true);
+  // Once the first result is shown: grab the window into `path` and quit.
+  void setScreenshotPath(const QString& path);
+  void copyViewToClipboard();
+  void pickPatch(QPointF image_pixel);
+
+  ImageCanvas* canvas() const { return canvas_; }
+  AttentionPanel* attentionPanel() const { return attention_; }
+  ResultsPanel* resultsPanel() const { return results_; }
+  DetectionList* detectionList() const { return detection_list_; }
+  HeadGridPanel* headGrid() const { return grid_; }
+  FolderModel* folderModel() const { return folder_; }
+  std::shared_ptr<const InferenceResult> currentResult() const { return result_; }
+  const std::vector<Detection>& detections() const { return detections_; }
+  const QImage& heatmap() const { return heatmap_; }
+  const QString& currentPath() const { return path_; }
+  const QString& lastError() const { return last_error_; }
+  bool busy() const;
+
+ signals:
+  void imageShown(const QString& path);
+  void resultShown();
+  void modelReady();
+  void errorShown(const QString& message);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void createDocks();
+  void createMenus();
+  void createToolBar();
+  void createStatusBar();
+  void connectComponents();
+  void restoreAttentionSettings();
+  void saveAttentionSettings();
+
+  void imageLoaded(const QString& path, const cv::Mat& rgb, const QImage& image);
+  void modelLoaded();
+  void resultReady(std::shared_ptr<const InferenceResult> result);
+  void runCurrent();
+  void renderAttention();
+  void renderGrid();
+  void updateDetections();
+  void pickDetection(int index);
+  void gridCellClicked(int row, int column);
+  void showError(const QString& message);
+  void updateStatus();
+  void updateActions();
+  void showRow(int row);  // of the folder, clamped
+  QString suggestedExportPath(ExportKind kind) const;
+  void startBatchExport();
+  void saveScreenshot();
+
+  Settings* settings_;
+  InferenceWorker* worker_;
+  ImageLoader* loader_;
+  ThumbnailCache* thumbnails_;
+  FolderModel* folder_;
+
+  ImageCanvas* canvas_;
+  ThumbnailStrip* strip_;
+  ResultsPanel* results_;
+  DetectionList* detection_list_;
+  AttentionPanel* attention_;
+  HeadGridPanel* grid_;
+  DeviceChooser* devices_;
+  QDockWidget* results_dock_ = nullptr;
+  QDockWidget* detections_dock_ = nullptr;
+  QDockWidget* attention_dock_ = nullptr;
+  QDockWidget* grid_dock_ = nullptr;
+  QDockWidget* strip_dock_ = nullptr;
+  RecentMenu* recent_files_ = nullptr;
+  RecentMenu* recent_models_ = nullptr;
+  ExportMenu* export_menu_ = nullptr;
+  QAction* open_ = nullptr;
+  QAction* open_folder_ = nullptr;
+  QAction* keep_zoom_ = nullptr;
+  QAction* show_heatmap_ = nullptr;
+  QAction* model_info_ = nullptr;
+  QLabel* model_label_ = nullptr;
+  QLabel* device_label_ = nullptr;
+  QLabel* time_label_ = nullptr;
+  QProgressBar* busy_ = nullptr;
+
+  QString path_;   // the image shown (or loading)
+  cv::Mat rgb_;    // its pixels once decoded
+  std::shared_ptr<const InferenceResult> result_;
+  std::optional<AttentionAnalysis> analysis_;
+  std::vector<Detection> detections_;
+  QImage heatmap_;
+  QString grid_key_;   // the settings the head grid was drawn for
+  bool rerun_for_query_ = false;
+  bool restoring_ = false;  // settings are being applied to the panel, not changed by the user
+  QString screenshot_path_;
+  int screenshot_waits_ = 0;
+  QString last_error_;
+};
+
+}  // namespace vitlens::gui

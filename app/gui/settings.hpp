@@ -1,0 +1,56 @@
+#pragma once
+#include <memory>
+
+#include <QObject>
+#include <QSettings>
+#include <QString>
+#include <QVariant>
+
+namespace vitlens::gui {
+
+// The persistent settings: one registry of keys with their defaults (settings.cpp), read and
+// written here only, and one signal when a value changes.
+class Settings : public QObject {
+  Q_OBJECT
+
+ public:
+  // The user's settings (QSettings' native place for ViTLens/vitlens).
+  explicit Settings(QObject* parent = nullptr);
+  // Settings kept in an INI file, for tests and portable use.
+  explicit Settings(const QString& ini_path, QObject* parent = nullptr);
+
+  // The stored value, or the key's default. Unknown keys are a programming error (asserted).
+  QVariant value(const QString& key) const;
+  void setValue(const QString& key, const QVariant& value);
+  void sync() { store_->sync(); }
+
+ signals:
+  void changed(const QString& key);
+
+ private:
+  std::unique_ptr<QSettings> store_;
+};
+
+// The registry's keys.
+namespace key {
+inline const QString kWindowGeometry = "window/geometry";
+inline const QString kWindowState = "window/state";
+inline const QString kLastModel = "model/last";
+inline const QString kRecentModels = "model/recent";
+inline const QString kDevice = "model/device";
+inline const QString kRecentFiles = "files/recent";
+inline const QString kLastFolder = "files/last_folder";
+inline const QString kExportFolder = "files/export_folder";
+inline const QString kKeepZoom = "view/keep_zoom";
+inline const QString kLayer = "attention/layer";
+inline const QString kHead = "attention/head";
+inline const QString kFusion = "attention/fusion";
+inline const QString kMethod = "attention/method";
+inline const QString kMass = "attention/mass";
+inline const QString kColormap = "attention/colormap";
+inline const QString kOpacity = "attention/opacity";
+inline const QString kShowHeatmap = "attention/visible";
+inline const QString kScoreThreshold = "detection/threshold";
+}  // namespace key
+
+}  // namespace vitlens::gui

@@ -1,0 +1,195 @@
+// The GUI's non-widget logic: the canvas transform chain, natural sort, patch picking,
+// export naming and the settings registry.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "attention_analysis.hpp"
+#include "attention_settings.hpp"
+#include "batch_export.hpp"
+#include "canvas_transform.hpp"
+#include "export_files.hpp"
+#include "folder_model.hpp"
+#include "inference_run.hpp"
+#include "patch_geometry.hpp"
+#include "settings.hpp"
+#include "thumbnail_cache.hpp"
+#include "vitlens/image.hpp"
+#include "vitlens/model.hpp"
+#include "vitlens/session.hpp"
+
+using namespace vitlens;
+using namespace vitlens::gui;
+
+class GuiLogicTests : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void fitShowsTheWholeImageCentred() {
+    CanvasTransform t;
+    t.setImageSize({400, 200});
+    t.setViewSize({800, 800});
+    t.fit();
+    QCOMPARE(t.scale(), 2.0);
+    QCOMPARE(t.mapToView({0, 0}), QPointF(0, 200));
+    QCOMPARE(t.mapToView({400, 200}), QPointF(800, 600));
+  }
+
+  void zoomKeepsTheImagePointUnderTheCursor() {
+    CanvasTransform t;
+    t.setImageSize({640, 480});
+    t.setViewSize({800, 600});
+    t.fit();
+    const QPointF cursor(123, 456);
+    const QPointF under = t.mapToImagePixel(cursor);
+    t.zoomAt(3.0, cursor);
+    QCOMPARE(t.zoom(), 3.0);
+    const QPointF after = t.mapToImagePixel(cursor);
+    QVERIFY(qAbs(after.x() - under.x()) < 1e-9 && qAbs(after.y() - under.y()) < 1e-9);
+  }
+
+  void actualSizeMeansOneImagePixelPerDevicePixel() {
+    CanvasTransform t;
+    t.setImageSize({1000, 1000});
+    t.setViewSize({500, 500});
+    t.setDevicePixelRatio(2);
+    t.actualSize();
+    QCOMPARE(t.deviceScale(), 1.0);
+    QCOMPARE(t.scale(), 0.5);
+  }
+
+  void panMovesTheImageAndMappingRoundTrips() {
+    CanvasTransform t;
+    t.setImageSize({300, 200});
+    t.setViewSize({600, 400});
+    t.fit();
+    t.pan({10, -20});
+    QCOMPARE(t.mapToView({150, 100}), QPointF(310, 180));
+    const QPointF p(37.5, 12.25);
+    const QPointF back = t.mapToImagePixel(t.mapToView(p));
+    QVERIFY(qAbs(back.x() - p.x()) < 1e-9 && qAbs(back.y() - p.y()) < 1e-9);
+  }
+
+  void naturalSortOrdersNumbersByValueIgnoringCase() {
+    const QStringList sorted = FolderModel::naturalSorted({"img10.png", "IMG2.png", "img1.png", "img1b.png", "a.png"});
+    QCOMPARE(sorted, QStringList({"a.png", "img1.png", "img1b.png", "IMG2.png", "img10.png"}));
+  }
+
+  void aLargeFolderIsListedOffTheUiThreadInNaturalOrder() {
+    QTemporaryDir dir;
+    constexpr int kFiles = 5000;
+    for (int i = kFiles; i >= 1; --i) QFile(dir.filePath(QString("frame%1.jpg").arg(i))).open(QIODevice::WriteOnly);
+    QFile(dir.filePath("notes.txt")).open(QIODevice::WriteOnly);
+    ThumbnailCache thumbnails;
+    FolderModel model(&thumbnails);
+    QSignalSpy listed(&model, &FolderModel::listed);
+    QElapsedTimer timer;
+    timer.start();
+    model.setFolder(dir.path());
+    QVERIFY(timer.elapsed() < 50);  // returns at once; the listing arrives later
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(listed.wait(10000));
+    QCOMPARE(model.rowCount(), kFiles);  // images only
+    QCOMPARE(QFileInfo(model.path(0)).fileName(), QString("frame1.jpg"));
+    QCOMPARE(QFileInfo(model.path(9)).fileName(), QString("frame10.jpg"));
+    QCOMPARE(model.row(dir.filePath("frame10.jpg")), 9);
+  }
+
+  void theThumbnailCacheStaysWithinItsBudget() {
+    QTemporaryDir dir;
+    QImage picture(400, 300, QImage::Format_RGB32);
+    picture.fill(Qt::darkCyan);
+    const QSize size(64, 48);
+    const qint64 budget = 64 * 48 * 4 * 5;  // five thumbnails
+    ThumbnailCache cache(size, budget);
+    QSignalSpy ready(&cache, &ThumbnailCache::ready);
+    for (int i = 0; i < 12; ++i) {
+      const QString path = dir.filePath(QString("%1.png").arg(i));
+      picture.save(path);
+      QVERIFY(cache.thumbnail(path).isNull());  // made off the UI thread
+    }
+    while (ready.count() < 12) QVERIFY(ready.wait(10000));
+    QVERIFY(cache.cachedBytes() <= budget);
+    const QImage last = cache.thumbnail(dir.filePath("11.png"));
+    QCOMPARE(last.size(), size);
+  }
+
+  void aClickMapsToThePatchUnderItThroughTheCrop() {
+    auto model = std::make_shared<Model>();
+    model->config.patch_size = 16;
+    model->preprocess.do_resize = true;
+    model->preprocess.resize_mode = PreprocessConfig::ResizeMode::ShortestEdge;
+    model->preprocess.shortest_edge = 64;
+    model->preprocess.do_center_crop = true;
+    model->preprocess.crop_width = model->preprocess.crop_height = 64;
+    InferenceResult r;
+    r.model = model;
+    r.rgb = cv::Mat(100, 200, CV_8UC3);  // resized to 128 x 64, cropped at x = 32
+    r.layout.grid_h = r.layout.grid_w = 4;
+    QVERIFY(!patch_at(r, {10, 50}));  // in the left margin the crop cut off
+    const std::optional<QueryToken> p = patch_at(r, {100, 80});
+    QVERIFY(p);
+    QCOMPARE(p->kind, QueryToken::Kind::Patch);
+    QCOMPARE(p->index, 3);   // y 80 -> resized 51.2 -> row 3
+    QCOMPARE(p->column, 2);  // x 100 -> resized 64, minus the crop's 32 -> column 2
+  }
+
+  void anInputTooLargeToKeepEveryRowKeepsThePrefixAndRequestedRows() {
+    auto model = std::make_shared<const Model>(load_model(VITLENS_SOURCE_DIR "/tests/fixtures/hf_vit"));
+    Session session(model, choose_device("cpu"));
+    const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
+    const QueryToken patch = QueryToken::parse("patch:1,2");
+    const AttentionAnalysis analysis(run_inference(model, session, "fruits.jpg", rgb, {patch}, 0.0));
+    QVERIFY(!analysis.result().all_rows);
+    QCOMPARE(analysis.result().output.attention_queries, std::vector<int>({0, 7}));  // CLS and patch (1, 2)
+    AttentionSettings s;
+    QVERIFY(analysis.unavailable(s).isEmpty());
+    QCOMPARE(analysis.map(s).size(), cv::Size(4, 4));
+    s.query = patch;
+    QVERIFY(analysis.unavailable(s).isEmpty());
+    s.query = QueryToken::parse("patch:3,3");
+    QVERIFY(analysis.unavailable(s).contains("not kept"));
+    s.query = {};
+    s.method = AttentionMethod::Rollout;
+    QVERIFY(analysis.unavailable(s).contains("rollout"));
+  }
+
+  void exportNamesSayWhatTheFileHolds() {
+    AttentionSettings s;
+    s.layer = 3;
+    s.head = 1;
+    s.query = QueryToken::parse("patch:2,5");
+    QCOMPARE(export_file_name(ExportKind::Overlay, "cat", s), QString("cat_raw_patch2-5_L3_H1_overlay.png"));
+    s.head = -1;
+    s.fusion = HeadFusion::Max;
+    s.method = AttentionMethod::Rollout;
+    QCOMPARE(export_file_name(ExportKind::Heatmap, "cat", s), QString("cat_rollout_patch2-5_L3_max_heatmap.png"));
+    QCOMPARE(export_file_name(ExportKind::Npy, "cat", s), QString("cat_rollout_patch2-5.npy"));
+    QCOMPARE(export_outputs(ExportKind::Npy, "/out/cat_rollout_patch2-5.npy"),
+             QStringList({"/out/cat_rollout_patch2-5.npy", "/out/cat_rollout_patch2-5.json"}));
+  }
+
+  void imagesSharingABaseNameGetTheirWholeFileNameAsStem() {
+    QCOMPARE(output_stems({"/a/photo.bmp", "/b/photo.tiff", "/a/cat.jpg"}), QStringList({"photo.bmp", "photo.tiff", "cat"}));
+  }
+
+  void settingsFallBackToDefaultsAndPersist() {
+    QTemporaryDir dir;
+    const QString ini = dir.filePath("settings.ini");
+    {
+      Settings settings(ini);
+      QCOMPARE(settings.value(key::kMethod).toString(), QString("raw"));
+      QCOMPARE(settings.value(key::kOpacity).toDouble(), 0.55);
+      QSignalSpy changed(&settings, &Settings::changed);
+      settings.setValue(key::kMethod, "rollout");
+      settings.setValue(key::kOpacity, 0.8);
+      QCOMPARE(changed.count(), 2);
+    }
+    Settings reopened(ini);
+    QCOMPARE(reopened.value(key::kMethod).toString(), QString("rollout"));
+    QCOMPARE(reopened.value(key::kOpacity).toDouble(), 0.8);
+    QCOMPARE(reopened.value(key::kKeepZoom).metaType(), QMetaType::fromType<bool>());
+  }
+};
+
+QTEST_GUILESS_MAIN(GuiLogicTests)
+#include "gui_logic_tests.moc"

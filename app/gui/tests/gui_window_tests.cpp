@@ -1,0 +1,372 @@
+// The main window driven as a user would: open models and images, read the results, change
+// the attention controls, click patches and grid cells, export, batch export, and survive
+// broken inputs. Small fixture models keep it fast; the bundled demo models are used when
+// they are present.
+#include <algorithm>
+
+#include <QApplication>
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "attention_panel.hpp"
+#include "batch_export_dialog.hpp"
+#include "detection_list.hpp"
+#include "folder_model.hpp"
+#include "head_grid_panel.hpp"
+#include "image_canvas.hpp"
+#include "main_window.hpp"
+#include "resource_locator.hpp"
+#include "results_panel.hpp"
+#include "settings.hpp"
+
+using namespace vitlens;
+using namespace vitlens::gui;
+
+namespace {
+
+constexpr int kTimeoutMs = 30000;
+
+QString fixture(const QString& relative) { return QString(VITLENS_SOURCE_DIR "/tests/fixtures/") + relative; }
+
+QString image(const QString& name) { return fixture("images/" + name); }
+
+}  // namespace
+
+class GuiWindowTests : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir dir_;
+  std::unique_ptr<Settings> settings_;
+  std::unique_ptr<MainWindow> window_;
+
+  void openModel(const QString& path) {
+    QSignalSpy ready(window_.get(), &MainWindow::modelReady);
+    window_->openModel(path);
+    QVERIFY2(ready.wait(kTimeoutMs), qPrintable(window_->lastError()));
+  }
+
+  void openImage(const QString& path) {
+    QSignalSpy shown(window_.get(), &MainWindow::resultShown);
+    window_->openImage(path);
+    QVERIFY2(shown.wait(kTimeoutMs), qPrintable(window_->lastError()));
+  }
+
+  AttentionSettings settings() const { return window_->attentionPanel()->settings(); }
+
+  // Applies a change to the attention controls and returns the heatmap it produced.
+  QImage heatmapAfter(const std::function<void(AttentionSettings&)>& change) {
+    AttentionSettings s = settings();
+    change(s);
+    window_->attentionPanel()->setSettings(s);
+    return window_->heatmap();
+  }
+
+  QString path(const QString& name) const { return dir_.filePath(name); }
+
+ private slots:
+  void init() {
+    settings_ = std::make_unique<Settings>(dir_.filePath("settings.ini"));
+    settings_->setValue(key::kDevice, "auto");
+    window_ = std::make_unique<MainWindow>(settings_.get());
+    window_->resize(1200, 800);
+    window_->show();
+  }
+
+  void cleanup() {
+    window_.reset();
+    settings_.reset();
+  }
+
+  void aClassifierShowsItsTopClassesMostProbableFirst() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    const auto& predictions = window_->resultsPanel()->predictions();
+    QCOMPARE(predictions.size(), size_t(5));  // the fixture has five classes
+    float total = 0;
+    for (size_t i = 0; i < predictions.size(); ++i) {
+      total += predictions[i].probability;
+      if (i) QVERIFY(predictions[i - 1].probability >= predictions[i].probability);
+    }
+    QVERIFY(qAbs(total - 1.0f) < 1e-4f);
+    QVERIFY(window_->canvas()->hasImage());
+    QVERIFY(window_->canvas()->heatmapShown());
+    QCOMPARE(settings().layer, 1);  // the last layer by default
+  }
+
+  void everyDemoModelRunsOnASample() {
+    const QStringList demos = demo_models();
+    if (demos.isEmpty()) QSKIP("no bundled demo models in resources/models yet");
+    const QString samples = samples_dir();
+    QVERIFY2(!samples.isEmpty(), "resources/samples is missing");
+    const QStringList images = FolderModel::naturalSorted(QDir(samples).entryList(FolderModel::imageFilters(), QDir::Files));
+    QVERIFY(!images.isEmpty());
+    for (const QString& demo : demos) {
+      openModel(demo);
+      openImage(QDir(samples).filePath(images.first()));
+      const auto result = window_->currentResult();
+      QVERIFY(result);
+      if (result->model->has_detector())
+        QVERIFY(window_->detectionList()->count() == static_cast<int>(window_->detections().size()));
+      else
+        QVERIFY(!window_->resultsPanel()->predictions().empty());
+      QVERIFY(!window_->heatmap().isNull());
+    }
+  }
+
+  void changingLayerHeadMethodOrQueryReRendersWithoutRunningAgain() {
+    openModel(fixture("hf_deit_distilled"));
+    openImage(image("baboon.png"));
+    const auto result = window_->currentResult();
+    QSignalSpy reruns(window_.get(), &MainWindow::resultShown);
+    const QImage start = window_->heatmap();
+    QVERIFY(!start.isNull());
+    const QImage layer = heatmapAfter([](AttentionSettings& s) { s.layer = 0; });
+    QVERIFY(layer != start);
+    const QImage head = heatmapAfter([](AttentionSettings& s) { s.head = 2; });
+    QVERIFY(head != layer);
+    const QImage max = heatmapAfter([](AttentionSettings& s) {
+      s.head = -1;
+      s.fusion = HeadFusion::Max;
+    });
+    QVERIFY(max != head);
+    const QImage rollout = heatmapAfter([](AttentionSettings& s) { s.method = AttentionMethod::Rollout; s.layer = 1; });
+    QVERIFY(rollout != max);
+    const QImage mask = heatmapAfter([](AttentionSettings& s) { s.method = AttentionMethod::Mask; s.mass = 0.3; });
+    QVERIFY(mask != rollout);
+    const QImage dist = heatmapAfter([](AttentionSettings& s) {
+      s.method = AttentionMethod::Raw;
+      s.query = QueryToken::parse("dist");
+    });
+    QVERIFY(dist != mask);
+    const QImage colours = heatmapAfter([](AttentionSettings& s) { s.colormap = Colormap::Inferno; });
+    QVERIFY(colours != dist);
+    QCOMPARE(reruns.count(), 0);
+    QCOMPARE(window_->currentResult(), result);
+  }
+
+  void clickingAPatchShowsWhereThatPatchLooks() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    const QImage cls = window_->heatmap();
+    const auto result = window_->currentResult();
+    // The fixture squashes the image to 32 x 32: 4 x 4 patches of 8 pixels.
+    const QPointF pixel(result->rgb.cols * 0.6, result->rgb.rows * 0.3);
+    const QPoint at = window_->canvas()->transform().mapToView(pixel).toPoint();
+    QTest::mouseClick(window_->canvas(), Qt::LeftButton, {}, at);
+    const QueryToken q = settings().query;
+    QCOMPARE(q.kind, QueryToken::Kind::Patch);
+    QCOMPARE(q.index, 1);   // row: 0.3 * 4
+    QCOMPARE(q.column, 2);  // column: 0.6 * 4
+    QVERIFY(window_->heatmap() != cls);
+  }
+
+  void clickingAGridCellSelectsItsLayerAndHead() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    HeadGridPanel* grid = window_->headGrid();
+    QVERIFY(!grid->image().isNull());
+    QSignalSpy clicked(grid, &HeadGridPanel::cellClicked);
+    // Row 0 (layer 0), column 2 (head 2): find a point inside it.
+    const QRectF shown = grid->imageRect();
+    QPoint target;
+    for (int y = int(shown.top()); y < shown.bottom() && target.isNull(); y += 2)
+      for (int x = int(shown.left()); x < shown.right(); x += 2) {
+        const QPointF p = (QPointF(x, y) - shown.topLeft()) * (grid->image().width() / shown.width());
+        if (grid->cellAt(p.toPoint()) == std::pair(0, 2)) {
+          target = {x, y};
+          break;
+        }
+      }
+    QVERIFY(!target.isNull());
+    QTest::mouseClick(grid, Qt::LeftButton, {}, target);
+    QCOMPARE(clicked.count(), 1);
+    QCOMPARE(settings().layer, 0);
+    QCOMPARE(settings().head, 2);
+  }
+
+  void everyExportWritesItsFiles() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    const auto result = window_->currentResult();
+    QVERIFY(window_->exportCurrent(ExportKind::View, path("view.png")));
+    QVERIFY(!QImage(path("view.png")).isNull());
+    QVERIFY(window_->exportCurrent(ExportKind::Overlay, path("overlay.png")));
+    QCOMPARE(QImage(path("overlay.png")).size(), QSize(result->rgb.cols, result->rgb.rows));
+    QVERIFY(window_->exportCurrent(ExportKind::Heatmap, path("heatmap.png")));
+    QCOMPARE(QImage(path("heatmap.png")).size(), QSize(result->rgb.cols, result->rgb.rows));
+    QVERIFY(window_->exportCurrent(ExportKind::Grid, path("grid.png")));
+    QVERIFY(QImage(path("grid.png")).width() > 160);
+    QVERIFY(window_->exportCurrent(ExportKind::Npy, path("maps.npy")));
+    QFile npy(path("maps.npy"));
+    QVERIFY(npy.open(QIODevice::ReadOnly));
+    const QByteArray header = npy.read(128);
+    QVERIFY(header.startsWith("\x93NUMPY"));
+    QVERIFY(header.contains("'shape': (2, 4, 1, 4, 4)"));  // layers, heads, queries, grid
+    QFile sidecar(path("maps.json"));
+    QVERIFY(sidecar.open(QIODevice::ReadOnly));
+    QVERIFY(sidecar.readAll().contains("maps.npy"));
+    // Without permission an existing file is kept and the failure is reported.
+    QSignalSpy errors(window_.get(), &MainWindow::errorShown);
+    QVERIFY(!window_->exportCurrent(ExportKind::Overlay, path("overlay.png"), false));
+    QCOMPARE(errors.count(), 1);
+  }
+
+  void aDetectorShowsBoxesThatFollowTheThresholdAndTheList() {
+    openModel(fixture("yolos/yolos_coco"));
+    openImage(image("fruits.jpg"));
+    DetectionList* list = window_->detectionList();
+    list->setThreshold(0.0);
+    const size_t all = window_->detections().size();
+    QCOMPARE(all, size_t(6));  // every detection token of the fixture
+    QCOMPARE(list->count(), 6);
+    const float lowest = std::min_element(window_->detections().begin(), window_->detections().end(),
+                                          [](const Detection& a, const Detection& b) { return a.score < b.score; })->score;
+    list->setThreshold(lowest);  // "above": the lowest one goes
+    QCOMPARE(window_->detections().size(), all - 1);
+    QCOMPARE(list->count(), int(all - 1));
+    list->setThreshold(0.0);
+    emit list->detectionPicked(0);
+    QCOMPARE(settings().query.kind, QueryToken::Kind::Det);
+    QCOMPARE(settings().query.index, window_->detections().front().token);
+    QCOMPARE(window_->canvas()->highlightedBox(), 0);
+    QVERIFY(!window_->heatmap().isNull());
+    QVERIFY(window_->exportCurrent(ExportKind::Detections, path("detections.json")));
+    QFile json(path("detections.json"));
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    QVERIFY(json.readAll().contains("\"detections\""));
+  }
+
+  void batchExportWritesEveryImageAndNeverOverwritesSilently() {
+    openModel(fixture("hf_vit"));
+    const QString in = path("batch_in"), out = path("batch_out");
+    QDir().mkpath(in);
+    for (const char* name : {"fruits.jpg", "baboon.png", "photo.bmp"}) QFile::copy(image(name), in + "/" + name);
+    openImage(image("fruits.jpg"));
+    BatchJob job;
+    job.settings = settings();
+    job.model = window_->currentResult()->model;
+    job.device = "auto";
+    BatchExportDialog dialog(job);
+    dialog.setInputFolder(in);
+    dialog.setOutputFolder(out);
+    dialog.setKind(ExportKind::Npy, true);
+    dialog.setExisting(BatchExportDialog::Existing::Skip);
+    QSignalSpy finished(&dialog, &BatchExportDialog::exportFinished);
+    QVERIFY(dialog.start());
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(dialog.summary().done, 3);
+    QCOMPARE(dialog.summary().files, 9);  // overlay, .npy and .json per image
+    QCOMPARE(QDir(out).entryList(QDir::Files).size(), 9);
+    const QDateTime written = QFileInfo(out + "/fruits_raw_cls.npy").lastModified();
+    // Again: every image has its files already, so all are skipped and nothing is touched.
+    QVERIFY(dialog.start());
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(dialog.summary().skipped, 3);
+    QCOMPARE(dialog.summary().files, 0);
+    QCOMPARE(QFileInfo(out + "/fruits_raw_cls.npy").lastModified(), written);
+    QVERIFY(dialog.summaryText().contains("3 skipped"));
+  }
+
+  void aNewerImageSupersedesOneStillRunning() {
+    openModel(fixture("hf_vit"));
+    QSignalSpy shown(window_.get(), &MainWindow::resultShown);
+    window_->openImage(image("fruits.jpg"));
+    window_->openImage(image("baboon.png"));
+    QVERIFY(shown.wait(kTimeoutMs));
+    QTest::qWait(300);  // a stale result would arrive in this time
+    QCOMPARE(shown.count(), 1);
+    QVERIFY(window_->currentResult()->image_path.endsWith("baboon.png"));
+  }
+
+  void theScreenshotOptionSavesTheWindowAndQuits() {
+    QProcess app;
+    app.setProcessEnvironment([this] {
+      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+      env.insert("QT_QPA_PLATFORM", "offscreen");
+      env.insert("XDG_CONFIG_HOME", path("config"));
+      return env;
+    }());
+    app.start(VITLENS_GUI_PATH, {"--model", fixture("hf_vit"), "--screenshot", path("shot.png"), image("fruits.jpg")});
+    QVERIFY(app.waitForFinished(kTimeoutMs));
+    QCOMPARE(app.exitCode(), 0);
+    const QImage shot(path("shot.png"));
+    QVERIFY(shot.width() >= 800 && shot.height() >= 500);
+  }
+
+  void aBrokenImageIsReportedAndTheAppKeepsWorking() {
+    openModel(fixture("hf_vit"));
+    QFile broken(path("broken.jpg"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("this is not a JPEG");
+    broken.close();
+    QSignalSpy errors(window_.get(), &MainWindow::errorShown);
+    window_->openImage(path("broken.jpg"));
+    QVERIFY(errors.wait(kTimeoutMs));
+    QVERIFY(window_->lastError().contains("broken.jpg"));
+    openImage(image("fruits.jpg"));
+    QVERIFY(!window_->resultsPanel()->predictions().empty());
+  }
+
+  void aBrokenModelIsReportedAndTheCurrentModelStays() {
+    openModel(fixture("hf_vit"));
+    const QString bad = path("bad_model");
+    QDir().mkpath(bad);
+    QFile config(bad + "/config.json");
+    QVERIFY(config.open(QIODevice::WriteOnly));
+    config.write("{ not json");
+    config.close();
+    QSignalSpy errors(window_.get(), &MainWindow::errorShown);
+    window_->openModel(bad);
+    QVERIFY(errors.wait(kTimeoutMs));
+    QVERIFY(window_->lastError().contains("config.json"));
+    openImage(image("baboon.png"));
+    QCOMPARE(window_->currentResult()->model->path, fixture("hf_vit").toStdString());
+  }
+
+  void arrowKeysWalkTheFolderInNaturalOrder() {
+    openModel(fixture("hf_vit"));
+    const QString folder = path("walk");
+    QDir().mkpath(folder);
+    for (const char* name : {"img10.png", "img2.png", "img1.png"}) QFile::copy(image("baboon.png"), folder + "/" + name);
+    QSignalSpy shown(window_.get(), &MainWindow::imageShown);
+    window_->openFolder(folder);
+    QVERIFY(shown.wait(kTimeoutMs));
+    QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img1.png"));
+    window_->showNext();
+    QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img2.png"));
+    window_->showLast();
+    QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img10.png"));
+    window_->showFirst();
+    QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img1.png"));
+    QVERIFY(shown.wait(kTimeoutMs) || window_->canvas()->hasImage());
+  }
+
+  void changingTheDeviceRunsTheImageAgain() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    QSignalSpy shown(window_.get(), &MainWindow::resultShown);
+    window_->setDevice("cpu");
+    QVERIFY(shown.wait(kTimeoutMs));
+    QCOMPARE(settings_->value(key::kDevice).toString(), QString("cpu"));
+  }
+
+  void attentionSettingsPersistAcrossRuns() {
+    openModel(fixture("hf_vit"));
+    AttentionSettings s = settings();
+    s.method = AttentionMethod::Mask;
+    s.colormap = Colormap::Magma;
+    window_->attentionPanel()->setSettings(s);
+    window_->close();
+    Settings reopened(dir_.filePath("settings.ini"));
+    QCOMPARE(reopened.value(key::kMethod).toString(), QString("mask"));
+    QCOMPARE(reopened.value(key::kColormap).toString(), QString("magma"));
+    QCOMPARE(reopened.value(key::kLastModel).toString(), fixture("hf_vit"));
+  }
+};
+
+QTEST_MAIN(GuiWindowTests)
+#include "gui_window_tests.moc"
