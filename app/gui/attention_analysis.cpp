@@ -30,6 +30,18 @@ QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
   return {};
 }
 
+bool AttentionAnalysis::needsQueryRow(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  if (r.all_rows || r.output.attention.empty() || s.method == AttentionMethod::Rollout) return false;
+  try {
+    const int token = s.query.resolve(r.layout);
+    const auto& rows = r.output.attention_queries;
+    return std::find(rows.begin(), rows.end(), token) == rows.end();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 MapSelection AttentionAnalysis::selection(const AttentionSettings& s, bool all_layers, bool per_head) const {
   MapSelection selection;
   if (!all_layers) selection.layers = {s.layer};

@@ -22,6 +22,9 @@ class AttentionAnalysis {
   // Empty when the stored attention can show `settings`; otherwise why not (the query's row
   // was not kept, or rollout needs every row), for the user.
   QString unavailable(const AttentionSettings& settings) const;
+  // The settings' query row was left out because the input was large; running the image
+  // again with that query (InferenceWorker::run's `queries`) makes it available.
+  bool needsQueryRow(const AttentionSettings& settings) const;
 
   // The selected map over the patch grid (CV_32F grid_h x grid_w). Throws vitlens::Error.
   cv::Mat map(const AttentionSettings& settings) const;

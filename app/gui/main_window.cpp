@@ -443,8 +443,7 @@ void MainWindow::renderAttention() {
   canvas_->setMarker(s.query.kind == QueryToken::Kind::Patch ? patch_rect(*result_, s.query.index, s.query.column) : QRectF());
   const QString why = analysis_->unavailable(s);
   if (!why.isEmpty()) {
-    const bool missing_row = !result_->all_rows && s.method != AttentionMethod::Rollout && why.contains("was not kept");
-    if (missing_row && !rerun_for_query_) {
+    if (analysis_->needsQueryRow(s) && !rerun_for_query_) {
       rerun_for_query_ = true;
       attention_->setNote(tr("Running the model again to keep this token's attention..."));
       worker_->run(path_, rgb_, {s.query});

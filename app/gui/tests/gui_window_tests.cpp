@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QMimeData>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -336,13 +337,52 @@ class GuiWindowTests : public QObject {
     window_->openFolder(folder);
     QVERIFY(shown.wait(kTimeoutMs));
     QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img1.png"));
-    window_->showNext();
-    QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img2.png"));
-    window_->showLast();
-    QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img10.png"));
-    window_->showFirst();
-    QCOMPARE(QFileInfo(window_->currentPath()).fileName(), QString("img1.png"));
-    QVERIFY(shown.wait(kTimeoutMs) || window_->canvas()->hasImage());
+    window_->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+    const auto name = [this] { return QFileInfo(window_->currentPath()).fileName(); };
+    QTest::keyClick(window_.get(), Qt::Key_Right);
+    QCOMPARE(name(), QString("img2.png"));
+    QTest::keyClick(window_.get(), Qt::Key_End);
+    QCOMPARE(name(), QString("img10.png"));
+    QTest::keyClick(window_.get(), Qt::Key_Right);  // stays on the last
+    QCOMPARE(name(), QString("img10.png"));
+    QTest::keyClick(window_.get(), Qt::Key_Left);
+    QCOMPARE(name(), QString("img2.png"));
+    QTest::keyClick(window_.get(), Qt::Key_Home);
+    QCOMPARE(name(), QString("img1.png"));
+  }
+
+  void zoomShortcutsAndTheWheelZoomTheCanvas() {
+    openModel(fixture("hf_vit"));
+    openImage(image("baboon.png"));
+    window_->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+    ImageCanvas* canvas = window_->canvas();
+    QTest::keyClick(window_.get(), Qt::Key_1, Qt::ControlModifier);
+    QCOMPARE(canvas->transform().deviceScale(), 1.0);
+    QTest::keyClick(window_.get(), Qt::Key_0, Qt::ControlModifier);
+    QCOMPARE(canvas->transform().zoom(), 1.0);
+    const QPointF cursor(canvas->width() * 0.3, canvas->height() * 0.6);
+    const QPointF under = canvas->transform().mapToImagePixel(cursor);
+    QWheelEvent wheel(cursor, canvas->mapToGlobal(cursor), {}, {0, 480}, Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(canvas, &wheel);
+    QVERIFY(canvas->transform().zoom() > 1.5);
+    const QPointF after = canvas->transform().mapToImagePixel(cursor);
+    QVERIFY(qAbs(after.x() - under.x()) < 1e-6 && qAbs(after.y() - under.y()) < 1e-6);
+  }
+
+  void droppingAnImageOpensIt() {
+    openModel(fixture("hf_vit"));
+    QMimeData data;
+    data.setUrls({QUrl::fromLocalFile(image("photo.bmp"))});
+    QSignalSpy shown(window_.get(), &MainWindow::resultShown);
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window_.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window_.get(), &drop);
+    QVERIFY(shown.wait(kTimeoutMs));
+    QVERIFY(window_->currentPath().endsWith("photo.bmp"));
   }
 
   void changingTheDeviceRunsTheImageAgain() {
