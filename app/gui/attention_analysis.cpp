@@ -67,9 +67,11 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
   return {};
 }
 
-cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) const {
+cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output, ValueRange* range) const {
   const cv::Mat grid = map(s);
-  const cv::Mat unit = normalise(grid, value_range(grid));
+  const ValueRange span = value_range(grid);
+  if (range) *range = span;
+  const cv::Mat unit = normalise(grid, span);
   const cv::Mat image_map = upsample_to_image(unit, result_->rgb.size(), result_->model->preprocess, Upsampling::Nearest, output);
   return colorize(image_map, s.colormap);
 }

@@ -8,6 +8,7 @@
 #include "vitlens/attention_grid.hpp"
 #include "vitlens/attention_maps.hpp"
 #include "vitlens/attention_sidecar.hpp"
+#include "vitlens/colormap.hpp"
 
 namespace vitlens::gui {
 
@@ -29,8 +30,9 @@ class AttentionAnalysis {
   // The selected map over the patch grid (CV_32F grid_h x grid_w). Throws vitlens::Error.
   cv::Mat map(const AttentionSettings& settings) const;
   // The map coloured and laid over the original image's geometry, at `output` size (the
-  // image size or a proportional reduction): 8-bit RGB.
-  cv::Mat heatmap(const AttentionSettings& settings, cv::Size output) const;
+  // image size or a proportional reduction): 8-bit RGB. The colormap spans the map's own
+  // minimum to maximum, handed back in `range` when asked.
+  cv::Mat heatmap(const AttentionSettings& settings, cv::Size output, ValueRange* range = nullptr) const;
   // heatmap at the image's size blended over the image with the settings' opacity.
   cv::Mat overlay(const AttentionSettings& settings) const;
   // Every layer and head of the method for the settings' query: what the .npy export holds.

@@ -4,10 +4,14 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QLabel>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
+#include <opencv2/core.hpp>
+
+#include "image_conversion.hpp"
 
 namespace vitlens::gui {
 
@@ -47,6 +51,9 @@ AttentionPanel::AttentionPanel(QWidget* parent)
       opacity_(new QSlider(Qt::Horizontal)),
       visible_(new QCheckBox(tr("Show heatmap"))),
       query_(new QComboBox),
+      bar_(new QLabel),
+      low_(new QLabel),
+      high_(new QLabel),
       note_(new QLabel) {
   layer_->setToolTip(tr("Encoder layer whose attention is shown (rollout: rolled out through it)"));
   method_->addItem(tr("Raw attention"), "raw");
@@ -72,6 +79,16 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   form->addRow(tr("Mask mass"), mass_);
   form->addRow(tr("Colormap"), colormap_);
   form->addRow(tr("Opacity"), opacity_);
+  auto* scale = new QGridLayout;
+  scale->setContentsMargins(0, 0, 0, 0);
+  scale->setVerticalSpacing(0);
+  scale->addWidget(bar_, 0, 0, 1, 2);
+  scale->addWidget(low_, 1, 0, Qt::AlignLeft);
+  scale->addWidget(high_, 1, 1, Qt::AlignRight);
+  bar_->setScaledContents(true);
+  bar_->setFixedHeight(12);
+  bar_->setToolTip(tr("Each map's colours span its own minimum to maximum"));
+  form->addRow(tr("Scale"), scale);
   form->addRow(visible_);
   form->addRow(note_);
 
@@ -86,6 +103,7 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   connect(method_, &QComboBox::currentIndexChanged, this, changed);
   connect(mass_, &QDoubleSpinBox::valueChanged, this, changed);
   connect(colormap_, &QComboBox::currentIndexChanged, this, changed);
+  connect(colormap_, &QComboBox::currentIndexChanged, this, &AttentionPanel::updateBar);
   connect(opacity_, &QSlider::valueChanged, this, changed);
   connect(visible_, &QCheckBox::toggled, this, changed);
   connect(query_, &QComboBox::currentIndexChanged, this, changed);
@@ -151,6 +169,7 @@ void AttentionPanel::setSettings(const AttentionSettings& s) {
     addQuery(s.query, query_text(s.query));
     query_->setCurrentIndex(query_->findData(QString::fromStdString(s.query.name())));
   }
+  updateBar();
   updateEnabled();
   emit settingsChanged();
 }
@@ -164,6 +183,18 @@ void AttentionPanel::setQuery(const QueryToken& query) {
 void AttentionPanel::setNote(const QString& note) {
   note_->setText(note);
   note_->setVisible(!note.isEmpty());
+}
+
+void AttentionPanel::setRange(ValueRange range) {
+  low_->setText(QString::number(range.low, 'g', 3));
+  high_->setText(QString::number(range.high, 'g', 3));
+}
+
+void AttentionPanel::updateBar() {
+  // The engine's bar is vertical with high values on top; lay it on its side.
+  cv::Mat bar;
+  cv::rotate(colour_bar(256, 1, settings().colormap), bar, cv::ROTATE_90_CLOCKWISE);
+  bar_->setPixmap(QPixmap::fromImage(to_qimage(bar)));
 }
 
 void AttentionPanel::updateEnabled() { mass_->setEnabled(method_->currentData().toString() == "mask"); }

@@ -28,6 +28,8 @@ class AttentionPanel : public QWidget {
   void setQuery(const QueryToken& query);
   // Why the current settings cannot be shown (empty: they can).
   void setNote(const QString& note);
+  // The values the colormap's ends stand for in the map shown.
+  void setRange(ValueRange range);
 
  signals:
   void settingsChanged();
@@ -36,6 +38,7 @@ class AttentionPanel : public QWidget {
   void fillHeads(int heads);
   void addQuery(const QueryToken& query, const QString& text);
   void updateEnabled();
+  void updateBar();
 
   QSpinBox* layer_;
   QComboBox* head_;
@@ -45,6 +48,9 @@ class AttentionPanel : public QWidget {
   QSlider* opacity_;
   QCheckBox* visible_;
   QComboBox* query_;
+  QLabel* bar_;
+  QLabel* low_;
+  QLabel* high_;
   QLabel* note_;
   bool distillation_ = false;
 };

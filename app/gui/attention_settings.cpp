@@ -17,6 +17,11 @@ AttentionMethod parse_attention_method(const QString& text) {
   return AttentionMethod::Raw;
 }
 
+bool operator==(const AttentionSettings& a, const AttentionSettings& b) {
+  return a.layer == b.layer && a.head == b.head && a.fusion == b.fusion && a.method == b.method && a.mass == b.mass &&
+         a.colormap == b.colormap && a.opacity == b.opacity && a.visible == b.visible && a.query.name() == b.query.name();
+}
+
 namespace {
 
 QString head_name(const AttentionSettings& s) {

@@ -23,9 +23,9 @@ struct AttentionSettings {
   double opacity = 0.55;
   bool visible = true;
   QueryToken query;
-
-  bool operator==(const AttentionSettings&) const = default;
 };
+
+bool operator==(const AttentionSettings& a, const AttentionSettings& b);
 
 // "layer 3, head 1, raw, query cls" for status text and file names' readers.
 QString describe(const AttentionSettings& settings);

@@ -47,6 +47,7 @@ namespace {
 // a screen shows; exports render at the image's own size.
 constexpr int kDisplayHeatmapSide = 1600;
 constexpr int kGridCell = 96;
+constexpr double kGridOpacity = 0.6;
 
 cv::Size display_size(cv::Size image) {
   const double scale = std::min(1.0, double(kDisplayHeatmapSide) / std::max(image.width, image.height));
@@ -424,7 +425,8 @@ void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   rerun_for_query_ = false;
   result_ = std::move(result);
   analysis_.emplace(result_);
-  grid_key_.clear();
+  heatmap_settings_.reset();
+  grid_settings_.reset();
   const Model& model = *result_->model;
   if (model.has_classifier()) results_->setPredictions(result_->predictions);
   if (model.has_detector()) updateDetections();
@@ -441,6 +443,12 @@ void MainWindow::renderAttention() {
   canvas_->setHeatmapOpacity(s.opacity);
   canvas_->setHeatmapVisible(s.visible);
   canvas_->setMarker(s.query.kind == QueryToken::Kind::Patch ? patch_rect(*result_, s.query.index, s.query.column) : QRectF());
+  // Opacity and visibility are the canvas's business: the map itself stays.
+  AttentionSettings map_settings = s;
+  map_settings.opacity = 0;
+  map_settings.visible = true;
+  if (heatmap_settings_ == map_settings) return;
+  heatmap_settings_ = map_settings;
   const QString why = analysis_->unavailable(s);
   if (!why.isEmpty()) {
     if (analysis_->needsQueryRow(s) && !rerun_for_query_) {
@@ -457,7 +465,9 @@ void MainWindow::renderAttention() {
   }
   attention_->setNote({});
   try {
-    heatmap_ = to_qimage(analysis_->heatmap(s, display_size(result_->rgb.size())));
+    ValueRange range;
+    heatmap_ = to_qimage(analysis_->heatmap(s, display_size(result_->rgb.size()), &range));
+    attention_->setRange(range);
   } catch (const std::exception& e) {
     heatmap_ = {};
     attention_->setNote(QString::fromStdString(e.what()));
@@ -468,18 +478,19 @@ void MainWindow::renderAttention() {
 
 void MainWindow::renderGrid() {
   if (!analysis_) return;
-  const AttentionSettings s = attention_->settings();
+  AttentionSettings s = attention_->settings();
   if (!analysis_->unavailable(s).isEmpty()) return;
-  // Layer and head choose a cell, not the grid: redraw only for what changes the cells.
-  const QString key = QString("%1|%2|%3|%4|%5|%6")
-                          .arg(to_string(s.method), QString::fromStdString(s.query.name()), to_string(s.fusion), to_string(s.colormap))
-                          .arg(s.mass)
-                          .arg(s.opacity);
-  if (key == grid_key_) return;
+  // Layer and head pick a cell, not the grid; the panel's cells keep one opacity so the
+  // opacity slider stays instant. Redraw only for what changes the cells.
+  s.layer = 0;
+  s.head = -1;
+  s.opacity = kGridOpacity;
+  s.visible = true;
+  if (grid_settings_ == s) return;
   try {
     AttentionGrid grid = analysis_->grid(s, kGridCell);
     grid_->setGrid(to_qimage(grid.image), std::move(grid.cells));
-    grid_key_ = key;
+    grid_settings_ = s;
   } catch (const std::exception& e) {
     grid_->setMessage(QString::fromStdString(e.what()));
   }

@@ -145,7 +145,9 @@ class MainWindow : public QMainWindow {
   std::optional<AttentionAnalysis> analysis_;
   std::vector<Detection> detections_;
   QImage heatmap_;
-  QString grid_key_;   // the settings the head grid was drawn for
+  // What the heatmap and the head grid were drawn for, so unchanged settings cost nothing.
+  std::optional<AttentionSettings> heatmap_settings_;
+  std::optional<AttentionSettings> grid_settings_;
   bool rerun_for_query_ = false;
   bool restoring_ = false;  // settings are being applied to the panel, not changed by the user
   QString screenshot_path_;
