@@ -57,7 +57,6 @@ QStringList FolderModel::naturalSorted(QStringList names) {
 
 void FolderModel::setFolder(const QString& folder) {
   const quint64 generation = ++generation_;
-  listing_ = true;
   auto* watcher = new QFutureWatcher<QStringList>(this);
   connect(watcher, &QFutureWatcher<QStringList>::finished, this, [this, watcher, generation, folder] {
     const QStringList paths = watcher->result();
@@ -69,7 +68,6 @@ void FolderModel::setFolder(const QString& folder) {
     rows_.clear();
     for (int i = 0; i < paths_.size(); ++i) rows_.insert(paths_[i], i);
     endResetModel();
-    listing_ = false;
     emit listed(folder_);
   });
   watcher->setFuture(QtConcurrent::run(list_images, folder));

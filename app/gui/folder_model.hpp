@@ -24,7 +24,6 @@ class FolderModel : public QAbstractListModel {
   // Starts listing `folder`; `listed` follows. A newer call supersedes an unfinished one.
   void setFolder(const QString& folder);
   const QString& folder() const { return folder_; }
-  bool listing() const { return listing_; }
 
   int rowCount(const QModelIndex& parent = {}) const override;
   QVariant data(const QModelIndex& index, int role) const override;
@@ -48,7 +47,6 @@ class FolderModel : public QAbstractListModel {
   QStringList paths_;
   QHash<QString, int> rows_;
   std::atomic<quint64> generation_{0};
-  bool listing_ = false;
 };
 
 }  // namespace vitlens::gui

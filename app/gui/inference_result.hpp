@@ -17,7 +17,6 @@ namespace vitlens::gui {
 struct InferenceResult {
   QString image_path;
   std::shared_ptr<const Model> model;
-  QString device;
   cv::Mat rgb;  // the decoded image, 8-bit RGB
   cv::Size input_size;
   TokenLayout layout;

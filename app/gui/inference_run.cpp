@@ -31,7 +31,6 @@ std::shared_ptr<const InferenceResult> run_inference(const std::shared_ptr<const
   auto result = std::make_shared<InferenceResult>();
   result->image_path = path;
   result->model = model;
-  result->device = QString::fromStdString(session.device().name);
   result->rgb = rgb;
   const Tensor pixels = preprocess(rgb, model->preprocess);
   result->input_size = cv::Size(static_cast<int>(pixels.dim(2)), static_cast<int>(pixels.dim(1)));

@@ -41,7 +41,6 @@ class InferenceWorker : public QObject {
   bool hasModel() const { return session_ != nullptr; }
   std::shared_ptr<const Model> model() const { return model_; }
   const DeviceInfo& device() const { return device_; }
-  bool busy() const { return in_flight_ > 0; }
 
  signals:
   void modelReady();

@@ -633,8 +633,6 @@ void MainWindow::showPrevious() { showRow(std::max(0, folder_->row(path_) - 1));
 void MainWindow::showFirst() { showRow(0); }
 void MainWindow::showLast() { showRow(folder_->rowCount() - 1); }
 
-bool MainWindow::busy() const { return worker_->busy(); }
-
 void MainWindow::setScreenshotPath(const QString& path) { screenshot_path_ = path; }
 
 void MainWindow::saveScreenshot() {

@@ -69,7 +69,6 @@ class MainWindow : public QMainWindow {
   const QImage& heatmap() const { return heatmap_; }
   const QString& currentPath() const { return path_; }
   const QString& lastError() const { return last_error_; }
-  bool busy() const;
 
  signals:
   void imageShown(const QString& path);
