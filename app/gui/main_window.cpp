@@ -633,6 +633,8 @@ void MainWindow::showPrevious() { showRow(std::max(0, folder_->row(path_) - 1));
 void MainWindow::showFirst() { showRow(0); }
 void MainWindow::showLast() { showRow(folder_->rowCount() - 1); }
 
+std::shared_ptr<const Model> MainWindow::model() const { return worker_->model(); }
+
 void MainWindow::setScreenshotPath(const QString& path) { screenshot_path_ = path; }
 
 void MainWindow::saveScreenshot() {

@@ -64,6 +64,7 @@ class MainWindow : public QMainWindow {
   DetectionList* detectionList() const { return detection_list_; }
   HeadGridPanel* headGrid() const { return grid_; }
   FolderModel* folderModel() const { return folder_; }
+  std::shared_ptr<const Model> model() const;
   std::shared_ptr<const InferenceResult> currentResult() const { return result_; }
   const std::vector<Detection>& detections() const { return detections_; }
   const QImage& heatmap() const { return heatmap_; }
