@@ -21,13 +21,18 @@ QString initial_model(const LaunchOptions& options, const Settings& settings) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
+  // Parsed before QApplication exists, so --help and mistakes need no display (Qt's own
+  // command-line options are not taken; QT_QPA_PLATFORM and friends still are).
+  QStringList arguments;
+  for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+  const auto parsed = parse_launch_options(arguments);
+  if (const int* status = std::get_if<int>(&parsed)) return *status;
+  const LaunchOptions& options = std::get<LaunchOptions>(parsed);
+
   QApplication app(argc, argv);
   QApplication::setOrganizationName("ViTLens");
   QApplication::setApplicationName("vitlens");
   QApplication::setApplicationVersion(VITLENS_VERSION);
-  const auto parsed = parse_launch_options(QApplication::arguments());
-  if (const int* status = std::get_if<int>(&parsed)) return *status;
-  const LaunchOptions& options = std::get<LaunchOptions>(parsed);
 
   Settings settings;
   MainWindow window(&settings);

@@ -10,6 +10,7 @@
 #include "export_files.hpp"
 #include "folder_model.hpp"
 #include "inference_run.hpp"
+#include "launch_options.hpp"
 #include "patch_geometry.hpp"
 #include "settings.hpp"
 #include "thumbnail_cache.hpp"
@@ -170,6 +171,18 @@ class GuiLogicTests : public QObject {
 
   void imagesSharingABaseNameGetTheirWholeFileNameAsStem() {
     QCOMPARE(output_stems({"/a/photo.bmp", "/b/photo.tiff", "/a/cat.jpg"}), QStringList({"photo.bmp", "photo.tiff", "cat"}));
+  }
+
+  void theCommandLineGivesModelDeviceScreenshotAndPaths() {
+    const auto parsed = parse_launch_options({"vitlens", "--model", "m", "-d", "cpu", "--screenshot", "s.png", "a.jpg", "dir"});
+    const LaunchOptions* options = std::get_if<LaunchOptions>(&parsed);
+    QVERIFY(options);
+    QCOMPARE(options->model, QString("m"));
+    QCOMPARE(options->device, QString("cpu"));
+    QCOMPARE(options->screenshot, QString("s.png"));
+    QCOMPARE(options->paths, QStringList({"a.jpg", "dir"}));
+    QCOMPARE(std::get<int>(parse_launch_options({"vitlens", "--bogus"})), 2);
+    QCOMPARE(std::get<int>(parse_launch_options({"vitlens", "--screenshot", "s.png"})), 2);  // nothing to show
   }
 
   void settingsFallBackToDefaultsAndPersist() {
