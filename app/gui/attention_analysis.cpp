@@ -67,13 +67,14 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
   return {};
 }
 
-cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output, ValueRange* range) const {
-  const cv::Mat grid = map(s);
-  const ValueRange span = value_range(grid);
-  if (range) *range = span;
-  const cv::Mat unit = normalise(grid, span);
+cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) const {
+  return heatmap(map(s), s.colormap, output);
+}
+
+cv::Mat AttentionAnalysis::heatmap(const cv::Mat& grid, Colormap colormap, cv::Size output) const {
+  const cv::Mat unit = normalise(grid, value_range(grid));
   const cv::Mat image_map = upsample_to_image(unit, result_->rgb.size(), result_->model->preprocess, Upsampling::Nearest, output);
-  return colorize(image_map, s.colormap);
+  return colorize(image_map, colormap);
 }
 
 cv::Mat AttentionAnalysis::overlay(const AttentionSettings& s) const {

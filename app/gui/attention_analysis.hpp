@@ -29,10 +29,12 @@ class AttentionAnalysis {
 
   // The selected map over the patch grid (CV_32F grid_h x grid_w). Throws vitlens::Error.
   cv::Mat map(const AttentionSettings& settings) const;
-  // The map coloured and laid over the original image's geometry, at `output` size (the
-  // image size or a proportional reduction): 8-bit RGB. The colormap spans the map's own
-  // minimum to maximum, handed back in `range` when asked.
-  cv::Mat heatmap(const AttentionSettings& settings, cv::Size output, ValueRange* range = nullptr) const;
+  // The selected map coloured and laid over the original image's geometry, at `output`
+  // size (the image size or a proportional reduction): 8-bit RGB. The colormap spans the
+  // map's own minimum to maximum.
+  cv::Mat heatmap(const AttentionSettings& settings, cv::Size output) const;
+  // The same for a map already computed with map().
+  cv::Mat heatmap(const cv::Mat& map, Colormap colormap, cv::Size output) const;
   // heatmap at the image's size blended over the image with the settings' opacity.
   cv::Mat overlay(const AttentionSettings& settings) const;
   // Every layer and head of the method for the settings' query: what the .npy export holds.

@@ -187,6 +187,7 @@ void ImageCanvas::mouseMoveEvent(QMouseEvent* event) {
     return;
   }
   hover(boxAt(event->position()));
+  if (!image_.isNull()) emit pointerMoved(transform_.mapToImagePixel(event->position()));
 }
 
 void ImageCanvas::mouseReleaseEvent(QMouseEvent* event) {
@@ -205,7 +206,10 @@ void ImageCanvas::mouseReleaseEvent(QMouseEvent* event) {
   if (QRectF(QPointF(0, 0), QSizeF(image_.size())).contains(pixel)) emit imageClicked(pixel);
 }
 
-void ImageCanvas::leaveEvent(QEvent*) { hover(-1); }
+void ImageCanvas::leaveEvent(QEvent*) {
+  hover(-1);
+  emit pointerMoved({-1, -1});
+}
 
 void ImageCanvas::hover(int index) {
   if (index == highlighted_) return;

@@ -52,6 +52,7 @@ class ImageCanvas : public QWidget {
   void imageClicked(QPointF image_pixel);
   void boxClicked(int index);
   void boxHovered(int index);  // -1 when the cursor leaves every box
+  void pointerMoved(QPointF image_pixel);  // outside the image when the cursor leaves it
   void viewChanged();
 
  protected:

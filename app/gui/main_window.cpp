@@ -116,7 +116,7 @@ void MainWindow::createDocks() {
   // The side panels run the full height; the thumbnail strip sits under the canvas only.
   setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-  resizeDocks({grid_dock_}, {380}, Qt::Horizontal);
+  resizeDocks({grid_dock_}, {440}, Qt::Horizontal);
   resizeDocks({attention_dock_}, {320}, Qt::Horizontal);
   detections_dock_->hide();
   strip_dock_->hide();
@@ -226,6 +226,9 @@ void MainWindow::createStatusBar() {
   model_label_ = new QLabel;
   device_label_ = new QLabel;
   time_label_ = new QLabel;
+  pointer_label_ = new QLabel;
+  pointer_label_->setObjectName("pointer");
+  statusBar()->addPermanentWidget(pointer_label_);
   statusBar()->addPermanentWidget(busy_);
   statusBar()->addPermanentWidget(model_label_);
   statusBar()->addPermanentWidget(device_label_);
@@ -264,6 +267,7 @@ void MainWindow::connectComponents() {
     attention_->setSettings(s);
   });
   connect(canvas_, &ImageCanvas::imageClicked, this, &MainWindow::pickPatch);
+  connect(canvas_, &ImageCanvas::pointerMoved, this, &MainWindow::describePointer);
   connect(canvas_, &ImageCanvas::boxClicked, this, &MainWindow::pickDetection);
   connect(canvas_, &ImageCanvas::boxHovered, detection_list_, &DetectionList::setHighlighted);
   connect(detection_list_, &DetectionList::detectionHovered, canvas_, &ImageCanvas::setHighlightedBox);
@@ -458,6 +462,7 @@ void MainWindow::renderAttention() {
       return;
     }
     attention_->setNote(why);
+    map_ = cv::Mat();
     heatmap_ = {};
     canvas_->setHeatmap({});
     grid_->setMessage(why);
@@ -465,10 +470,11 @@ void MainWindow::renderAttention() {
   }
   attention_->setNote({});
   try {
-    ValueRange range;
-    heatmap_ = to_qimage(analysis_->heatmap(s, display_size(result_->rgb.size()), &range));
-    attention_->setRange(range);
+    map_ = analysis_->map(s);
+    heatmap_ = to_qimage(analysis_->heatmap(map_, s.colormap, display_size(result_->rgb.size())));
+    attention_->setRange(value_range(map_));
   } catch (const std::exception& e) {
+    map_ = cv::Mat();
     heatmap_ = {};
     attention_->setNote(QString::fromStdString(e.what()));
   }
@@ -531,6 +537,21 @@ void MainWindow::pickDetection(int index) {
   canvas_->setHighlightedBox(index);
   detection_list_->setHighlighted(index);
   attention_->setQuery({QueryToken::Kind::Det, detections_[static_cast<size_t>(index)].token, 0});
+}
+
+void MainWindow::describePointer(QPointF image_pixel) {
+  if (rgb_.empty() || image_pixel.x() < 0 || image_pixel.y() < 0 || image_pixel.x() >= rgb_.cols || image_pixel.y() >= rgb_.rows) {
+    pointer_label_->clear();
+    return;
+  }
+  QString text = QString("x %1, y %2").arg(int(image_pixel.x())).arg(int(image_pixel.y()));
+  if (result_) {
+    if (const std::optional<QueryToken> patch = patch_at(*result_, image_pixel)) {
+      text += QString("  patch %1, %2").arg(patch->index).arg(patch->column);
+      if (!map_.empty()) text += QString("  attention %1").arg(map_.at<float>(patch->index, patch->column), 0, 'g', 3);
+    }
+  }
+  pointer_label_->setText(text);
 }
 
 void MainWindow::pickPatch(QPointF image_pixel) {

@@ -99,6 +99,7 @@ class MainWindow : public QMainWindow {
   void renderGrid();
   void updateDetections();
   void pickDetection(int index);
+  void describePointer(QPointF image_pixel);
   void gridCellClicked(int row, int column);
   void showError(const QString& message);
   void updateStatus();
@@ -137,12 +138,14 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* time_label_ = nullptr;
+  QLabel* pointer_label_ = nullptr;  // position, patch and attention under the cursor
   QProgressBar* busy_ = nullptr;
 
   QString path_;   // the image shown (or loading)
   cv::Mat rgb_;    // its pixels once decoded
   std::shared_ptr<const InferenceResult> result_;
   std::optional<AttentionAnalysis> analysis_;
+  cv::Mat map_;  // the map shown, over the patch grid
   std::vector<Detection> detections_;
   QImage heatmap_;
   // What the heatmap and the head grid were drawn for, so unchanged settings cost nothing.

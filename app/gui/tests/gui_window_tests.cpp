@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QDirIterator>
 #include <QFile>
+#include <QLabel>
 #include <QMimeData>
 #include <QProcess>
 #include <QSignalSpy>
@@ -167,6 +168,9 @@ class GuiWindowTests : public QObject {
     // The fixture squashes the image to 32 x 32: 4 x 4 patches of 8 pixels.
     const QPointF pixel(result->rgb.cols * 0.6, result->rgb.rows * 0.3);
     const QPoint at = window_->canvas()->transform().mapToView(pixel).toPoint();
+    QTest::mouseMove(window_->canvas(), at);
+    const QString hover = window_->findChild<QLabel*>("pointer")->text();
+    QVERIFY2(hover.contains("patch 1, 2  attention "), qPrintable(hover));
     QTest::mouseClick(window_->canvas(), Qt::LeftButton, {}, at);
     const QueryToken q = settings().query;
     QCOMPARE(q.kind, QueryToken::Kind::Patch);
