@@ -42,6 +42,11 @@ QRectF HeadGridPanel::imageRect() const {
   return {QPointF(area.left() + (area.width() - size.width()) / 2, area.top()), size};
 }
 
+void HeadGridPanel::setSelectedCell(int row, int column) {
+  selected_ = {row, column};
+  update();
+}
+
 std::pair<int, int> HeadGridPanel::cellAt(QPoint p) const {
   for (int r = 0; r < static_cast<int>(cells_.size()); ++r)
     for (int c = 0; c < static_cast<int>(cells_[static_cast<size_t>(r)].size()); ++c)
@@ -57,7 +62,18 @@ void HeadGridPanel::paintEvent(QPaintEvent*) {
     return;
   }
   painter.setRenderHint(QPainter::SmoothPixmapTransform);
-  painter.drawImage(imageRect(), image_);
+  const QRectF target = imageRect();
+  painter.drawImage(target, image_);
+  const auto [row, column] = selected_;
+  if (row < 0 || row >= static_cast<int>(cells_.size()) || column < 0 ||
+      column >= static_cast<int>(cells_[static_cast<size_t>(row)].size()))
+    return;
+  const cv::Rect& cell = cells_[static_cast<size_t>(row)][static_cast<size_t>(column)];
+  const qreal scale = target.width() / image_.width();
+  const QRectF outline(target.left() + cell.x * scale, target.top() + cell.y * scale, cell.width * scale, cell.height * scale);
+  painter.setPen(QPen(palette().color(QPalette::Highlight), 3));
+  painter.setBrush(Qt::NoBrush);
+  painter.drawRect(outline.adjusted(-2, -2, 2, 2));
 }
 
 void HeadGridPanel::mouseReleaseEvent(QMouseEvent* event) {

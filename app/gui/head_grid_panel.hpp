@@ -19,6 +19,9 @@ class HeadGridPanel : public QWidget {
 
   void setGrid(const QImage& image, std::vector<std::vector<cv::Rect>> cells);
   void setMessage(const QString& message);
+  // Outlines the cell the canvas shows; (-1, -1) for none.
+  void setSelectedCell(int row, int column);
+  std::pair<int, int> selectedCell() const { return selected_; }
   const QImage& image() const { return image_; }
   // The cell under a point of the grid image, or {-1, -1}.
   std::pair<int, int> cellAt(QPoint image_point) const;
@@ -38,6 +41,7 @@ class HeadGridPanel : public QWidget {
   QImage image_;
   std::vector<std::vector<cv::Rect>> cells_;
   QString message_;
+  std::pair<int, int> selected_{-1, -1};
 };
 
 }  // namespace vitlens::gui

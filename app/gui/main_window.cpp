@@ -480,6 +480,14 @@ void MainWindow::renderAttention() {
   }
   canvas_->setHeatmap(heatmap_);
   if (grid_dock_->isVisible()) renderGrid();
+  grid_->setSelectedCell(s.layer, gridColumn(s));
+}
+
+int MainWindow::gridColumn(const AttentionSettings& s) const {
+  const int heads = result_->model->config.num_heads;
+  if (s.head >= 0) return s.head;
+  // The fused column, or the rollout column after it (the grid's rollout fuses every head).
+  return s.method == AttentionMethod::Rollout ? heads + 1 : heads;
 }
 
 void MainWindow::renderGrid() {

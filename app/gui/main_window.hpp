@@ -101,6 +101,7 @@ class MainWindow : public QMainWindow {
   void pickDetection(int index);
   void describePointer(QPointF image_pixel);
   void gridCellClicked(int row, int column);
+  int gridColumn(const AttentionSettings& settings) const;  // the head grid column showing `settings`
   void showError(const QString& message);
   void updateStatus();
   void updateActions();

@@ -201,6 +201,7 @@ class GuiWindowTests : public QObject {
     QCOMPARE(clicked.count(), 1);
     QCOMPARE(settings().layer, 0);
     QCOMPARE(settings().head, 2);
+    QCOMPARE(grid->selectedCell(), std::pair(0, 2));
   }
 
   void everyExportWritesItsFiles() {
