@@ -32,6 +32,9 @@ int run_bench(const ParsedArgs& args);
 ArgParser detect_arguments();
 int run_detect(const ParsedArgs& args);
 
+ArgParser eval_arguments();
+int run_eval(const ParsedArgs& args);
+
 ArgParser attention_arguments();
 int run_attention(const ParsedArgs& args);
 

@@ -17,6 +17,7 @@ const std::vector<Command>& commands() {
       {classify_arguments, run_classify},
       {detect_arguments, run_detect},
       {bench_arguments, run_bench},
+      {eval_arguments, run_eval},
       {attention_arguments, run_attention},
   };
   return all;
