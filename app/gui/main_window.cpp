@@ -288,6 +288,14 @@ void MainWindow::connectComponents() {
 }
 
 void MainWindow::restoreAttentionSettings() {
+  const AttentionSettings s = storedAttentionSettings();
+  restoring_ = true;
+  show_heatmap_->setChecked(s.visible);
+  attention_->setSettings(s);
+  restoring_ = false;
+}
+
+AttentionSettings MainWindow::storedAttentionSettings() const {
   AttentionSettings s;
   s.layer = settings_->value(key::kLayer).toInt();
   s.head = settings_->value(key::kHead).toInt();
@@ -301,10 +309,7 @@ void MainWindow::restoreAttentionSettings() {
   }
   s.opacity = settings_->value(key::kOpacity).toDouble();
   s.visible = settings_->value(key::kShowHeatmap).toBool();
-  restoring_ = true;
-  show_heatmap_->setChecked(s.visible);
-  attention_->setSettings(s);
-  restoring_ = false;
+  return s;
 }
 
 void MainWindow::saveAttentionSettings() {
@@ -399,12 +404,15 @@ void MainWindow::modelLoaded() {
   recent_models_->add(path);
   devices_->setCurrentId(QString::fromStdString(worker_->device().id()));
   const VitConfig& c = model->config;
-  // The stored layer -1 (or one past this model's depth) means the last layer.
-  const int stored_layer = settings_->value(key::kLayer).toInt();
   restoring_ = true;
+  // The panel keeps a query token this model has too; the rest comes from the settings,
+  // fitted to this model: layer -1 (or past its depth) is the last layer, a head it
+  // lacks becomes the fusion.
   attention_->setModelShape(c.num_layers, c.num_heads, c.num_prefix_tokens > 1);
-  AttentionSettings s = attention_->settings();
-  s.layer = stored_layer < 0 || stored_layer >= c.num_layers ? c.num_layers - 1 : stored_layer;
+  AttentionSettings s = storedAttentionSettings();
+  s.query = attention_->settings().query;
+  if (s.layer < 0 || s.layer >= c.num_layers) s.layer = c.num_layers - 1;
+  if (s.head >= c.num_heads) s.head = -1;
   attention_->setSettings(s);
   restoring_ = false;
   results_dock_->setVisible(!model->has_detector());

@@ -90,6 +90,7 @@ class MainWindow : public QMainWindow {
   void connectComponents();
   void restoreAttentionSettings();
   void saveAttentionSettings();
+  AttentionSettings storedAttentionSettings() const;
 
   void imageLoaded(const QString& path, const cv::Mat& rgb, const QImage& image);
   void modelLoaded();

@@ -70,6 +70,9 @@ class GuiWindowTests : public QObject {
 
   QString path(const QString& name) const { return dir_.filePath(name); }
 
+  // Every test starts from the defaults.
+  QString settingsPath() const { return path(QString("%1.ini").arg(QTest::currentTestFunction())); }
+
   // A bundled sample image: a scene for a detector, a single item for a classifier.
   static QString sample(bool scene) {
     QStringList all;
@@ -83,7 +86,7 @@ class GuiWindowTests : public QObject {
 
  private slots:
   void init() {
-    settings_ = std::make_unique<Settings>(dir_.filePath("settings.ini"));
+    settings_ = std::make_unique<Settings>(settingsPath());
     settings_->setValue(key::kDevice, "auto");
     window_ = std::make_unique<MainWindow>(settings_.get());
     window_->resize(1200, 800);
@@ -416,10 +419,23 @@ class GuiWindowTests : public QObject {
     s.colormap = Colormap::Magma;
     window_->attentionPanel()->setSettings(s);
     window_->close();
-    Settings reopened(dir_.filePath("settings.ini"));
+    Settings reopened(settingsPath());
     QCOMPARE(reopened.value(key::kMethod).toString(), QString("mask"));
     QCOMPARE(reopened.value(key::kColormap).toString(), QString("magma"));
     QCOMPARE(reopened.value(key::kLastModel).toString(), fixture("hf_vit"));
+  }
+
+  void aStoredLayerAndHeadAreShownWhenTheModelOpens() {
+    settings_->setValue(key::kLayer, 0);
+    settings_->setValue(key::kHead, 3);
+    settings_->setValue(key::kMethod, "mask");
+    openModel(fixture("hf_vit"));
+    QCOMPARE(settings().layer, 0);
+    QCOMPARE(settings().head, 3);
+    QCOMPARE(settings().method, AttentionMethod::Mask);
+    settings_->setValue(key::kHead, 7);  // more heads than hf_deit_distilled's 3
+    openModel(fixture("hf_deit_distilled"));
+    QCOMPARE(settings().head, -1);
   }
 };
 
