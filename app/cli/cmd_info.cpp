@@ -13,7 +13,12 @@ namespace {
 constexpr size_t kLabelsShown = 5;
 
 const char* to_string(PreprocessConfig::ResizeMode mode) {
-  return mode == PreprocessConfig::ResizeMode::Exact ? "exact" : "shortest_edge";
+  switch (mode) {
+    case PreprocessConfig::ResizeMode::Exact: return "exact";
+    case PreprocessConfig::ResizeMode::ShortestEdge: return "shortest_edge";
+    case PreprocessConfig::ResizeMode::ShortestEdgeCapped: return "shortest_edge_capped";
+  }
+  return "unknown";
 }
 
 Json architecture_json(const Model& model) {
@@ -29,6 +34,8 @@ Json architecture_json(const Model& model) {
           {"num_channels", c.num_channels},
           {"image_size", {c.image_height, c.image_width}},
           {"prefix_tokens", c.num_prefix_tokens},
+          {"detection_tokens", c.num_detection_tokens},
+          {"mid_position_embeddings", !model.weights.mid_pos_embed.empty()},
           {"pos_embed_has_prefix", c.pos_embed_has_prefix},
           {"layer_norm_eps", c.layer_norm_eps},
           {"activation", to_string(c.activation)},
@@ -43,6 +50,10 @@ Json preprocess_json(const PreprocessConfig& p) {
     resize["size"] = {p.height, p.width};
   else
     resize["shortest_edge"] = p.shortest_edge;
+  if (p.resize_mode == PreprocessConfig::ResizeMode::ShortestEdgeCapped) {
+    resize["longest_edge"] = p.longest_edge;
+    resize["multiple_of"] = p.size_multiple;
+  }
   resize["resample"] = to_string(p.resample);
   return {{"resize", resize},
           {"center_crop", {{"enabled", p.do_center_crop}, {"size", {p.crop_height, p.crop_width}}}},
@@ -62,6 +73,9 @@ std::string resize_text(const PreprocessConfig& p) {
   std::string size = p.resize_mode == PreprocessConfig::ResizeMode::Exact
                          ? std::to_string(p.height) + "x" + std::to_string(p.width) + " (exact)"
                          : "shortest edge " + std::to_string(p.shortest_edge);
+  if (p.resize_mode == PreprocessConfig::ResizeMode::ShortestEdgeCapped)
+    size += ", longest edge at most " + std::to_string(p.longest_edge) + ", sides floored to multiples of " +
+            std::to_string(p.size_multiple);
   return size + ", " + to_string(p.resample);
 }
 
@@ -86,6 +100,9 @@ void print_text(const Model& model) {
                                    std::to_string(c.grid_height()) + "x" + std::to_string(c.grid_width()) +
                                    " patches)"});
   table.add_row({"prefix tokens", std::to_string(c.num_prefix_tokens)});
+  if (model.has_detector())
+    table.add_row({"detection tokens", std::to_string(c.num_detection_tokens) +
+                                           (model.weights.mid_pos_embed.empty() ? "" : ", mid-position embeddings")});
   table.add_row({"activation", to_string(c.activation)});
   table.add_row({"pooling", to_string(c.pooling)});
   table.add_row({"layer norm eps", compact(c.layer_norm_eps)});

@@ -1,6 +1,5 @@
 #include "capped_resize.hpp"
 
-#include <cfenv>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -19,10 +18,11 @@ void check_settings(const PreprocessConfig& c) {
                 " must all be positive");
 }
 
-// Python's round(): half to even, which nearbyint gives in the default rounding mode.
+// Python's round(): ties go to the even neighbour.
 int round_half_even(double value) {
-  std::fesetround(FE_TONEAREST);
-  return static_cast<int>(std::nearbyint(value));
+  const double nearest = std::round(value);
+  const bool tie = std::abs(value - std::trunc(value)) == 0.5;
+  return static_cast<int>(tie ? 2.0 * std::round(value / 2.0) : nearest);
 }
 
 }  // namespace

@@ -82,10 +82,9 @@ VitConfig parse_config(const JsonFile& config, const Architecture& architecture)
   c.mlp_size = config.integer("intermediate_size", 3072);
   c.activation = parse_activation(config);
   c.layer_norm_eps = config.number("layer_norm_eps", 1e-12);
-  // YolosConfig's default training size is [512, 864]; ViTConfig's is 224.
-  std::tie(c.image_height, c.image_width) =
-      architecture.detector ? height_width(config, "image_size", 512) : height_width(config, "image_size", 224);
-  if (architecture.detector && !config.has("image_size")) c.image_width = 864;
+  std::tie(c.image_height, c.image_width) = height_width(config, "image_size", 224);
+  // YolosConfig's default training size is [512, 864], not ViTConfig's 224.
+  if (architecture.detector && !config.has("image_size")) std::tie(c.image_height, c.image_width) = std::pair(512, 864);
   const auto [patch_height, patch_width] = height_width(config, "patch_size", 16);
   if (patch_height != patch_width) config.fail("non-square patch_size [" + std::to_string(patch_height) + ", " + std::to_string(patch_width) + "] is not supported");
   c.patch_size = patch_height;
