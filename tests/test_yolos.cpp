@@ -388,3 +388,20 @@ TEST_CASE("YOLOS inputs smaller than one patch are refused by both backends", "[
   CHECK_THROWS_AS(vitlens::make_cpu_backend(model)->forward(tiny, {}), vitlens::Error);
   if (const auto device = first_vulkan_device()) CHECK_THROWS_AS(vitlens::make_backend(model, *device)->forward(tiny, {}), vitlens::Error);
 }
+
+TEST_CASE("tiny images are enlarged to the shortest edge and extreme aspect ratios are refused clearly", "[yolos]") {
+  const auto model = load(yolos_fixtures() / "yolos_mid");
+  vitlens::PreprocessConfig config = model->preprocess;
+  config.shortest_edge = 48;
+  const cv::Mat speck(3, 3, CV_8UC3, cv::Scalar(10, 200, 90));
+  const Tensor pixels = vitlens::preprocess(speck, config);
+  CHECK(pixels.shape == std::vector<int64_t>{3, 48, 48});
+  const auto found = vitlens::detect_objects(vitlens::make_cpu_backend(model)->forward(pixels, {}), model->labels,
+                                             speck.size(), {0.0f, 0.0f});
+  REQUIRE(found.size() == 10);
+  for (const auto& d : found) CHECK(std::isfinite(d.box.x));
+
+  const cv::Mat sliver(20, 4000, CV_8UC3, cv::Scalar::all(128));
+  CHECK_THROWS_WITH(vitlens::preprocess(sliver, model->preprocess),
+                    Catch::Contains("4000x20") && Catch::Contains("too small or too elongated"));
+}
