@@ -19,6 +19,7 @@
 #include <QToolBar>
 
 #include "attention_panel.hpp"
+#include "attention_view.hpp"
 #include "batch_export_dialog.hpp"
 #include "detection_list.hpp"
 #include "device_chooser.hpp"
@@ -42,17 +43,6 @@
 namespace vitlens::gui {
 
 namespace {
-
-// The canvas's heatmap layer is drawn over the whole image, so it needs no more pixels than
-// a screen shows; exports render at the image's own size.
-constexpr int kDisplayHeatmapSide = 1600;
-constexpr int kGridCell = 96;
-constexpr double kGridOpacity = 0.6;
-
-cv::Size display_size(cv::Size image) {
-  const double scale = std::min(1.0, double(kDisplayHeatmapSide) / std::max(image.width, image.height));
-  return {std::max(1, int(image.width * scale)), std::max(1, int(image.height * scale))};
-}
 
 bool looks_like_model(const QString& path) {
   const QFileInfo info(path);
@@ -81,7 +71,8 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
       detection_list_(new DetectionList),
       attention_(new AttentionPanel),
       grid_(new HeadGridPanel),
-      devices_(new DeviceChooser) {
+      devices_(new DeviceChooser),
+      attention_view_(new AttentionView(attention_, canvas_, grid_, this)) {
   setWindowTitle("ViTLens");
   setAcceptDrops(true);
   setCentralWidget(canvas_);
@@ -246,7 +237,6 @@ void MainWindow::connectComponents() {
   connect(worker_, &InferenceWorker::modelFailed, this, [this](const QString& message) { showError(tr("Could not open the model.\n\n%1").arg(message)); });
   connect(worker_, &InferenceWorker::resultReady, this, &MainWindow::resultReady);
   connect(worker_, &InferenceWorker::runFailed, this, [this](const QString&, const QString& message) {
-    rerun_for_query_ = false;
     results_->setMessage(tr("The model could not run on this image."));
     showError(message);
   });
@@ -257,10 +247,9 @@ void MainWindow::connectComponents() {
   });
   connect(strip_, &ThumbnailStrip::pathActivated, this, &MainWindow::openImage);
   connect(devices_, &DeviceChooser::deviceChosen, this, &MainWindow::setDevice);
-  connect(attention_, &AttentionPanel::settingsChanged, this, [this] {
-    saveAttentionSettings();
-    renderAttention();
-  });
+  connect(attention_, &AttentionPanel::settingsChanged, this, &MainWindow::saveAttentionSettings);
+  connect(attention_view_, &AttentionView::queryRowNeeded, this,
+          [this](const QueryToken& query) { worker_->run(path_, rgb_, {query}); });
   connect(show_heatmap_, &QAction::toggled, this, [this](bool on) {
     AttentionSettings s = attention_->settings();
     s.visible = on;
@@ -276,10 +265,7 @@ void MainWindow::connectComponents() {
     settings_->setValue(key::kScoreThreshold, t);
     updateDetections();
   });
-  connect(grid_, &HeadGridPanel::cellClicked, this, &MainWindow::gridCellClicked);
-  connect(grid_dock_, &QDockWidget::visibilityChanged, this, [this](bool visible) {
-    if (visible) renderGrid();
-  });
+  connect(grid_dock_, &QDockWidget::visibilityChanged, attention_view_, &AttentionView::setGridShown);
   connect(export_menu_, &ExportMenu::exportRequested, this, [this](ExportKind kind, const QString& path) {
     // The file dialog has already asked before replacing a file.
     if (exportCurrent(kind, path, true)) statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
@@ -383,9 +369,8 @@ void MainWindow::imageLoaded(const QString& path, const cv::Mat& rgb, const QIma
   if (path != path_) return;
   rgb_ = rgb;
   result_.reset();
-  analysis_.reset();
+  attention_view_->setResult(nullptr);
   detections_.clear();
-  heatmap_ = {};
   canvas_->setImage(image, keep_zoom_->isChecked());
   detection_list_->setDetections({});
   const QueryToken query = attention_->settings().query;
@@ -434,99 +419,15 @@ void MainWindow::runCurrent() {
 
 void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   if (result->image_path != path_) return;
-  rerun_for_query_ = false;
   result_ = std::move(result);
-  analysis_.emplace(result_);
-  heatmap_settings_.reset();
-  grid_settings_.reset();
   const Model& model = *result_->model;
   if (model.has_classifier()) results_->setPredictions(result_->predictions);
   if (model.has_detector()) updateDetections();
-  renderAttention();
+  attention_view_->setResult(result_);
   updateStatus();
   updateActions();
   emit resultShown();
   if (!screenshot_path_.isEmpty()) QTimer::singleShot(0, this, &MainWindow::saveScreenshot);
-}
-
-void MainWindow::renderAttention() {
-  if (!analysis_) return;
-  const AttentionSettings s = attention_->settings();
-  canvas_->setHeatmapOpacity(s.opacity);
-  canvas_->setHeatmapVisible(s.visible);
-  canvas_->setMarker(s.query.kind == QueryToken::Kind::Patch ? patch_rect(*result_, s.query.index, s.query.column) : QRectF());
-  // Opacity and visibility are the canvas's business: the map itself stays.
-  AttentionSettings map_settings = s;
-  map_settings.opacity = 0;
-  map_settings.visible = true;
-  if (heatmap_settings_ == map_settings) return;
-  heatmap_settings_ = map_settings;
-  const QString why = analysis_->unavailable(s);
-  if (!why.isEmpty()) {
-    if (analysis_->needsQueryRow(s) && !rerun_for_query_) {
-      rerun_for_query_ = true;
-      attention_->setNote(tr("Running the model again to keep this token's attention..."));
-      worker_->run(path_, rgb_, {s.query});
-      return;
-    }
-    attention_->setNote(why);
-    map_ = cv::Mat();
-    heatmap_ = {};
-    canvas_->setHeatmap({});
-    grid_->setMessage(why);
-    return;
-  }
-  attention_->setNote({});
-  try {
-    map_ = analysis_->map(s);
-    heatmap_ = to_qimage(analysis_->heatmap(map_, s.colormap, display_size(result_->rgb.size())));
-    attention_->setRange(value_range(map_));
-  } catch (const std::exception& e) {
-    map_ = cv::Mat();
-    heatmap_ = {};
-    attention_->setNote(QString::fromStdString(e.what()));
-  }
-  canvas_->setHeatmap(heatmap_);
-  if (grid_dock_->isVisible()) renderGrid();
-  grid_->setSelectedCell(s.layer, gridColumn(s));
-}
-
-int MainWindow::gridColumn(const AttentionSettings& s) const {
-  const int heads = result_->model->config.num_heads;
-  if (s.head >= 0) return s.head;
-  // The fused column, or the rollout column after it (the grid's rollout fuses every head).
-  return s.method == AttentionMethod::Rollout ? heads + 1 : heads;
-}
-
-void MainWindow::renderGrid() {
-  if (!analysis_) return;
-  AttentionSettings s = attention_->settings();
-  if (!analysis_->unavailable(s).isEmpty()) return;
-  // Layer and head pick a cell, not the grid; the panel's cells keep one opacity so the
-  // opacity slider stays instant. Redraw only for what changes the cells.
-  s.layer = 0;
-  s.head = -1;
-  s.opacity = kGridOpacity;
-  s.visible = true;
-  if (grid_settings_ == s) return;
-  try {
-    AttentionGrid grid = analysis_->grid(s, kGridCell);
-    grid_->setGrid(to_qimage(grid.image), std::move(grid.cells));
-    grid_settings_ = s;
-  } catch (const std::exception& e) {
-    grid_->setMessage(QString::fromStdString(e.what()));
-  }
-}
-
-void MainWindow::gridCellClicked(int row, int column) {
-  if (!result_) return;
-  AttentionSettings s = attention_->settings();
-  const int heads = result_->model->config.num_heads;
-  s.layer = row;
-  s.head = column < heads ? column : -1;
-  if (column == heads + 1) s.method = AttentionMethod::Rollout;
-  else if (s.method == AttentionMethod::Rollout) s.method = AttentionMethod::Raw;
-  attention_->setSettings(s);
 }
 
 void MainWindow::updateDetections() {
@@ -564,7 +465,8 @@ void MainWindow::describePointer(QPointF image_pixel) {
   if (result_) {
     if (const std::optional<QueryToken> patch = patch_at(*result_, image_pixel)) {
       text += QString("  patch %1, %2").arg(patch->index).arg(patch->column);
-      if (!map_.empty()) text += QString("  attention %1").arg(map_.at<float>(patch->index, patch->column), 0, 'g', 3);
+      const cv::Mat& map = attention_view_->map();
+      if (!map.empty()) text += QString("  attention %1").arg(map.at<float>(patch->index, patch->column), 0, 'g', 3);
     }
   }
   pointer_label_->setText(text);
@@ -581,13 +483,14 @@ bool MainWindow::exportCurrent(ExportKind kind, const QString& path, bool overwr
       export_png(canvas_->grab().toImage(), path, overwrite);
       return true;
     }
-    if (!analysis_) throw Error("there is no result to export yet");
+    const AttentionAnalysis* analysis = attention_view_->analysis();
+    if (!analysis) throw Error("there is no result to export yet");
     const AttentionSettings s = attention_->settings();
     switch (kind) {
-      case ExportKind::Overlay: export_overlay(*analysis_, s, path, overwrite); break;
-      case ExportKind::Heatmap: export_heatmap(*analysis_, s, path, overwrite); break;
-      case ExportKind::Grid: export_grid(*analysis_, s, path, overwrite); break;
-      case ExportKind::Npy: export_npy(*analysis_, s, path, overwrite); break;
+      case ExportKind::Overlay: export_overlay(*analysis, s, path, overwrite); break;
+      case ExportKind::Heatmap: export_heatmap(*analysis, s, path, overwrite); break;
+      case ExportKind::Grid: export_grid(*analysis, s, path, overwrite); break;
+      case ExportKind::Npy: export_npy(*analysis, s, path, overwrite); break;
       case ExportKind::Detections: export_detections(*result_, detections_, detection_list_->threshold(), path, overwrite); break;
       case ExportKind::View: break;
     }
@@ -670,6 +573,8 @@ void MainWindow::showPrevious() { showRow(std::max(0, folder_->row(path_) - 1));
 void MainWindow::showFirst() { showRow(0); }
 void MainWindow::showLast() { showRow(folder_->rowCount() - 1); }
 
+const QImage& MainWindow::heatmap() const { return attention_view_->heatmap(); }
+
 std::shared_ptr<const Model> MainWindow::model() const { return worker_->model(); }
 
 void MainWindow::setScreenshotPath(const QString& path) { screenshot_path_ = path; }
@@ -684,7 +589,6 @@ void MainWindow::saveScreenshot() {
   }
   const QString path = screenshot_path_;
   screenshot_path_.clear();
-  renderGrid();
   try {
     export_png(grab().toImage(), path, true);
   } catch (const std::exception& e) {

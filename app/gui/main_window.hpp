@@ -1,13 +1,13 @@
 #pragma once
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include <QMainWindow>
 #include <opencv2/core.hpp>
 
-#include "attention_analysis.hpp"
+#include "attention_settings.hpp"
 #include "export_files.hpp"
+#include "inference_result.hpp"
 #include "vitlens/detection.hpp"
 
 class QDockWidget;
@@ -17,6 +17,7 @@ class QProgressBar;
 namespace vitlens::gui {
 
 class AttentionPanel;
+class AttentionView;
 class DetectionList;
 class DeviceChooser;
 class ExportMenu;
@@ -67,7 +68,7 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const Model> model() const;
   std::shared_ptr<const InferenceResult> currentResult() const { return result_; }
   const std::vector<Detection>& detections() const { return detections_; }
-  const QImage& heatmap() const { return heatmap_; }
+  const QImage& heatmap() const;
   const QString& currentPath() const { return path_; }
   const QString& lastError() const { return last_error_; }
 
@@ -96,13 +97,9 @@ class MainWindow : public QMainWindow {
   void modelLoaded();
   void resultReady(std::shared_ptr<const InferenceResult> result);
   void runCurrent();
-  void renderAttention();
-  void renderGrid();
   void updateDetections();
   void pickDetection(int index);
   void describePointer(QPointF image_pixel);
-  void gridCellClicked(int row, int column);
-  int gridColumn(const AttentionSettings& settings) const;  // the head grid column showing `settings`
   void showError(const QString& message);
   void updateStatus();
   void updateActions();
@@ -124,6 +121,7 @@ class MainWindow : public QMainWindow {
   AttentionPanel* attention_;
   HeadGridPanel* grid_;
   DeviceChooser* devices_;
+  AttentionView* attention_view_;
   QDockWidget* results_dock_ = nullptr;
   QDockWidget* detections_dock_ = nullptr;
   QDockWidget* attention_dock_ = nullptr;
@@ -146,14 +144,7 @@ class MainWindow : public QMainWindow {
   QString path_;   // the image shown (or loading)
   cv::Mat rgb_;    // its pixels once decoded
   std::shared_ptr<const InferenceResult> result_;
-  std::optional<AttentionAnalysis> analysis_;
-  cv::Mat map_;  // the map shown, over the patch grid
   std::vector<Detection> detections_;
-  QImage heatmap_;
-  // What the heatmap and the head grid were drawn for, so unchanged settings cost nothing.
-  std::optional<AttentionSettings> heatmap_settings_;
-  std::optional<AttentionSettings> grid_settings_;
-  bool rerun_for_query_ = false;
   bool restoring_ = false;  // settings are being applied to the panel, not changed by the user
   QString screenshot_path_;
   int screenshot_waits_ = 0;

@@ -30,7 +30,7 @@ using namespace vitlens::gui;
 
 namespace {
 
-constexpr int kTimeoutMs = 30000;
+constexpr int kTimeoutMs = 90000;  // generous: a loaded CI machine can stall a run for many seconds
 
 QString fixture(const QString& relative) { return QString(VITLENS_SOURCE_DIR "/tests/fixtures/") + relative; }
 
