@@ -27,6 +27,7 @@ void write(ExportKind kind, const AttentionAnalysis& analysis, const BatchJob& j
     case ExportKind::Detections: {
       DetectionOptions options;
       options.threshold = static_cast<float>(job.score_threshold);
+      options.nms_iou = job.nms_iou;
       const auto detections = detect_objects(result.output, result.model->labels, result.rgb.size(), options);
       return export_detections(result, detections, job.score_threshold, path, job.overwrite);
     }

@@ -21,6 +21,7 @@ struct BatchJob {
   std::set<ExportKind> kinds;  // any but View
   AttentionSettings settings;
   double score_threshold = 0.5;
+  float nms_iou = 0;  // detections: per-class NMS, 0 for none
   std::shared_ptr<const Model> model;
   QString device;  // choose_device spec
   bool overwrite = false;  // else images with an existing output are skipped

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <QCheckBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QSlider>
@@ -24,7 +25,11 @@ QColor class_qcolor(int label_id) {
 }
 
 DetectionList::DetectionList(QWidget* parent)
-    : QWidget(parent), slider_(new QSlider(Qt::Horizontal)), threshold_label_(new QLabel), tree_(new QTreeWidget) {
+    : QWidget(parent),
+      slider_(new QSlider(Qt::Horizontal)),
+      threshold_label_(new QLabel),
+      merge_(new QCheckBox(tr("Merge overlapping boxes of a class (NMS)"))),
+      tree_(new QTreeWidget) {
   slider_->setRange(0, kSliderSteps);
   slider_->setToolTip(tr("Show detections whose score is above this"));
   tree_->setColumnCount(3);
@@ -42,8 +47,10 @@ DetectionList::DetectionList(QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addLayout(threshold_row);
+  layout->addWidget(merge_);
   layout->addWidget(tree_, 1);
 
+  connect(merge_, &QCheckBox::toggled, this, &DetectionList::mergeOverlapsChanged);
   connect(slider_, &QSlider::valueChanged, this, [this](int value) { setThreshold(value / double(kSliderSteps)); });
   connect(tree_, &QTreeWidget::itemEntered, this,
           [this](QTreeWidgetItem* item) { emit detectionHovered(tree_->indexOfTopLevelItem(item)); });
@@ -84,6 +91,10 @@ void DetectionList::setHighlighted(int index) {
   const QSignalBlocker block(tree_);
   tree_->setCurrentItem(index >= 0 ? tree_->topLevelItem(index) : nullptr);
 }
+
+void DetectionList::setMergeOverlaps(bool merge) { merge_->setChecked(merge); }
+
+bool DetectionList::mergeOverlaps() const { return merge_->isChecked(); }
 
 int DetectionList::count() const { return tree_->topLevelItemCount(); }
 

@@ -6,6 +6,7 @@
 
 #include "vitlens/detection.hpp"
 
+class QCheckBox;
 class QLabel;
 class QSlider;
 class QTreeWidget;
@@ -26,17 +27,22 @@ class DetectionList : public QWidget {
   void setDetections(const std::vector<Detection>& detections);
   void setThreshold(double threshold);
   double threshold() const { return threshold_; }
+  // Per-class non-maximum suppression (YOLOS itself has none, so a few boxes may repeat).
+  void setMergeOverlaps(bool merge);
+  bool mergeOverlaps() const;
   void setHighlighted(int index);  // -1 for none
   int count() const;
 
  signals:
   void thresholdChanged(double threshold);
+  void mergeOverlapsChanged(bool merge);
   void detectionHovered(int index);
   void detectionPicked(int index);  // the user chose it as the attention query
 
  private:
   QSlider* slider_;
   QLabel* threshold_label_;
+  QCheckBox* merge_;
   QTreeWidget* tree_;
   double threshold_ = -1;  // exact; the slider shows it in steps of 0.01
 };

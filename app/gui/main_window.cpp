@@ -44,6 +44,9 @@ namespace vitlens::gui {
 
 namespace {
 
+// Boxes of one class overlapping more than this count as one object when merging.
+constexpr float kMergeIou = 0.5f;
+
 bool looks_like_model(const QString& path) {
   const QFileInfo info(path);
   return info.suffix() == "safetensors" || (info.isDir() && QDir(path).exists("config.json"));
@@ -84,6 +87,7 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
   restoreAttentionSettings();
   devices_->setCurrentId(settings_->value(key::kDevice).toString());
   detection_list_->setThreshold(settings_->value(key::kScoreThreshold).toDouble());
+  detection_list_->setMergeOverlaps(settings_->value(key::kMergeOverlaps).toBool());
   resize(1400, 900);
   restoreGeometry(settings_->value(key::kWindowGeometry).toByteArray());
   restoreState(settings_->value(key::kWindowState).toByteArray());
@@ -265,6 +269,10 @@ void MainWindow::connectComponents() {
     settings_->setValue(key::kScoreThreshold, t);
     updateDetections();
   });
+  connect(detection_list_, &DetectionList::mergeOverlapsChanged, this, [this](bool merge) {
+    settings_->setValue(key::kMergeOverlaps, merge);
+    updateDetections();
+  });
   connect(grid_dock_, &QDockWidget::visibilityChanged, attention_view_, &AttentionView::setGridShown);
   connect(export_menu_, &ExportMenu::exportRequested, this, [this](ExportKind kind, const QString& path) {
     // The file dialog has already asked before replacing a file.
@@ -434,6 +442,7 @@ void MainWindow::updateDetections() {
   if (!result_ || !result_->model->has_detector()) return;
   DetectionOptions options;
   options.threshold = static_cast<float>(detection_list_->threshold());
+  options.nms_iou = detection_list_->mergeOverlaps() ? kMergeIou : 0.0f;
   try {
     detections_ = detect_objects(result_->output, result_->model->labels, result_->rgb.size(), options);
   } catch (const std::exception& e) {
@@ -514,6 +523,7 @@ void MainWindow::startBatchExport() {
   BatchJob defaults;
   defaults.settings = attention_->settings();
   defaults.score_threshold = detection_list_->threshold();
+  defaults.nms_iou = detection_list_->mergeOverlaps() ? kMergeIou : 0.0f;
   defaults.model = worker_->model();
   defaults.device = QString::fromStdString(worker_->device().id());
   auto* dialog = new BatchExportDialog(defaults, this);

@@ -27,6 +27,7 @@ const QHash<QString, QVariant>& defaults() {
       {key::kOpacity, 0.55},
       {key::kShowHeatmap, true},
       {key::kScoreThreshold, 0.5},
+      {key::kMergeOverlaps, false},
   };
   return registry;
 }

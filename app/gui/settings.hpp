@@ -51,6 +51,7 @@ inline const QString kColormap = "attention/colormap";
 inline const QString kOpacity = "attention/opacity";
 inline const QString kShowHeatmap = "attention/visible";
 inline const QString kScoreThreshold = "detection/threshold";
+inline const QString kMergeOverlaps = "detection/nms";
 }  // namespace key
 
 }  // namespace vitlens::gui
