@@ -54,6 +54,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--pool", required=True, help=".npz of training scenes from fashion_scenes.py --pool")
     p.add_argument("--classifier", default="resources/models/fashion-vit", help="folder of the classifier to start from")
+    p.add_argument("--init", help="continue from this detector folder instead of starting from the classifier")
     p.add_argument("--out", required=True, help="model folder to write")
     p.add_argument("--steps", type=int, default=20000, help="training steps (the schedule's length)")
     p.add_argument("--minutes", type=float,
@@ -249,9 +250,13 @@ def train(args):
     rng = np.random.default_rng(args.seed)
     pool = np.load(args.pool)
     pool_pixels, pool_labels, pool_boxes = pool["pixels"], pool["labels"], pool["boxes"]
-    classifier = vit_reference.load_hf(args.classifier)
-    model = yolos_reference.build_model(detector_config(classifier, args))
-    initialise_from_classifier_(model, classifier, torch.Generator().manual_seed(args.seed))
+    if args.init:
+        model = yolos_reference.load_hf(args.init)
+        model.cfg["id2label"] = {str(i): name for i, name in enumerate(fashion_mnist.CLASS_NAMES)}
+    else:
+        classifier = vit_reference.load_hf(args.classifier)
+        model = yolos_reference.build_model(detector_config(classifier, args))
+        initialise_from_classifier_(model, classifier, torch.Generator().manual_seed(args.seed))
     model.train()
     parameters = sum(p.numel() for p in model.parameters())
     validation = validation_scenes(args.validation_scenes, fashion_scenes.DEFAULT_SEED)
