@@ -26,6 +26,20 @@ int ParsedArgs::integer(const std::string& name, int fallback, int min, int max)
   return it == values_.end() ? fallback : parse_integer(it->second, "--" + name, min, max);
 }
 
+double ParsedArgs::number(const std::string& name, double fallback, double min, double max) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  const std::string& text = it->second;
+  double value = 0;
+  const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || stop != text.data() + text.size() || !(value >= min && value <= max)) {
+    std::ostringstream message;
+    message << "--" << name << " expects a number from " << min << " to " << max << ", not '" << text << "'";
+    throw UsageError(message.str());
+  }
+  return value;
+}
+
 int parse_integer(const std::string& text, const std::string& what, int min, int max) {
   int value = 0;
   const char* end = text.data() + text.size();

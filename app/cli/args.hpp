@@ -23,6 +23,8 @@ class ParsedArgs {
   std::string value(const std::string& name, const std::string& fallback = "") const;
   // The option's value as an integer in [min, max], or `fallback` when it was not given.
   int integer(const std::string& name, int fallback, int min, int max) const;
+  // The option's value as a number in [min, max], or `fallback` when it was not given.
+  double number(const std::string& name, double fallback, double min, double max) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
  private:

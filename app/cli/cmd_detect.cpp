@@ -1,4 +1,3 @@
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -29,17 +28,6 @@ struct ImageDetections {
   std::vector<Detection> detections;
   double time_ms = 0;
 };
-
-// A number in [min, max] from option `name`, or `fallback` when it was not given.
-float number_option(const ParsedArgs& args, const std::string& name, float fallback, float min, float max) {
-  if (!args.has(name)) return fallback;
-  const std::string text = args.value(name);
-  float value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !(value >= min && value <= max))
-    throw UsageError("--" + name + " expects a number from " + compact(min) + " to " + compact(max) + ", not '" + text + "'");
-  return value;
-}
 
 void require_detector(const Model& model) {
   if (!model.has_detector())
@@ -113,8 +101,8 @@ ArgParser detect_arguments() {
 
 int run_detect(const ParsedArgs& args) {
   DetectionOptions options;
-  options.threshold = number_option(args, "threshold", kDefaultThreshold, 0.0f, 1.0f);
-  options.nms_iou = number_option(args, "nms", 0.0f, 0.0f, 1.0f);
+  options.threshold = static_cast<float>(args.number("threshold", kDefaultThreshold, 0, 1));
+  options.nms_iou = static_cast<float>(args.number("nms", 0, 0, 1));
   const int size = args.integer("size", 0, kMinSize, kMaxSize);
   const bool json = args.flag("json");
   const std::string annotate = args.value("annotate");

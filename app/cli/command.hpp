@@ -38,4 +38,7 @@ int run_eval(const ParsedArgs& args);
 ArgParser attention_arguments();
 int run_attention(const ParsedArgs& args);
 
+ArgParser live_arguments();
+int run_live(const ParsedArgs& args);
+
 }  // namespace vitlens::cli

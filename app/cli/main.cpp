@@ -19,6 +19,7 @@ const std::vector<Command>& commands() {
       {bench_arguments, run_bench},
       {eval_arguments, run_eval},
       {attention_arguments, run_attention},
+      {live_arguments, run_live},
   };
   return all;
 }

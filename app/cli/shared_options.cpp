@@ -2,8 +2,8 @@
 
 namespace vitlens::cli {
 
-ArgParser& add_model_option(ArgParser& parser) {
-  return parser.option("model", "PATH", "Hugging Face model folder or timm .safetensors file", true);
+ArgParser& add_model_option(ArgParser& parser, bool required) {
+  return parser.option("model", "PATH", "Hugging Face model folder or timm .safetensors file", required);
 }
 
 ArgParser& add_device_option(ArgParser& parser) {

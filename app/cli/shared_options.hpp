@@ -9,7 +9,7 @@
 namespace vitlens::cli {
 
 // Options several commands share, declared once so their spelling and help never drift.
-ArgParser& add_model_option(ArgParser& parser);
+ArgParser& add_model_option(ArgParser& parser, bool required = true);
 ArgParser& add_device_option(ArgParser& parser);
 ArgParser& add_json_flag(ArgParser& parser);
 

@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "overlay_style.hpp"
 #include "vitlens/error.hpp"
 
 namespace vitlens {
@@ -13,32 +14,13 @@ namespace {
 
 constexpr double kGoldenAngle = 137.508;  // degrees
 
-// Sizes relative to the shorter image side: a 2 px line and 0.5 text scale at 500 px.
-struct Style {
-  int line;
-  double font_scale;
-  int font_thickness;
-};
-
-Style style_for(cv::Size image) {
-  const double side = std::min(image.width, image.height);
-  return {std::max(1, static_cast<int>(std::lround(side / 250))), std::max(0.35, side / 1000),
-          std::max(1, static_cast<int>(std::lround(side / 500)))};
-}
-
 std::string caption(const Detection& d) {
   char score[16];
   std::snprintf(score, sizeof score, "%.2f", d.score);
   return d.label + " " + score;
 }
 
-// Black text on light colours, white on dark ones.
-cv::Scalar text_colour(const cv::Scalar& background) {
-  const double luma = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2];
-  return luma > 140 ? cv::Scalar(0, 0, 0) : cv::Scalar(255, 255, 255);
-}
-
-void draw_one(cv::Mat& canvas, const Detection& d, const Style& style) {
+void draw_one(cv::Mat& canvas, const Detection& d, const OverlayStyle& style) {
   const cv::Rect bounds(0, 0, canvas.cols, canvas.rows);
   const cv::Rect box = cv::Rect(cv::Point(static_cast<int>(std::floor(d.box.x)), static_cast<int>(std::floor(d.box.y))),
                                 cv::Point(static_cast<int>(std::ceil(d.box.x + d.box.width)),
@@ -73,7 +55,7 @@ cv::Scalar class_colour(int label_id) {
 cv::Mat draw_detections(const cv::Mat& rgb, const std::vector<Detection>& detections) {
   if (rgb.empty() || rgb.type() != CV_8UC3) throw Error("detection overlay: expected a non-empty 8-bit RGB image");
   cv::Mat canvas = rgb.clone();
-  const Style style = style_for(canvas.size());
+  const OverlayStyle style = overlay_style(canvas.size());
   for (const Detection& d : detections) draw_one(canvas, d, style);
   return canvas;
 }

@@ -22,11 +22,14 @@ namespace fs = std::filesystem;
   throw Error(path + ": already exists; pass --overwrite to replace it");
 }
 
+// Hidden, unique per process and call, and with the target's extension last, for writers
+// that choose the format by extension (OpenCV's image and video writers).
 fs::path temporary_beside(const fs::path& path) {
   static std::atomic<int> counter{0};
   std::string name = ".";
-  name += path.filename().string();
+  name += path.stem().string();
   name += ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  name += path.extension().string();
   return path.parent_path() / name;
 }
 
@@ -56,6 +59,12 @@ void publish(const fs::path& temporary, const fs::path& target, bool overwrite, 
 }
 
 }  // namespace
+
+std::string temporary_path_beside(const std::string& path) { return temporary_beside(fs::path(path)).string(); }
+
+void publish_file(const std::string& temporary, const std::string& path, bool overwrite) {
+  publish(temporary, path, overwrite, path);
+}
 
 void write_file_safely(const std::string& path, const std::string& bytes, bool overwrite) {
   const fs::path target(path);

@@ -45,6 +45,7 @@ ForwardOutput Session::run(const cv::Mat& rgb, const AttentionRequest& attention
 }
 
 ForwardOutput Session::run(const Tensor& pixels, const AttentionRequest& attention) {
+  std::lock_guard lock(run_mutex_);
   return backend_->forward(pixels, attention);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,14 @@ struct Prediction {
 std::vector<Prediction> top_k(const Tensor& logits, const std::vector<std::string>& labels, int k);
 
 // A model on a device, ready to run images: the object the GUI and the CLI both hold.
+// run() may be called from several threads (the GUI's still images and live mode share a
+// session); calls are serialised, since a device graph runs one input at a time.
 class Session {
  public:
   Session(std::shared_ptr<const Model> model, const DeviceInfo& device, const BackendOptions& options = {});
 
   const Model& model() const { return *model_; }
+  const std::shared_ptr<const Model>& shared_model() const { return model_; }
   const DeviceInfo& device() const { return device_; }
 
   // Pre-processes an 8-bit RGB image with the model's configuration and runs it.
@@ -49,6 +53,7 @@ class Session {
   std::shared_ptr<const Model> model_;
   DeviceInfo device_;
   std::unique_ptr<ForwardBackend> backend_;
+  std::mutex run_mutex_;
 };
 
 }  // namespace vitlens
