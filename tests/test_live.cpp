@@ -42,7 +42,7 @@ Run run_to_end(const std::string& video, FrameProcessor processor, LiveLimits li
   LivePipeline::Callbacks callbacks;
   callbacks.frame = [&](const LiveFrame&, const std::shared_ptr<const LiveResult>&) { ++run.frames_seen; };
   callbacks.result = [&](const std::shared_ptr<const LiveResult>& r) {
-    pipeline->displayed(*r);
+    pipeline->displayed(r->frame.captured);
     std::lock_guard lock(mutex);
     run.results.push_back(r);
   };
@@ -154,7 +154,7 @@ TEST_CASE("with a slow model stage, frames are dropped rather than queued: infer
     LivePipeline::Callbacks callbacks;
     LivePipeline* pipeline = nullptr;
     callbacks.frame = [&](const LiveFrame& frame, const std::shared_ptr<const LiveResult>&) { newest_captured = frame.index; };
-    callbacks.result = [&](const std::shared_ptr<const LiveResult>& r) { pipeline->displayed(*r); };
+    callbacks.result = [&](const std::shared_ptr<const LiveResult>& r) { pipeline->displayed(r->frame.captured); };
     LivePipeline live(std::make_unique<VideoSource>(SourceSpec::parse(video)), slow, callbacks);
     pipeline = &live;
     live.start();

@@ -155,14 +155,14 @@ int run_live(const ParsedArgs& args) {
   LivePipeline::Callbacks callbacks;
   // Headless, a result is "displayed" when it is drawn into the recording; without one, when it exists.
   callbacks.result = [&](const std::shared_ptr<const LiveResult>& result) {
-    if (!recorder) running->displayed(*result);
+    if (!recorder) running->displayed(result->frame.captured);
   };
   const LiveResult* last_recorded = nullptr;  // capture thread only
   callbacks.frame = [&](const LiveFrame& frame, const std::shared_ptr<const LiveResult>& latest) {
     if (!recorder) return;
     recorder->write(draw_live_overlay(frame.rgb, latest.get(), running->stats()));
     if (latest && latest.get() != last_recorded) {
-      running->displayed(*latest);
+      running->displayed(latest->frame.captured);
       last_recorded = latest.get();
     }
   };

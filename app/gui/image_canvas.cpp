@@ -35,6 +35,18 @@ void ImageCanvas::setImage(const QImage& image, bool keep_view) {
   viewUpdated();
 }
 
+void ImageCanvas::setFrame(const QImage& frame) {
+  const bool resized = image_.isNull() || image_.size() != frame.size();
+  image_ = QPixmap::fromImage(frame);
+  if (!resized) {
+    update();
+    return;
+  }
+  transform_.setImageSize(frame.size());
+  transform_.fit();
+  viewUpdated();
+}
+
 void ImageCanvas::clear() {
   image_ = {};
   heatmap_ = {};

@@ -30,6 +30,9 @@ class ImageCanvas : public QWidget {
 
   // A new picture; `keep_view` keeps zoom and position (when stepping through a folder).
   void setImage(const QImage& image, bool keep_view);
+  // The next frame of a live source: only the picture changes; the layers (the newest
+  // result) and the view stay, unless the frame size changed, which fits the view anew.
+  void setFrame(const QImage& frame);
   void clear();
   bool hasImage() const { return !image_.isNull(); }
   // The heatmap covers the whole image whatever its own size.

@@ -39,6 +39,8 @@ class InferenceWorker : public QObject {
   void run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries = {});
 
   bool hasModel() const { return session_ != nullptr; }
+  // The open session, for live mode, which runs it from its own thread (Session serialises runs).
+  std::shared_ptr<Session> session() const { return session_; }
   std::shared_ptr<const Model> model() const { return model_; }
   const DeviceInfo& device() const { return device_; }
 

@@ -14,7 +14,8 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
   const QCommandLineOption model({"m", "model"}, "Model folder or .safetensors file to open.", "MODEL");
   const QCommandLineOption device({"d", "device"}, "Device: auto, cpu, a Vulkan index or part of a device name.", "DEVICE");
   const QCommandLineOption screenshot("screenshot", "Save the window to FILE once the first result is shown, then quit.", "FILE");
-  parser.addOptions({help, version, model, device, screenshot});
+  const QCommandLineOption live("live", "Start live mode on SOURCE: a camera index (0), a video file or a stream URL.", "SOURCE");
+  parser.addOptions({help, version, model, device, live, screenshot});
   parser.addPositionalArgument("paths", "Images or folders to open.", "[IMAGE|FOLDER...]");
   // Parsed before QApplication exists, whose name the help's usage line would show.
   const QString usage = parser.helpText().replace("<executable_name>", "vitlens");
@@ -30,9 +31,10 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
     std::printf("vitlens %s\n", VITLENS_VERSION);
     return 0;
   }
-  LaunchOptions options{parser.value(model), parser.value(device), parser.value(screenshot), parser.positionalArguments()};
-  if (!options.screenshot.isEmpty() && options.paths.isEmpty()) {
-    std::fputs("vitlens: --screenshot needs an image to show\n", stderr);
+  LaunchOptions options{parser.value(model), parser.value(device), parser.value(screenshot), parser.positionalArguments(),
+                        parser.value(live)};
+  if (!options.screenshot.isEmpty() && options.paths.isEmpty() && options.live.isEmpty()) {
+    std::fputs("vitlens: --screenshot needs an image or a --live source to show\n", stderr);
     return 2;
   }
   return options;

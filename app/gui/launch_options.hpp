@@ -6,12 +6,14 @@
 
 namespace vitlens::gui {
 
-// What the command line asks for: `vitlens [--model M] [--device D] [--screenshot FILE] [PATH...]`.
+// What the command line asks for:
+// `vitlens [--model M] [--device D] [--live SOURCE] [--screenshot FILE] [PATH...]`.
 struct LaunchOptions {
   QString model;       // empty: the last model used, else the first demo model
   QString device;      // empty: the last device used
   QString screenshot;  // grab the window once the first result is shown, save it, quit
   QStringList paths;   // images or folders
+  QString live;        // a camera index, video file or stream URL to start live mode on
 };
 
 // Parses the arguments; on a mistake or --help/--version prints to the terminal and returns

@@ -2,6 +2,7 @@
 #include <QFileInfo>
 
 #include "launch_options.hpp"
+#include "live_mode.hpp"
 #include "main_window.hpp"
 #include "resource_locator.hpp"
 #include "settings.hpp"
@@ -42,5 +43,9 @@ int main(int argc, char* argv[]) {
   if (!options.device.isEmpty()) window.setDevice(options.device);
   if (const QString model = initial_model(options, settings); !model.isEmpty()) window.openModel(model);
   window.openPaths(options.paths);
+  if (!options.live.isEmpty())
+    QObject::connect(
+        &window, &MainWindow::modelReady, &window, [&window, source = options.live] { window.liveMode()->start(source); },
+        Qt::SingleShotConnection);
   return QApplication::exec();
 }

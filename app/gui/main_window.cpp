@@ -30,6 +30,8 @@
 #include "image_conversion.hpp"
 #include "image_loader.hpp"
 #include "inference_worker.hpp"
+#include "live_controller.hpp"
+#include "live_mode.hpp"
 #include "model_info.hpp"
 #include "patch_geometry.hpp"
 #include "recent_menu.hpp"
@@ -84,6 +86,7 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
   createToolBar();
   createStatusBar();
   connectComponents();
+  createLiveMode();
   restoreAttentionSettings();
   devices_->setCurrentId(settings_->value(key::kDevice).toString());
   detection_list_->setThreshold(settings_->value(key::kScoreThreshold).toDouble());
@@ -340,6 +343,7 @@ void MainWindow::openPaths(const QStringList& paths) {
 }
 
 void MainWindow::openImage(const QString& path) {
+  live_->stop();
   path_ = QFileInfo(path).absoluteFilePath();
   rgb_ = cv::Mat();
   const QString folder = QFileInfo(path_).absolutePath();
@@ -353,6 +357,7 @@ void MainWindow::openImage(const QString& path) {
 }
 
 void MainWindow::openFolder(const QString& folder) {
+  live_->stop();
   settings_->setValue(key::kLastFolder, folder);
   path_.clear();
   strip_dock_->show();
@@ -440,11 +445,8 @@ void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
 
 void MainWindow::updateDetections() {
   if (!result_ || !result_->model->has_detector()) return;
-  DetectionOptions options;
-  options.threshold = static_cast<float>(detection_list_->threshold());
-  options.nms_iou = detection_list_->mergeOverlaps() ? kMergeIou : 0.0f;
   try {
-    detections_ = detect_objects(result_->output, result_->model->labels, result_->rgb.size(), options);
+    detections_ = detect_objects(result_->output, result_->model->labels, result_->rgb.size(), detectionOptions());
   } catch (const std::exception& e) {
     detections_.clear();
     showError(QString::fromStdString(e.what()));
@@ -536,6 +538,56 @@ void MainWindow::startBatchExport() {
 void MainWindow::copyViewToClipboard() {
   QApplication::clipboard()->setImage(canvas_->grab().toImage());
   statusBar()->showMessage(tr("View copied to the clipboard"), 3000);
+}
+
+void MainWindow::createLiveMode() {
+  live_ = new LiveMode(this, worker_, settings_);
+  menuBar()->insertMenu(menuBar()->actions().constLast(), live_->menu());
+  statusBar()->insertPermanentWidget(0, live_->statusLabel());
+  // What live inference keeps and draws follows the panels, from the next frame on.
+  const auto follow = [this] {
+    const QueryToken query = attention_->settings().query;
+    live_->controller()->setQueries(query.kind == QueryToken::Kind::Patch ? std::vector<QueryToken>{query}
+                                                                           : std::vector<QueryToken>{});
+    live_->controller()->setDetectionOptions(detectionOptions());
+  };
+  connect(live_, &LiveMode::started, this, follow);
+  connect(attention_, &AttentionPanel::settingsChanged, this, follow);
+  connect(detection_list_, &DetectionList::thresholdChanged, this, follow);
+  connect(detection_list_, &DetectionList::mergeOverlapsChanged, this, follow);
+}
+
+void MainWindow::beginLive(const QString& source_name) {
+  path_ = source_name;
+  rgb_ = cv::Mat();
+  result_.reset();
+  attention_view_->setResult(nullptr);
+  detections_.clear();
+  detection_list_->setDetections({});
+  if (attention_->settings().query.kind == QueryToken::Kind::Det) attention_->setQuery({});
+  setWindowTitle(QString("%1 - Live - ViTLens").arg(source_name));
+}
+
+void MainWindow::showLiveFrame(const cv::Mat& rgb, const QImage& image) {
+  if (!live_->running()) return;
+  rgb_ = rgb;
+  canvas_->setFrame(image);
+  emit liveFrameShown();
+}
+
+void MainWindow::showLiveResult(std::shared_ptr<const InferenceResult> result) {
+  if (live_->running()) resultReady(std::move(result));
+}
+
+void MainWindow::showStatus(const QString& message) { statusBar()->showMessage(message, 5000); }
+
+AttentionSettings MainWindow::attentionSettings() const { return attention_->settings(); }
+
+DetectionOptions MainWindow::detectionOptions() const {
+  DetectionOptions options;
+  options.threshold = static_cast<float>(detection_list_->threshold());
+  options.nms_iou = detection_list_->mergeOverlaps() ? kMergeIou : 0.0f;
+  return options;
 }
 
 void MainWindow::showError(const QString& message) {

@@ -26,6 +26,7 @@ class HeadGridPanel;
 class ImageCanvas;
 class ImageLoader;
 class InferenceWorker;
+class LiveMode;
 class RecentMenu;
 class ResultsPanel;
 class Settings;
@@ -58,6 +59,14 @@ class MainWindow : public QMainWindow {
   void setScreenshotPath(const QString& path);
   void copyViewToClipboard();
   void pickPatch(QPointF image_pixel);
+  void showError(const QString& message);
+  void showStatus(const QString& message);
+
+  // Live mode (LiveMode drives these): the source's name stands for the image path, each
+  // frame replaces the picture, each result shows as a still image's would.
+  void beginLive(const QString& source_name);
+  void showLiveFrame(const cv::Mat& rgb, const QImage& image);
+  void showLiveResult(std::shared_ptr<const InferenceResult> result);
 
   ImageCanvas* canvas() const { return canvas_; }
   AttentionPanel* attentionPanel() const { return attention_; }
@@ -70,6 +79,9 @@ class MainWindow : public QMainWindow {
   const std::vector<Detection>& detections() const { return detections_; }
   const QImage& heatmap() const;
   const QString& currentPath() const { return path_; }
+  const cv::Mat& currentFrame() const { return rgb_; }
+  AttentionSettings attentionSettings() const;
+  LiveMode* liveMode() const { return live_; }
   const QString& lastError() const { return last_error_; }
 
  signals:
@@ -77,6 +89,7 @@ class MainWindow : public QMainWindow {
   void resultShown();
   void modelReady();
   void errorShown(const QString& message);
+  void liveFrameShown();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -89,6 +102,8 @@ class MainWindow : public QMainWindow {
   void createToolBar();
   void createStatusBar();
   void connectComponents();
+  void createLiveMode();
+  DetectionOptions detectionOptions() const;
   void restoreAttentionSettings();
   void saveAttentionSettings();
   AttentionSettings storedAttentionSettings() const;
@@ -100,7 +115,6 @@ class MainWindow : public QMainWindow {
   void updateDetections();
   void pickDetection(int index);
   void describePointer(QPointF image_pixel);
-  void showError(const QString& message);
   void updateStatus();
   void updateActions();
   void showRow(int row);  // of the folder, clamped
@@ -122,6 +136,7 @@ class MainWindow : public QMainWindow {
   HeadGridPanel* grid_;
   DeviceChooser* devices_;
   AttentionView* attention_view_;
+  LiveMode* live_ = nullptr;
   QDockWidget* results_dock_ = nullptr;
   QDockWidget* detections_dock_ = nullptr;
   QDockWidget* attention_dock_ = nullptr;

@@ -28,6 +28,7 @@ const QHash<QString, QVariant>& defaults() {
       {key::kShowHeatmap, true},
       {key::kScoreThreshold, 0.5},
       {key::kMergeOverlaps, false},
+      {key::kLiveSource, QString("0")},
   };
   return registry;
 }

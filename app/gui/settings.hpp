@@ -52,6 +52,7 @@ inline const QString kOpacity = "attention/opacity";
 inline const QString kShowHeatmap = "attention/visible";
 inline const QString kScoreThreshold = "detection/threshold";
 inline const QString kMergeOverlaps = "detection/nms";
+inline const QString kLiveSource = "live/last_source";  // the last stream URL or video file
 }  // namespace key
 
 }  // namespace vitlens::gui

@@ -78,7 +78,7 @@ std::shared_ptr<const LiveResult> LivePipeline::latest() const {
   return latest_;
 }
 
-void LivePipeline::displayed(const LiveResult& result) { meter_.displayed(result.frame.captured, Clock::now()); }
+void LivePipeline::displayed(Clock::time_point captured) { meter_.displayed(captured, Clock::now()); }
 
 bool LivePipeline::limit_reached(const LiveFrame& frame) const {
   if (limits_.frames && frame.index + 1 >= limits_.frames) return true;

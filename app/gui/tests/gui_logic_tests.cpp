@@ -183,6 +183,9 @@ class GuiLogicTests : public QObject {
     QCOMPARE(options->paths, QStringList({"a.jpg", "dir"}));
     QCOMPARE(std::get<int>(parse_launch_options({"vitlens", "--bogus"})), 2);
     QCOMPARE(std::get<int>(parse_launch_options({"vitlens", "--screenshot", "s.png"})), 2);  // nothing to show
+    const auto live = parse_launch_options({"vitlens", "--live", "0", "--screenshot", "s.png"});
+    QVERIFY(std::holds_alternative<LaunchOptions>(live));
+    QCOMPARE(std::get<LaunchOptions>(live).live, QString("0"));
   }
 
   void settingsFallBackToDefaultsAndPersist() {

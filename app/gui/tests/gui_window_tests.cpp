@@ -20,10 +20,13 @@
 #include "folder_model.hpp"
 #include "head_grid_panel.hpp"
 #include "image_canvas.hpp"
+#include "live_controller.hpp"
+#include "live_mode.hpp"
 #include "main_window.hpp"
 #include "resource_locator.hpp"
 #include "results_panel.hpp"
 #include "settings.hpp"
+#include "video_fixtures.hpp"
 
 using namespace vitlens;
 using namespace vitlens::gui;
@@ -35,6 +38,8 @@ constexpr int kTimeoutMs = 90000;  // generous: a loaded CI machine can stall a 
 QString fixture(const QString& relative) { return QString(VITLENS_SOURCE_DIR "/tests/fixtures/") + relative; }
 
 QString image(const QString& name) { return fixture("images/" + name); }
+
+QString demo(const QString& name) { return QString(VITLENS_SOURCE_DIR "/resources/models/") + name; }
 
 }  // namespace
 
@@ -442,6 +447,72 @@ class GuiWindowTests : public QObject {
     settings_->setValue(key::kHead, 7);  // more heads than hf_deit_distilled's 3
     openModel(fixture("hf_deit_distilled"));
     QCOMPARE(settings().head, -1);
+  }
+
+  void aLiveVideoShowsFramesDetectionsAndAttentionAndRecords() {
+    openModel(demo("fashion-yolos"));
+    const QString video = path("scenes.avi"), recorded = path("live.mp4");
+    vitlens::test::write_scene_video(video.toStdString(), 40, 20, 1);
+    QSignalSpy results(window_.get(), &MainWindow::resultShown);
+    QSignalSpy stopped(window_->liveMode(), &LiveMode::stopped);
+    QVERIFY(window_->liveMode()->start(video));
+    QVERIFY(window_->liveMode()->controller()->startRecording(recorded, false));
+    QVERIFY(results.wait(kTimeoutMs));
+    QVERIFY(window_->canvas()->hasImage());
+    QCOMPARE(window_->currentPath(), video);
+    QVERIFY(!window_->detections().empty());  // every sample scene holds items the detector finds
+    QCOMPARE(window_->detectionList()->count(), static_cast<int>(window_->detections().size()));
+    QVERIFY(!window_->heatmap().isNull());
+    QVERIFY(window_->findChild<QLabel*>("live_status")->isVisible());
+
+    const QStringList files = window_->liveMode()->snapshot(dir_.path());
+    QVERIFY(files.size() >= 5);  // frame, view, overlay, .npy + .json, detections
+    for (const QString& f : files) QVERIFY2(QFileInfo::exists(f), qPrintable(f));
+
+    QVERIFY(stopped.wait(kTimeoutMs));  // the file plays to its end
+    QVERIFY(!window_->liveMode()->running());
+    QVERIFY(window_->lastError().isEmpty());
+    const int frames = vitlens::test::count_frames(recorded.toStdString());
+    QVERIFY(frames > 0 && frames <= 40);
+  }
+
+  void pausingLiveHoldsTheFrameAndSwitchingModelsKeepsTheSourceOpen() {
+    openModel(demo("fashion-yolos"));
+    const QString video = path("scenes.avi");
+    vitlens::test::write_scene_video(video.toStdString(), 200, 20, 1);
+    QSignalSpy frames(window_.get(), &MainWindow::liveFrameShown);
+    QVERIFY(window_->liveMode()->start(video));
+    QVERIFY(frames.wait(kTimeoutMs));
+    window_->liveMode()->controller()->setPaused(true);
+    QTest::qWait(300);  // a frame already handed over may still arrive
+    const LiveStats paused = window_->liveMode()->controller()->stats();
+    QTest::qWait(400);
+    QCOMPARE(window_->liveMode()->controller()->stats().captured, paused.captured);
+    window_->liveMode()->controller()->setPaused(false);
+
+    QSignalSpy results(window_.get(), &MainWindow::resultShown);
+    openModel(demo("fashion-vit"));  // a classifier now, on the same open source
+    QVERIFY(window_->liveMode()->running());
+    QVERIFY(results.wait(kTimeoutMs));
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->currentResult()->model->has_detector(), kTimeoutMs);
+    QVERIFY(!window_->resultsPanel()->predictions().empty());
+    window_->liveMode()->stop();
+    QVERIFY(!window_->liveMode()->running());
+  }
+
+  void aLiveSourceFailingMidStreamIsReportedAndTheAppKeepsWorking() {
+    openModel(demo("fashion-yolos"));
+    const QString whole = path("whole.avi"), cut = path("cut.avi");
+    vitlens::test::write_scene_video(whole.toStdString(), 40, 100, 1);
+    vitlens::test::write_truncated_copy(whole.toStdString(), cut.toStdString(), 0.5);
+    QSignalSpy errors(window_.get(), &MainWindow::errorShown);
+    QVERIFY(window_->liveMode()->start(cut));
+    QVERIFY(errors.wait(kTimeoutMs));
+    QVERIFY(errors.first().first().toString().contains("truncated"));
+    QVERIFY(!window_->liveMode()->running());
+    QVERIFY(!window_->liveMode()->start(path("missing.mp4")));  // reported, not thrown
+    QVERIFY(window_->lastError().contains("missing.mp4"));
+    openImage(image("fruits.jpg"));  // still works
   }
 };
 

@@ -96,9 +96,9 @@ class LivePipeline {
   // Switches model, device or settings without reopening the source: from the next frame on.
   void set_processor(FrameProcessor processor);
 
-  // The front end calls this when a result reached the screen (or the recording), so the
-  // latency measured is capture to display.
-  void displayed(const LiveResult& result);
+  // The front end calls this when the result of the frame captured at `captured` reached
+  // the screen (or the recording), so the latency measured is capture to display.
+  void displayed(std::chrono::steady_clock::time_point captured);
 
   LiveStats stats() const { return meter_.snapshot(); }
   std::shared_ptr<const LiveResult> latest() const;

@@ -1,0 +1,83 @@
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <QImage>
+#include <QObject>
+#include <QSize>
+#include <QString>
+#include <opencv2/core.hpp>
+
+#include "inference_result.hpp"
+#include "vitlens/detection.hpp"
+#include "vitlens/live_pipeline.hpp"
+#include "vitlens/query_token.hpp"
+
+namespace vitlens {
+class VideoRecorder;
+}
+
+namespace vitlens::gui {
+
+// Live mode for the window: runs the engine's LivePipeline (capture thread keeping only the
+// newest frame, inference thread taking it when free) and hands frames and results to the
+// UI thread as signals. Frames are handed over newest-only as well: while the UI has not
+// shown the last one, newer frames are not queued behind it.
+class LiveController : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit LiveController(QObject* parent = nullptr);
+  ~LiveController() override;
+
+  // Opens `source` ("0", a file, a URL) and starts; a failure to open is thrown as
+  // vitlens::Error. `resolution` asks a camera for a frame size (empty: its default).
+  void start(const QString& source, QSize resolution, std::shared_ptr<Session> session);
+  void stop();
+  bool running() const { return pipeline_ != nullptr; }
+  // The name results carry as their image path ("camera 0", the file, the URL).
+  const QString& sourceName() const { return source_name_; }
+
+  void setPaused(bool paused);
+  bool paused() const;
+  // From the next frame on: another model or device, or other attention rows to keep.
+  void setSession(std::shared_ptr<Session> session);
+  void setQueries(const std::vector<QueryToken>& queries);
+  void setDetectionOptions(const DetectionOptions& options);
+
+  // Records every captured frame with the newest result drawn over it; false (and
+  // errorOccurred) when the file cannot be written. stopRecording() finishes the file.
+  bool startRecording(const QString& path, bool overwrite);
+  void stopRecording();
+  bool recording() const;
+
+  // The UI showed the result of a frame captured at `captured`: latency is measured to here.
+  void resultShown(std::chrono::steady_clock::time_point captured);
+  LiveStats stats() const;
+
+ signals:
+  void frameArrived(const cv::Mat& rgb, const QImage& image);
+  void resultArrived(std::shared_ptr<const InferenceResult> result, std::chrono::steady_clock::time_point captured);
+  void errorOccurred(const QString& message);
+  // The source ended by itself: `failure` is empty for a file that played to its end.
+  void ended(const QString& failure);
+
+ private:
+  FrameProcessor processor();
+  void updateProcessor();
+  void onFrame(const LiveFrame& frame, const std::shared_ptr<const LiveResult>& latest);
+
+  std::unique_ptr<LivePipeline> pipeline_;
+  QString source_name_;
+  std::shared_ptr<Session> session_;
+  std::vector<QueryToken> queries_;
+  DetectionOptions detection_;
+  std::atomic<bool> frame_pending_{false};
+
+  mutable std::mutex recorder_mutex_;  // the capture thread writes, the UI starts and stops
+  std::unique_ptr<VideoRecorder> recorder_;
+};
+
+}  // namespace vitlens::gui
