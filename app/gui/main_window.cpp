@@ -440,7 +440,12 @@ void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   updateStatus();
   updateActions();
   emit resultShown();
-  if (!screenshot_path_.isEmpty()) QTimer::singleShot(0, this, &MainWindow::saveScreenshot);
+  if (!screenshot_path_.isEmpty() && !screenshot_scheduled_) {
+    // Live, let the rates and latency settle into the status bar first.
+    constexpr int kLiveScreenshotDelayMs = 3000;
+    screenshot_scheduled_ = true;
+    QTimer::singleShot(live_->running() ? kLiveScreenshotDelayMs : 0, this, &MainWindow::saveScreenshot);
+  }
 }
 
 void MainWindow::updateDetections() {

@@ -163,6 +163,7 @@ class MainWindow : public QMainWindow {
   bool restoring_ = false;  // settings are being applied to the panel, not changed by the user
   QString screenshot_path_;
   int screenshot_waits_ = 0;
+  bool screenshot_scheduled_ = false;
   QString last_error_;
 };
 
