@@ -1,6 +1,8 @@
 #include "live_controller.hpp"
 
+#include <QFutureWatcher>
 #include <QMetaObject>
+#include <QtConcurrent>
 
 #include "image_conversion.hpp"
 #include "inference_run.hpp"
@@ -17,12 +19,50 @@ LiveController::LiveController(QObject* parent) : QObject(parent) {
 
 LiveController::~LiveController() { stop(); }
 
-void LiveController::start(const QString& source, QSize resolution, std::shared_ptr<Session> session) {
+namespace {
+
+struct OpenOutcome {
+  std::unique_ptr<VideoSource> source;
+  QString name;
+  QString error;
+};
+
+std::shared_ptr<OpenOutcome> open_source(const QString& text, QSize resolution) {
+  auto outcome = std::make_shared<OpenOutcome>();
+  try {
+    const SourceSpec spec = SourceSpec::parse(text.toStdString());
+    outcome->name = QString::fromStdString(spec.describe());
+    outcome->source = std::make_unique<VideoSource>(spec, cv::Size(resolution.width(), resolution.height()));
+  } catch (const std::exception& e) {
+    outcome->error = QString::fromStdString(e.what());
+  }
+  return outcome;
+}
+
+}  // namespace
+
+void LiveController::open(const QString& source, QSize resolution, std::shared_ptr<Session> session) {
   stop();
-  const SourceSpec spec = SourceSpec::parse(source.toStdString());
-  auto video = std::make_unique<VideoSource>(spec, cv::Size(resolution.width(), resolution.height()));
   session_ = std::move(session);
-  source_name_ = QString::fromStdString(spec.describe());
+  const quint64 generation = opening_ = ++open_generation_;
+  auto* watcher = new QFutureWatcher<std::shared_ptr<OpenOutcome>>(this);
+  connect(watcher, &QFutureWatcher<std::shared_ptr<OpenOutcome>>::finished, this, [this, watcher, generation] {
+    const std::shared_ptr<OpenOutcome> outcome = watcher->result();
+    watcher->deleteLater();
+    if (generation != opening_) return;  // superseded or stopped while it opened
+    opening_ = 0;
+    if (!outcome->error.isEmpty()) {
+      emit openFailed(outcome->error);
+      return;
+    }
+    start(std::move(outcome->source), outcome->name);
+    emit opened();
+  });
+  watcher->setFuture(QtConcurrent::run(open_source, source, resolution));
+}
+
+void LiveController::start(std::unique_ptr<VideoSource> video, const QString& name) {
+  source_name_ = name;
   frame_pending_ = false;
 
   LivePipeline::Callbacks callbacks;
@@ -38,6 +78,7 @@ void LiveController::start(const QString& source, QSize resolution, std::shared_
 }
 
 void LiveController::stop() {
+  opening_ = 0;
   if (!pipeline_) return;
   pipeline_->stop();
   pipeline_.reset();

@@ -17,6 +17,7 @@
 
 namespace vitlens {
 class VideoRecorder;
+class VideoSource;
 }
 
 namespace vitlens::gui {
@@ -32,10 +33,12 @@ class LiveController : public QObject {
   explicit LiveController(QObject* parent = nullptr);
   ~LiveController() override;
 
-  // Opens `source` ("0", a file, a URL) and starts; a failure to open is thrown as
-  // vitlens::Error. `resolution` asks a camera for a frame size (empty: its default).
-  void start(const QString& source, QSize resolution, std::shared_ptr<Session> session);
+  // Opens `source` ("0", a file, a URL) off the UI thread, since a stream may take seconds
+  // to answer, then starts: opened() or openFailed() follows. `resolution` asks a camera for
+  // a frame size (empty: its default). Opening another source, or stop(), drops this one.
+  void open(const QString& source, QSize resolution, std::shared_ptr<Session> session);
   void stop();
+  bool opening() const { return opening_ != 0; }
   bool running() const { return pipeline_ != nullptr; }
   // The name results carry as their image path ("camera 0", the file, the URL).
   const QString& sourceName() const { return source_name_; }
@@ -60,11 +63,14 @@ class LiveController : public QObject {
  signals:
   void frameArrived(const cv::Mat& rgb, const QImage& image);
   void resultArrived(std::shared_ptr<const InferenceResult> result, std::chrono::steady_clock::time_point captured);
+  void opened();
+  void openFailed(const QString& message);
   void errorOccurred(const QString& message);
   // The source ended by itself: `failure` is empty for a file that played to its end.
   void ended(const QString& failure);
 
  private:
+  void start(std::unique_ptr<VideoSource> source, const QString& name);
   FrameProcessor processor();
   void updateProcessor();
   void onFrame(const LiveFrame& frame, const std::shared_ptr<const LiveResult>& latest);
@@ -75,6 +81,8 @@ class LiveController : public QObject {
   std::vector<QueryToken> queries_;
   DetectionOptions detection_;
   std::atomic<bool> frame_pending_{false};
+  quint64 open_generation_ = 0;  // the newest open(); older ones are dropped when they finish
+  quint64 opening_ = 0;          // the generation being opened, 0 when none
 
   mutable std::mutex recorder_mutex_;  // the capture thread writes, the UI starts and stops
   std::unique_ptr<VideoRecorder> recorder_;

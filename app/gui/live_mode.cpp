@@ -48,6 +48,10 @@ LiveMode::LiveMode(MainWindow* window, InferenceWorker* worker, Settings* settin
     if (errors_++ == 0) window_->showError(tr("Live inference failed.\n\n%1").arg(message));
   });
   connect(controller_, &LiveController::ended, this, &LiveMode::sourceEnded);
+  connect(controller_, &LiveController::opened, this, &LiveMode::opened);
+  connect(controller_, &LiveController::openFailed, this, [this](const QString& message) {
+    window_->showError(tr("Could not open the live source.\n\n%1").arg(message));
+  });
   // Another model or device applies to the next frame; the source stays open.
   connect(worker_, &InferenceWorker::modelReady, this, [this] {
     if (running()) controller_->setSession(worker_->session());
@@ -78,17 +82,17 @@ void LiveMode::createMenu() {
   stop_ = menu_->addAction(tr("S&top Live"), QKeySequence(Qt::Key_Escape), this, &LiveMode::stop);
 }
 
-bool LiveMode::start(const QString& source, QSize resolution) {
+void LiveMode::start(const QString& source, QSize resolution) {
   if (!worker_->hasModel()) {
     window_->showError(tr("Open a model first (Model > Demo Models or Model > Open Model Folder)."));
-    return false;
+    return;
   }
-  try {
-    controller_->start(source, resolution, worker_->session());
-  } catch (const std::exception& e) {
-    window_->showError(tr("Could not open the live source.\n\n%1").arg(QString::fromStdString(e.what())));
-    return false;
-  }
+  stop();
+  window_->showStatus(tr("Opening %1...").arg(source));
+  controller_->open(source, resolution, worker_->session());
+}
+
+void LiveMode::opened() {
   errors_ = 0;
   window_->beginLive(controller_->sourceName());
   pause_->setChecked(false);
@@ -96,11 +100,13 @@ bool LiveMode::start(const QString& source, QSize resolution) {
   timer_->start();
   updateActions();
   emit started();
-  return true;
 }
 
 void LiveMode::stop() {
-  if (!running()) return;
+  if (!running()) {
+    controller_->stop();  // drops a source still opening
+    return;
+  }
   record_->setChecked(false);
   controller_->stop();
   timer_->stop();

@@ -30,9 +30,9 @@ class LiveMode : public QObject {
   QLabel* statusLabel() const { return status_; }
   LiveController* controller() const { return controller_; }
 
-  // Opens `source` ("0", a file, a URL) with the current model; false (with the error shown)
-  // when it cannot be opened or no model is open.
-  bool start(const QString& source, QSize resolution = {});
+  // Opens `source` ("0", a file, a URL) with the current model, without blocking the
+  // window: started() follows, or the error is shown (as it is when no model is open).
+  void start(const QString& source, QSize resolution = {});
   void stop();
   bool running() const;
   // Saves the current frame, the view, the attention overlay, the .npy (+ JSON) and, for a
@@ -48,6 +48,7 @@ class LiveMode : public QObject {
   void openCamera();
   void openFile();
   void openStream();
+  void opened();
   void recordToggled(bool on);
   void sourceEnded(const QString& failure);
   void updateStatus();

@@ -65,6 +65,12 @@ class GuiWindowTests : public QObject {
 
   AttentionSettings settings() const { return window_->attentionPanel()->settings(); }
 
+  void startLive(const QString& source) {
+    QSignalSpy started(window_->liveMode(), &LiveMode::started);
+    window_->liveMode()->start(source);
+    QVERIFY2(started.wait(kTimeoutMs), qPrintable(window_->lastError()));
+  }
+
   // Applies a change to the attention controls and returns the heatmap it produced.
   QImage heatmapAfter(const std::function<void(AttentionSettings&)>& change) {
     AttentionSettings s = settings();
@@ -455,7 +461,7 @@ class GuiWindowTests : public QObject {
     vitlens::test::write_scene_video(video.toStdString(), 40, 20, 1);
     QSignalSpy results(window_.get(), &MainWindow::resultShown);
     QSignalSpy stopped(window_->liveMode(), &LiveMode::stopped);
-    QVERIFY(window_->liveMode()->start(video));
+    startLive(video);
     QVERIFY(window_->liveMode()->controller()->startRecording(recorded, false));
     QVERIFY(results.wait(kTimeoutMs));
     QVERIFY(window_->canvas()->hasImage());
@@ -481,7 +487,7 @@ class GuiWindowTests : public QObject {
     const QString video = path("scenes.avi");
     vitlens::test::write_scene_video(video.toStdString(), 200, 20, 1);
     QSignalSpy frames(window_.get(), &MainWindow::liveFrameShown);
-    QVERIFY(window_->liveMode()->start(video));
+    startLive(video);
     QVERIFY(frames.wait(kTimeoutMs));
     window_->liveMode()->controller()->setPaused(true);
     QTest::qWait(300);  // a frame already handed over may still arrive
@@ -506,12 +512,14 @@ class GuiWindowTests : public QObject {
     vitlens::test::write_scene_video(whole.toStdString(), 40, 100, 1);
     vitlens::test::write_truncated_copy(whole.toStdString(), cut.toStdString(), 0.5);
     QSignalSpy errors(window_.get(), &MainWindow::errorShown);
-    QVERIFY(window_->liveMode()->start(cut));
+    startLive(cut);
     QVERIFY(errors.wait(kTimeoutMs));
     QVERIFY(errors.first().first().toString().contains("truncated"));
     QVERIFY(!window_->liveMode()->running());
-    QVERIFY(!window_->liveMode()->start(path("missing.mp4")));  // reported, not thrown
+    window_->liveMode()->start(path("missing.mp4"));  // opened off the UI thread, then reported
+    QVERIFY(errors.wait(kTimeoutMs));
     QVERIFY(window_->lastError().contains("missing.mp4"));
+    QVERIFY(!window_->liveMode()->running());
     openImage(image("fruits.jpg"));  // still works
   }
 };
