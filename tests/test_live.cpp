@@ -35,12 +35,18 @@ struct Run {
   std::uint64_t frames_seen = 0;
 };
 
-Run run_to_end(const std::string& video, FrameProcessor processor, LiveLimits limits = {}) {
+using FrameHook = std::function<void(const LiveFrame&, const std::shared_ptr<const LiveResult>&, const LiveStats&)>;
+
+// `on_frame` sees every captured frame on the capture thread, as a front end would.
+Run run_to_end(const std::string& video, FrameProcessor processor, LiveLimits limits = {}, FrameHook on_frame = {}) {
   Run run;
   std::mutex mutex;
   LivePipeline* pipeline = nullptr;
   LivePipeline::Callbacks callbacks;
-  callbacks.frame = [&](const LiveFrame&, const std::shared_ptr<const LiveResult>&) { ++run.frames_seen; };
+  callbacks.frame = [&](const LiveFrame& frame, const std::shared_ptr<const LiveResult>& latest) {
+    ++run.frames_seen;
+    if (on_frame) on_frame(frame, latest, pipeline->stats());
+  };
   callbacks.result = [&](const std::shared_ptr<const LiveResult>& r) {
     pipeline->displayed(r->frame.captured);
     std::lock_guard lock(mutex);
@@ -149,20 +155,7 @@ TEST_CASE("with a slow model stage, frames are dropped rather than queued: infer
     std::this_thread::sleep_for(std::chrono::milliseconds(120));
     return std::make_shared<LiveResult>();
   };
-  Run run;
-  {
-    LivePipeline::Callbacks callbacks;
-    LivePipeline* pipeline = nullptr;
-    callbacks.frame = [&](const LiveFrame& frame, const std::shared_ptr<const LiveResult>&) { newest_captured = frame.index; };
-    callbacks.result = [&](const std::shared_ptr<const LiveResult>& r) { pipeline->displayed(r->frame.captured); };
-    LivePipeline live(std::make_unique<VideoSource>(SourceSpec::parse(video)), slow, callbacks);
-    pipeline = &live;
-    live.start();
-    while (!live.wait_for(std::chrono::milliseconds(100))) {
-    }
-    live.stop();
-    run.stats = live.stats();
-  }
+  const Run run = run_to_end(video, slow, {}, [&](const LiveFrame& frame, auto&, auto&) { newest_captured = frame.index; });
   CHECK(run.stats.captured == 40);
   CHECK(run.stats.dropped > 0);
   CHECK(run.stats.processed + run.stats.dropped == run.stats.captured);
@@ -226,29 +219,21 @@ TEST_CASE("the bundled detector finds the scene items live, and the recording ha
   auto session = std::make_shared<Session>(model, choose_device("auto"));
 
   VideoRecorder recorder(recorded, 20, {96, 96}, false);
-  std::vector<std::shared_ptr<const LiveResult>> results;
-  LivePipeline* pipeline = nullptr;
-  LivePipeline::Callbacks callbacks;
-  callbacks.frame = [&](const LiveFrame& frame, const std::shared_ptr<const LiveResult>& latest) {
-    recorder.write(draw_live_overlay(frame.rgb, latest.get(), pipeline->stats()));
-  };
-  callbacks.result = [&](const std::shared_ptr<const LiveResult>& r) { results.push_back(r); };
-  LivePipeline live(std::make_unique<VideoSource>(SourceSpec::parse(video)), session_processor(session, options), callbacks);
-  pipeline = &live;
-  live.start();
-  while (!live.wait_for(std::chrono::milliseconds(100))) {
-  }
-  live.stop();
+  const Run run = run_to_end(video, session_processor(session, options), {},
+                             [&](const LiveFrame& frame, const std::shared_ptr<const LiveResult>& latest,
+                                 const LiveStats& stats) { recorder.write(draw_live_overlay(frame.rgb, latest.get(), stats)); });
   recorder.finish();
+  const auto& results = run.results;
 
   REQUIRE(!results.empty());
   for (const auto& r : results) {
     CHECK(r->input_size == cv::Size(96, 96));
     CHECK(r->output.attention.dim(2) == 1);  // only the detection token's row was kept
-    // Each sample scene holds two items, which the detector finds (tests/test_demo_models.cpp).
-    CHECK(r->detections.size() == 2);
+    // Each sample scene holds two or more items, all of which the detector finds
+    // (tools/make_demo_samples.py chose them so; tests/test_demo_models.cpp checks it).
+    CHECK(r->detections.size() >= 2);
   }
-  CHECK(live.stats().captured == 20);
+  CHECK(run.stats.captured == 20);
   CHECK(vitlens::test::count_frames(recorded) == 20);
 }
 
