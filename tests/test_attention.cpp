@@ -42,6 +42,11 @@ struct Fixture {
 const std::vector<Fixture> kFixturesUsed = {{"hf_vit", "expected_32x32"},
                                             {"hf_vit", "expected_40x56"},
                                             {"hf_deit_distilled", "expected_32x32"}};
+// Rollout is also checked on a YOLOS model, whose last rows are detection tokens.
+const std::vector<Fixture> kRolloutFixtures = {{"hf_vit", "expected_32x32"},
+                                               {"hf_vit", "expected_40x56"},
+                                               {"hf_deit_distilled", "expected_32x32"},
+                                               {"yolos/yolos_mid", "expected_40x56"}};
 
 TensorStore open_fixture(const Fixture& f, const std::string& prefix) {
   std::string name = f.expected;
@@ -176,7 +181,8 @@ TEST_CASE("head fusion is the element-wise mean, max or min of the selected head
   }
 }
 
-TEST_CASE("rollout rows equal the PyTorch rollout and sum to 1, for CLS and every other token", "[attention]") {
+TEST_CASE("rollout rows equal the PyTorch rollout and sum to 1, for CLS, detection and every other token",
+          "[attention]") {
   struct Variant {
     const char* name;
     HeadFusion fusion;
@@ -185,7 +191,7 @@ TEST_CASE("rollout rows equal the PyTorch rollout and sum to 1, for CLS and ever
   const Variant variants[] = {{"rollout_mean", HeadFusion::Mean, 0.0},
                               {"rollout_max_discard50", HeadFusion::Max, 0.5},
                               {"rollout_min_discard25", HeadFusion::Min, 0.25}};
-  for (const Fixture& f : kFixturesUsed) {
+  for (const Fixture& f : kRolloutFixtures) {
     const Tensor attention = open_fixture(f, "expected").read("attention");
     const TensorStore rollout = open_fixture(f, "rollout");
     const int tokens = static_cast<int>(attention.dim(3)), last = static_cast<int>(attention.dim(0)) - 1;

@@ -230,8 +230,9 @@ def timm_no_embed_class(fx):
 # already holds and write rollout_<H>x<W>.safetensors beside it, leaving every other file as
 # it is. Regenerate just these with `/usr/bin/python3 tools/make_fixtures.py --rollout-only`.
 
+# The YOLOS case (written by tools/make_yolos_fixtures.py) puts detection tokens in the rows.
 ROLLOUT_CASES = ["hf_vit/expected_32x32.safetensors", "hf_vit/expected_40x56.safetensors",
-                 "hf_deit_distilled/expected_32x32.safetensors"]
+                 "hf_deit_distilled/expected_32x32.safetensors", "yolos/yolos_mid/expected_40x56.safetensors"]
 # (tensor name, head fusion, discard ratio)
 ROLLOUT_VARIANTS = [("rollout_mean", "mean", 0.0), ("rollout_max_discard50", "max", 0.5),
                     ("rollout_min_discard25", "min", 0.25)]
