@@ -1,6 +1,7 @@
 #pragma once
 // Test videos made from the bundled sample scenes, so live-mode tests run on frames the
 // bundled detector recognises, without shipping video files.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -12,10 +13,14 @@
 
 namespace vitlens::test {
 
+// The bundled sample scenes (tools/make_demo_samples.py chooses them), in name order.
 inline std::vector<std::string> sample_scene_files() {
   const std::filesystem::path folder = std::filesystem::path(VITLENS_SOURCE_DIR) / "resources" / "samples" / "scenes";
-  return {(folder / "scene_0110.png").string(), (folder / "scene_0133.png").string(),
-          (folder / "scene_0137.png").string(), (folder / "scene_0183.png").string()};
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.path().extension() == ".png") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 // Writes `frames` frames at `fps`: the sample scenes in turn, each for `hold` frames,

@@ -95,6 +95,7 @@ void LiveMode::start(const QString& source, QSize resolution) {
 void LiveMode::opened() {
   errors_ = 0;
   window_->beginLive(controller_->sourceName());
+  window_->showStatus(tr("Live: %1").arg(controller_->sourceName()));
   pause_->setChecked(false);
   status_->show();
   timer_->start();
