@@ -195,6 +195,17 @@ TEST_CASE("a frame limit stops capture at that many frames and ends without a fa
   CHECK(run.failure.empty());
 }
 
+TEST_CASE("a time limit stops capture early and ends without a failure", "[live]") {
+  TempDir dir("live-seconds");
+  const std::string video = dir.file("scenes.avi");
+  vitlens::test::write_scene_video(video, 200, 100);  // two seconds at its own frame rate
+  const Run run = run_to_end(video, instant_processor(), {0, 0.3});
+  CHECK(run.stats.captured >= 1);
+  CHECK(run.stats.captured < 200);
+  CHECK(run.ended);
+  CHECK(run.failure.empty());
+}
+
 TEST_CASE("a file cut off mid-stream ends with a message naming it, after the frames before the cut", "[live]") {
   TempDir dir("live-truncated");
   const std::string whole = dir.file("whole.avi"), cut = dir.file("cut.avi");

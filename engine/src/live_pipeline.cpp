@@ -80,14 +80,15 @@ std::shared_ptr<const LiveResult> LivePipeline::latest() const {
 
 void LivePipeline::displayed(Clock::time_point captured) { meter_.displayed(captured, Clock::now()); }
 
-bool LivePipeline::limit_reached(const LiveFrame& frame) const {
+bool LivePipeline::limit_reached(const LiveFrame& frame, Clock::time_point first) const {
   if (limits_.frames && frame.index + 1 >= limits_.frames) return true;
-  return limits_.seconds > 0 && meter_.snapshot().elapsed_s >= limits_.seconds;
+  return limits_.seconds > 0 && std::chrono::duration<double>(frame.captured - first).count() >= limits_.seconds;
 }
 
 void LivePipeline::capture_loop() {
   bool was_paused = false;
   LiveFrame frame;
+  Clock::time_point first{};
   while (!stopping_) {
     if (paused_) {
       was_paused = true;
@@ -103,10 +104,11 @@ void LivePipeline::capture_loop() {
       was_paused = false;
     }
     if (!source_->read(frame)) break;
+    if (frame.index == 0) first = frame.captured;
     meter_.captured(frame.captured);
     if (slot_.put(frame)) meter_.dropped();
     if (callbacks_.frame) callbacks_.frame(frame, latest());
-    if (limit_reached(frame)) break;
+    if (limit_reached(frame, first)) break;
   }
   // Told before the slot closes, so the end is known by the time wait_for() returns.
   if (!stopping_ && callbacks_.ended) callbacks_.ended(source_->failure());

@@ -76,7 +76,11 @@ LiveStats LiveMeter::snapshot() const {
   if (s.processed) s.mean_inference_ms = inference_sum_ms_ / s.processed;
   if (!latencies_ms_.empty()) {
     s.mean_latency_ms = std::accumulate(latencies_ms_.begin(), latencies_ms_.end(), 0.0) / latencies_ms_.size();
-    s.p95_latency_ms = percentile(latencies_ms_, 0.95);
+    if (p95_cache_count_ != latencies_ms_.size()) {
+      p95_cache_ms_ = percentile(latencies_ms_, 0.95);
+      p95_cache_count_ = latencies_ms_.size();
+    }
+    s.p95_latency_ms = p95_cache_ms_;
   }
   return s;
 }

@@ -108,7 +108,7 @@ class LivePipeline {
   void capture_loop();
   void inference_loop();
   FrameProcessor processor() const;
-  bool limit_reached(const LiveFrame& frame) const;
+  bool limit_reached(const LiveFrame& frame, std::chrono::steady_clock::time_point first) const;
 
   std::unique_ptr<VideoSource> source_;
   Callbacks callbacks_;

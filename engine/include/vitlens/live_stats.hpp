@@ -43,6 +43,10 @@ class LiveMeter {
   std::deque<Clock::time_point> recent_inferences_;
   double inference_sum_ms_ = 0;
   std::vector<double> latencies_ms_;
+  // snapshot() runs once per recorded frame: the percentile is recomputed only when a
+  // latency was added since.
+  mutable double p95_cache_ms_ = 0;
+  mutable size_t p95_cache_count_ = 0;
 };
 
 }  // namespace vitlens
