@@ -425,9 +425,13 @@ void MainWindow::modelLoaded() {
 
 void MainWindow::runCurrent() {
   if (rgb_.empty() || !worker_->hasModel()) return;
-  std::vector<QueryToken> queries;
-  if (attention_->settings().query.kind == QueryToken::Kind::Patch) queries.push_back(attention_->settings().query);
-  worker_->run(path_, rgb_, queries);
+  worker_->run(path_, rgb_, extraQueries());
+}
+
+std::vector<QueryToken> MainWindow::extraQueries() const {
+  // CLS, distillation and detection rows are always kept; a patch's row only on request.
+  const QueryToken query = attention_->settings().query;
+  return query.kind == QueryToken::Kind::Patch ? std::vector<QueryToken>{query} : std::vector<QueryToken>{};
 }
 
 void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
@@ -551,9 +555,7 @@ void MainWindow::createLiveMode() {
   statusBar()->insertPermanentWidget(0, live_->statusLabel());
   // What live inference keeps and draws follows the panels, from the next frame on.
   const auto follow = [this] {
-    const QueryToken query = attention_->settings().query;
-    live_->controller()->setQueries(query.kind == QueryToken::Kind::Patch ? std::vector<QueryToken>{query}
-                                                                           : std::vector<QueryToken>{});
+    live_->controller()->setQueries(extraQueries());
     live_->controller()->setDetectionOptions(detectionOptions());
   };
   connect(live_, &LiveMode::started, this, follow);

@@ -104,6 +104,8 @@ class MainWindow : public QMainWindow {
   void connectComponents();
   void createLiveMode();
   DetectionOptions detectionOptions() const;
+  // Attention rows a run must keep beyond the defaults: the patch the attention panel queries.
+  std::vector<QueryToken> extraQueries() const;
   void restoreAttentionSettings();
   void saveAttentionSettings();
   AttentionSettings storedAttentionSettings() const;

@@ -57,7 +57,7 @@ std::vector<cv::Size> frame_sizes(const Fd& fd) {
     }
   }
   std::vector<cv::Size> result;
-  for (auto it = sizes.rbegin(); it != sizes.rend(); ++it) result.emplace_back(it->first, it->second);
+  for (const auto& [width, height] : sizes) result.emplace_back(width, height);
   std::stable_sort(result.begin(), result.end(), [](cv::Size a, cv::Size b) { return a.area() > b.area(); });
   return result;
 }
