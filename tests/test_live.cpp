@@ -10,6 +10,7 @@
 #include "vitlens/latest_slot.hpp"
 #include "vitlens/live_overlay.hpp"
 #include "vitlens/live_pipeline.hpp"
+#include "vitlens/live_stats.hpp"
 #include "vitlens/model.hpp"
 #include "vitlens/video_recorder.hpp"
 #include "vitlens/video_source.hpp"
@@ -135,12 +136,52 @@ TEST_CASE("a video file plays every frame at its size, then ends without a failu
   CHECK(source.fps() == Approx(50));
   LiveFrame frame;
   std::uint64_t frames = 0;
+  const auto start = std::chrono::steady_clock::now();
   while (source.read(frame)) {
     CHECK(frame.index == frames++);
     CHECK(frame.rgb.type() == CV_8UC3);
   }
   CHECK(frames == 12);
   CHECK(source.failure().empty());
+  // Paced like a camera: frame i is not delivered before i / fps (a busy machine only delays it).
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= 11 / 50.0 - 0.01);
+}
+
+TEST_CASE("the live meter counts frames and gives the mean and nearest-rank p95 of the latencies", "[live]") {
+  LiveMeter meter;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    const auto captured = t0 + std::chrono::milliseconds(100 * i);
+    meter.captured(captured);
+    meter.processed(captured + std::chrono::milliseconds(10), 10.0);
+    meter.displayed(captured, captured + std::chrono::milliseconds(i + 1));  // latencies 1 .. 20 ms
+  }
+  meter.dropped();
+  const LiveStats s = meter.snapshot();
+  CHECK(s.captured == 20);
+  CHECK(s.processed == 20);
+  CHECK(s.dropped == 1);
+  CHECK(s.elapsed_s == Approx(1.9));
+  CHECK(s.mean_inference_ms == Approx(10.0));
+  CHECK(s.latency_ms == Approx(20.0));
+  CHECK(s.mean_latency_ms == Approx(10.5));
+  CHECK(s.p95_latency_ms == Approx(19.0));  // the 19th of 20 sorted values
+  CHECK(s.capture_fps == Approx(10.0));     // one frame every 100 ms within the rate window
+}
+
+TEST_CASE("a session shared by two threads gives each the result it would get alone", "[live]") {
+  auto model = std::make_shared<const Model>(load_model(std::string(VITLENS_SOURCE_DIR) + "/tests/fixtures/hf_vit"));
+  Session session(model, choose_device("auto"));
+  const cv::Mat a(32, 32, CV_8UC3, cv::Scalar(200, 30, 90)), b(32, 32, CV_8UC3, cv::Scalar(10, 120, 250));
+  const Tensor alone_a = session.run(a).logits, alone_b = session.run(b).logits;
+  std::vector<Tensor> from_a(20), from_b(20);
+  std::thread other([&] {
+    for (Tensor& t : from_b) t = session.run(b).logits;
+  });
+  for (Tensor& t : from_a) t = session.run(a).logits;
+  other.join();
+  for (const Tensor& t : from_a) CHECK(t.data == alone_a.data);
+  for (const Tensor& t : from_b) CHECK(t.data == alone_b.data);
 }
 
 TEST_CASE("with a slow model stage, frames are dropped rather than queued: inference always takes the newest frame",
