@@ -1,6 +1,8 @@
 #include "vulkan/context.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <vector>
 
 #include "vitlens/error.hpp"
 #include "vulkan/vk_check.hpp"
@@ -21,6 +23,15 @@ uint32_t compute_queue_family(VkPhysicalDevice device) {
   throw Error("Vulkan device has no compute queue");
 }
 
+bool has_extension(VkPhysicalDevice device, const char* name) {
+  uint32_t count = 0;
+  vkEnumerateDeviceExtensionProperties(device, nullptr, &count, nullptr);
+  std::vector<VkExtensionProperties> extensions(count);
+  vkEnumerateDeviceExtensionProperties(device, nullptr, &count, extensions.data());
+  return std::any_of(extensions.begin(), extensions.end(),
+                     [&](const VkExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
+}
+
 }  // namespace
 
 std::shared_ptr<Context> Context::create(int physical_index) {
@@ -34,12 +45,20 @@ std::shared_ptr<Context> Context::create(int physical_index) {
   ctx->instance_ = instance;
   ctx->physical_ = devices[static_cast<size_t>(physical_index)];
   VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  // Without VK_EXT_subgroup_size_control the range of sizes is unknown: a GPU may compile
+  // a shader for any of several, so the min == max test below stays false.
+  VkPhysicalDeviceSubgroupSizeControlPropertiesEXT sizes{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT};
+  const bool size_control = has_extension(ctx->physical_, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+  if (size_control) subgroup.pNext = &sizes;
   VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   props2.pNext = &subgroup;
   vkGetPhysicalDeviceProperties2(ctx->physical_, &props2);
   ctx->properties_ = props2.properties;
   ctx->name_ = ctx->properties_.deviceName;
   ctx->subgroup_size_ = std::max(1u, subgroup.subgroupSize);
+  ctx->subgroup_shuffle_ = size_control && sizes.minSubgroupSize == sizes.maxSubgroupSize &&
+                           sizes.minSubgroupSize == ctx->subgroup_size_ &&
+                           (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
   const VkSubgroupFeatureFlags needed = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
   if ((subgroup.supportedOperations & needed) != needed || !(subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT))
     throw Error("Vulkan device '" + ctx->name_ + "' lacks subgroup arithmetic in compute shaders; use --device cpu");

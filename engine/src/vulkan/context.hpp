@@ -21,6 +21,9 @@ class Context {
   const VkPhysicalDeviceProperties& properties() const { return properties_; }
   const std::string& name() const { return name_; }
   uint32_t subgroup_size() const { return subgroup_size_; }
+  // True when a workgroup of subgroup_size() invocations is always exactly one subgroup (the
+  // device reports a single possible size) and compute shaders can shuffle within it.
+  bool workgroup_is_one_subgroup_with_shuffle() const { return subgroup_shuffle_; }
   // True for Vulkan implementations that run on the CPU (lavapipe, SwiftShader).
   bool is_cpu_implementation() const { return properties_.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
   VkDeviceSize max_binding_bytes() const { return properties_.limits.maxStorageBufferRange; }
@@ -45,6 +48,7 @@ class Context {
   VkPhysicalDeviceMemoryProperties memory_{};
   std::string name_;
   uint32_t subgroup_size_ = 1;
+  bool subgroup_shuffle_ = false;
   VkDevice device_ = VK_NULL_HANDLE;
   uint32_t queue_family_ = 0;
   VkQueue queue_ = VK_NULL_HANDLE;

@@ -9,6 +9,7 @@ namespace {
 // so the arena is allocated exactly once.
 struct WeightPlan {
   Arena& arena;
+  uint32_t interleave;
   std::vector<std::function<void(Uploader&)>> uploads;
 
   Slice* pending_slice(Slice& target, Arena::Id id) {
@@ -30,15 +31,14 @@ struct WeightPlan {
     target.out = static_cast<uint32_t>(l.weight.dim(0));
     target.in = static_cast<uint32_t>(l.weight.dim(1));
     target.in_padded = pad4(target.in);
-    const Arena::Id w = arena.reserve_floats(size_t{target.out} * target.in_padded);
+    target.interleave = interleave;
+    const Arena::Id w = arena.reserve_floats(target.layout().floats());
     const Arena::Id b = arena.reserve_floats(target.out);
     pending_slice(target.weight, w);
     pending_slice(target.bias, b);
     uploads.push_back([&target, &l](Uploader& up) {
-      std::vector<float> padded(size_t{target.out} * target.in_padded, 0.0f);
-      for (uint32_t r = 0; r < target.out; ++r)
-        std::copy_n(l.weight.ptr() + size_t{r} * target.in, target.in, padded.begin() + size_t{r} * target.in_padded);
-      up.write(target.weight, padded.data(), padded.size() * sizeof(float));
+      const std::vector<float> laid_out = target.layout().arrange(l.weight.ptr());
+      up.write(target.weight, laid_out.data(), laid_out.size() * sizeof(float));
       std::vector<float> bias = l.bias.empty() ? std::vector<float>(target.out, 0.0f) : l.bias.data;
       up.write(target.bias, bias.data(), bias.size() * sizeof(float));
     });
@@ -52,9 +52,9 @@ struct WeightPlan {
 
 }  // namespace
 
-DeviceWeights::DeviceWeights(std::shared_ptr<Context> ctx, const Model& model) {
+DeviceWeights::DeviceWeights(std::shared_ptr<Context> ctx, const Model& model, uint32_t weight_interleave) {
   const VitWeights& w = model.weights;
-  WeightPlan plan{arena_, {}, {}};
+  WeightPlan plan{arena_, weight_interleave, {}, {}};
   plan.linear(patch_embed, w.patch_embed);
   layers.resize(w.layers.size());
   for (size_t i = 0; i < w.layers.size(); ++i) {

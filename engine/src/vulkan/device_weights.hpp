@@ -4,13 +4,18 @@
 
 #include "vitlens/model.hpp"
 #include "vulkan/buffer.hpp"
+#include "vulkan/kernels.hpp"
+#include "vulkan/weight_layout.hpp"
 
 namespace vitlens::vk {
 
 struct DeviceLinear {
-  Slice weight;  // [out, in_padded]
+  Slice weight;  // [out, in] as layout() arranges it
   Slice bias;    // [out], zeros when the checkpoint has none
-  uint32_t out = 0, in = 0, in_padded = 0;
+  uint32_t out = 0, in = 0, in_padded = 0, interleave = 0;
+  WeightLayout layout() const { return {out, in, in_padded, interleave}; }
+  // The weight as the W operand of a GEMM.
+  MatrixRef matrix() const { return {weight, 0, in_padded, 0, interleave}; }
 };
 
 struct DeviceLayerNorm {
@@ -23,10 +28,11 @@ struct DeviceLayer {
 };
 
 // A model's weights on one device: uploaded once, sub-allocated from a single arena, with
-// every row padded to a multiple of 4 floats so the texel kernels can read vec4s.
+// every row padded to a multiple of 4 floats so the texel kernels can read vec4s, and the
+// linear layers' weights in the layout the device's GEMM reads fastest.
 class DeviceWeights {
  public:
-  DeviceWeights(std::shared_ptr<Context> ctx, const Model& model);
+  DeviceWeights(std::shared_ptr<Context> ctx, const Model& model, uint32_t weight_interleave);
 
   DeviceLinear patch_embed;
   std::vector<DeviceLayer> layers;

@@ -41,7 +41,8 @@ struct AddPush {
 // Workgroups of add_in_place; its grid-stride loop covers larger counts.
 constexpr uint32_t kAddThreads = 256, kMaxAddGroups = 4096;
 
-// Texel family: one subgroup per workgroup, each invocation a 16 x 8 register tile.
+// Texel family: one subgroup per workgroup, each invocation a 16 x 8 register tile (rows
+// rounded up to a multiple of the subgroup when the lanes share their reads of X).
 constexpr uint32_t kTexelTM = 16, kTexelTN = 8;
 
 struct TileShape {
@@ -77,18 +78,23 @@ uint32_t activation_id(Activation a) {
   return kActNone;
 }
 
-Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family)
+Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x_reads)
     : ctx_(std::move(ctx)), family_(resolve(family, *ctx_)) {
   const auto& limits = ctx_->properties().limits;
   const uint32_t max_threads = std::min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize[0]);
   const uint32_t subgroup = ctx_->subgroup_size();
   using B = BindingKind;
   if (family_ == KernelFamily::Texel) {
-    gemm_ = std::make_unique<Pipeline>(
-        ctx_, PipelineDesc{"gemm_texel",
-                           {B::Texel, B::Texel, B::Texel, B::Texel, B::Storage},
-                           sizeof(GemmPush),
-                           {subgroup, kTexelTM, kTexelTN}});
+    const uint32_t share_x = share_x_reads && ctx_->workgroup_is_one_subgroup_with_shuffle();
+    texel_rows_ = share_x ? div_up(kTexelTM, subgroup) * subgroup : kTexelTM;
+    const auto texel_gemm = [&](uint32_t interleaved) {
+      return std::make_unique<Pipeline>(ctx_, PipelineDesc{"gemm_texel",
+                                                           {B::Texel, B::Texel, B::Texel, B::Texel, B::Storage},
+                                                           sizeof(GemmPush),
+                                                           {subgroup, texel_rows_, kTexelTN, interleaved, share_x}});
+    };
+    gemm_ = texel_gemm(0);
+    gemm_interleaved_ = texel_gemm(1);
     row_threads_ = subgroup;
   } else {
     if (max_threads < kSmallTile.threads()) throw Error("Vulkan device '" + ctx_->name() + "' allows too few threads per workgroup");
@@ -106,6 +112,13 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family)
   add_in_place_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"add_in_place", {B::Storage, B::Storage}, sizeof(AddPush), {}});
 }
 
+// Lane l of the texel GEMM reads rows l, l + lanes, ...: interleaving rows by the subgroup
+// size turns its per-lane gathers of W into contiguous blocks. The GPU family reads
+// row-major tiles through shared memory.
+uint32_t Kernels::weight_interleave() const {
+  return family_ == KernelFamily::Texel ? ctx_->subgroup_size() : 0;
+}
+
 void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
   uint32_t flags = a.activation << 8;
   if (a.bias) flags |= 1u;
@@ -120,10 +133,15 @@ void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
     if (a.K % 4 || a.x.ld % 4 || a.w.ld % 4 || a.x.offset % 4 || a.w.offset % 4 || a.x.batch % 4 || a.w.batch % 4)
       throw Error("internal: texel GEMM operands must be vec4-aligned");
     const uint32_t lanes = ctx_->subgroup_size();
-    rec.dispatch(*gemm_, {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.N, lanes * kTexelTN),
-                 div_up(a.M, kTexelTM), a.batch);
+    if (a.x.interleave || (a.w.interleave && (a.w.interleave != lanes || a.batch != 1)))
+      throw Error("internal: texel GEMM weights must be row-major or interleaved by the subgroup size");
+    // Row blocks vary fastest: lavapipe hands each thread a contiguous run of workgroups, so
+    // one block of W columns stays in cache while every row block passes over it.
+    rec.dispatch(a.w.interleave ? *gemm_interleaved_ : *gemm_, {a.x.data, a.w.data, bias, residual, a.y.data}, push,
+                 div_up(a.M, texel_rows_), div_up(a.N, lanes * kTexelTN), a.batch);
     return;
   }
+  if (a.x.interleave || a.w.interleave) throw Error("internal: tiled GEMM operands must be row-major");
   // Large tiles only when they give the device enough workgroups to stay busy.
   const TileShape& large = gemm_->desc().spec[1] == kLargeTile.bm ? kLargeTile : kSmallTile;
   const bool use_large = uint64_t{div_up(a.M, large.bm)} * div_up(a.N, large.bn) * a.batch >= 64;

@@ -14,6 +14,9 @@ struct MatrixRef {
   uint32_t offset = 0;
   uint32_t ld = 0;     // row stride
   uint32_t batch = 0;  // stride between batch entries (heads)
+  // 0: row-major. L > 0 (weights of the texel GEMM only): groups of L rows interleaved by
+  // vec4 along K, as WeightLayout describes, with ld the padded row length.
+  uint32_t interleave = 0;
 };
 
 // Y = act(alpha * (X * W^T + bias)) + residual, for `batch` independent products.
@@ -37,8 +40,12 @@ uint32_t activation_id(Activation a);
 // (K, ld and offsets of X and W multiples of 4) are the graph's to respect.
 class Kernels {
  public:
-  Kernels(std::shared_ptr<Context> ctx, KernelFamily family);
+  // `share_x_reads` lets the texel GEMM hand rows of X between lanes by subgroup shuffles
+  // where the device allows it; off, it takes the path of devices that do not (for tests).
+  Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x_reads = true);
   KernelFamily family() const { return family_; }
+  // The weight layout this family's GEMM reads fastest (MatrixRef::interleave).
+  uint32_t weight_interleave() const;
 
   void gemm(Recording& rec, const GemmArgs& args) const;
   void layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,
@@ -56,9 +63,11 @@ class Kernels {
   std::shared_ptr<Context> ctx_;
   KernelFamily family_;
   std::unique_ptr<Pipeline> gemm_;        // texel GEMM, or the large-tile GPU GEMM
+  std::unique_ptr<Pipeline> gemm_interleaved_;  // texel GEMM of interleaved weights
   std::unique_ptr<Pipeline> gemm_small_;  // GPU GEMM for products too small to fill large tiles
   std::unique_ptr<Pipeline> layernorm_, softmax_, transpose_, mean_rows_, add_in_place_;
   uint32_t row_threads_ = 0;
+  uint32_t texel_rows_ = 0;  // rows of X per texel-GEMM workgroup
 };
 
 }  // namespace vitlens::vk

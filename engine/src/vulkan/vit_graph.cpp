@@ -144,7 +144,7 @@ void VitGraph::record(bool profile) {
   embed.N = D_;
   embed.K = k_patch_;
   embed.x = {device_[id_.patches], 0, k_patch_};
-  embed.w = {weights_.patch_embed.weight, 0, k_patch_};
+  embed.w = weights_.patch_embed.matrix();
   embed.y = {device_[id_.x], prefix_ * D_, D_};
   embed.bias = weights_.patch_embed.bias;
   embed.residual = device_[id_.init];
@@ -183,7 +183,7 @@ void VitGraph::record_layer(size_t index) {
   qkv.N = 3 * D_;
   qkv.K = D_;
   qkv.x = ln;
-  qkv.w = {L.qkv.weight, 0, L.qkv.in_padded};
+  qkv.w = L.qkv.matrix();
   qkv.y = {device_[id_.qkv], 0, 3 * D_};
   qkv.bias = L.qkv.bias;
   qkv.label = "qkv";
@@ -196,7 +196,7 @@ void VitGraph::record_layer(size_t index) {
   proj.N = D_;
   proj.K = D_;
   proj.x = {device_[id_.attn], 0, D_};
-  proj.w = {L.proj.weight, 0, L.proj.in_padded};
+  proj.w = L.proj.matrix();
   proj.y = x;
   proj.bias = L.proj.bias;
   proj.residual = x.data;
@@ -209,7 +209,7 @@ void VitGraph::record_layer(size_t index) {
   fc1.N = L.fc1.out;
   fc1.K = D_;
   fc1.x = ln;
-  fc1.w = {L.fc1.weight, 0, L.fc1.in_padded};
+  fc1.w = L.fc1.matrix();
   fc1.y = {device_[id_.mlp], 0, mlp_};
   fc1.bias = L.fc1.bias;
   fc1.activation = activation_id(model_.config.activation);
@@ -221,7 +221,7 @@ void VitGraph::record_layer(size_t index) {
   fc2.N = D_;
   fc2.K = mlp_;
   fc2.x = {device_[id_.mlp], 0, mlp_};
-  fc2.w = {L.fc2.weight, 0, L.fc2.in_padded};
+  fc2.w = L.fc2.matrix();
   fc2.y = x;
   fc2.bias = L.fc2.bias;
   fc2.residual = x.data;
@@ -300,7 +300,7 @@ void VitGraph::record_heads() {
     g.K = D_;
     g.x = pooled;
     if (c.pooling == Pooling::Token) g.x.offset = i * D_;
-    g.w = {head.weight, 0, head.in_padded};
+    g.w = head.matrix();
     g.y = {logits, 0, head.out};
     g.bias = head.bias;
     g.alpha = 1.0f / static_cast<float>(count);
@@ -328,7 +328,7 @@ void VitGraph::record_mlp(const std::vector<DeviceLinear>& layers, const Slice& 
     g.N = layers[i].out;
     g.K = D_;
     g.x = x;
-    g.w = {layers[i].weight, 0, layers[i].in_padded};
+    g.w = layers[i].matrix();
     g.y = last ? MatrixRef{out, 0, layers[i].out} : MatrixRef{buffers[i % 2], 0, D_};
     g.bias = layers[i].bias;
     g.activation = last ? kActNone : kActRelu;

@@ -30,7 +30,7 @@ class VulkanBackend final : public ForwardBackend {
       : model_(std::move(model)),
         ctx_(vk::Context::create(device_index)),
         kernels_(ctx_, options.kernels),
-        weights_(ctx_, *model_),
+        weights_(ctx_, *model_, kernels_.weight_interleave()),
         profile_(options.profile) {}
 
   std::string device_name() const override {
