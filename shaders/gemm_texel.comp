@@ -27,6 +27,7 @@ layout(set = 0, binding = 3) uniform samplerBuffer Residual;
 float load_bias(uint i) { return texelFetch(Bias, int(i / 4u))[i % 4u]; }
 float load_residual(uint i) { return texelFetch(Residual, int(i / 4u))[i % 4u]; }
 
+#define GEMM_EPILOGUE_ID 5
 #include "gemm_common.glsl"
 
 void main() {

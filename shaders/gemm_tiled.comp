@@ -17,6 +17,7 @@ layout(std430, set = 0, binding = 3) readonly buffer Residual { float residual[]
 float load_bias(uint i) { return bias[i]; }
 float load_residual(uint i) { return residual[i]; }
 
+#define GEMM_EPILOGUE_ID 6
 #include "gemm_common.glsl"
 
 shared float tile_x[BK * BM];

@@ -14,7 +14,6 @@ struct GemmPush {
   uint32_t y_offset, y_ld, y_batch;
   uint32_t r_offset, b_batch;
   float alpha;
-  uint32_t flags;
 };
 
 struct LayerNormPush {
@@ -59,12 +58,7 @@ KernelFamily resolve(KernelFamily family, const Context& ctx) {
   return ctx.is_cpu_implementation() ? KernelFamily::Texel : KernelFamily::Tiled;
 }
 
-PipelineDesc tiled_gemm_desc(const TileShape& t) {
-  return {"gemm_tiled",
-          std::vector<BindingKind>(5, BindingKind::Storage),
-          sizeof(GemmPush),
-          {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn}};
-}
+std::vector<uint32_t> tile_spec(const TileShape& t) { return {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn}; }
 
 }  // namespace
 
@@ -85,21 +79,12 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x
   const uint32_t subgroup = ctx_->subgroup_size();
   using B = BindingKind;
   if (family_ == KernelFamily::Texel) {
-    const uint32_t share_x = share_x_reads && ctx_->workgroup_is_one_subgroup_with_shuffle();
-    texel_rows_ = share_x ? div_up(kTexelTM, subgroup) * subgroup : kTexelTM;
-    const auto texel_gemm = [&](uint32_t interleaved) {
-      return std::make_unique<Pipeline>(ctx_, PipelineDesc{"gemm_texel",
-                                                           {B::Texel, B::Texel, B::Texel, B::Texel, B::Storage},
-                                                           sizeof(GemmPush),
-                                                           {subgroup, texel_rows_, kTexelTN, interleaved, share_x}});
-    };
-    gemm_ = texel_gemm(0);
-    gemm_interleaved_ = texel_gemm(1);
+    share_x_ = share_x_reads && ctx_->workgroup_is_one_subgroup_with_shuffle();
+    texel_rows_ = share_x_ ? div_up(kTexelTM, subgroup) * subgroup : kTexelTM;
     row_threads_ = subgroup;
   } else {
     if (max_threads < kSmallTile.threads()) throw Error("Vulkan device '" + ctx_->name() + "' allows too few threads per workgroup");
-    gemm_ = std::make_unique<Pipeline>(ctx_, tiled_gemm_desc(max_threads >= kLargeTile.threads() ? kLargeTile : kSmallTile));
-    gemm_small_ = std::make_unique<Pipeline>(ctx_, tiled_gemm_desc(kSmallTile));
+    large_tiles_ = max_threads >= kLargeTile.threads();
     // Several subgroups per row on GPUs; a multiple of the subgroup size within the limits.
     row_threads_ = std::clamp(128u / subgroup * subgroup, subgroup, std::max(subgroup, max_threads / subgroup * subgroup));
   }
@@ -119,15 +104,29 @@ uint32_t Kernels::weight_interleave() const {
   return family_ == KernelFamily::Texel ? ctx_->subgroup_size() : 0;
 }
 
+// The GEMM pipeline for the family's constants `spec` followed by the product's epilogue,
+// compiled on first use: a model needs a handful (one per layer role).
+const Pipeline& Kernels::gemm_pipeline(std::vector<uint32_t> spec, const GemmArgs& a) const {
+  spec.insert(spec.end(), {a.activation, a.bias ? 1u : 0u, a.residual ? 1u : 0u});
+  const std::lock_guard lock(gemm_mutex_);
+  std::unique_ptr<Pipeline>& pipeline = gemm_pipelines_[spec];
+  if (!pipeline) {
+    using B = BindingKind;
+    PipelineDesc desc = family_ == KernelFamily::Texel
+                            ? PipelineDesc{"gemm_texel", {B::Texel, B::Texel, B::Texel, B::Texel, B::Storage}, sizeof(GemmPush), {}}
+                            : PipelineDesc{"gemm_tiled", std::vector<B>(5, B::Storage), sizeof(GemmPush), {}};
+    desc.spec = std::move(spec);
+    pipeline = std::make_unique<Pipeline>(ctx_, std::move(desc));
+  }
+  return *pipeline;
+}
+
 void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
-  uint32_t flags = a.activation << 8;
-  if (a.bias) flags |= 1u;
-  if (a.residual) flags |= 2u;
   const GemmPush push{a.M,        a.N,        a.K,         a.x.offset, a.x.ld,     a.x.batch,
                       a.w.offset, a.w.ld,     a.w.batch,   a.y.offset, a.y.ld,     a.y.batch,
-                      a.residual_offset, a.bias_batch, a.alpha, flags};
+                      a.residual_offset, a.bias_batch, a.alpha};
   rec.label_next(a.label);
-  const Slice bias = a.bias ? a.bias : a.y.data;  // unused binding when the flag is off
+  const Slice bias = a.bias ? a.bias : a.y.data;  // unused binding when specialised away
   const Slice residual = a.residual ? a.residual : a.y.data;
   if (family_ == KernelFamily::Texel) {
     if (a.K % 4 || a.x.ld % 4 || a.w.ld % 4 || a.x.offset % 4 || a.w.offset % 4 || a.x.batch % 4 || a.w.batch % 4)
@@ -137,17 +136,18 @@ void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
       throw Error("internal: texel GEMM weights must be row-major or interleaved by the subgroup size");
     // Row blocks vary fastest: lavapipe hands each thread a contiguous run of workgroups, so
     // one block of W columns stays in cache while every row block passes over it.
-    rec.dispatch(a.w.interleave ? *gemm_interleaved_ : *gemm_, {a.x.data, a.w.data, bias, residual, a.y.data}, push,
-                 div_up(a.M, texel_rows_), div_up(a.N, lanes * kTexelTN), a.batch);
+    const Pipeline& p = gemm_pipeline({lanes, texel_rows_, kTexelTN, a.w.interleave ? 1u : 0u, share_x_ ? 1u : 0u}, a);
+    rec.dispatch(p, {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.M, texel_rows_),
+                 div_up(a.N, lanes * kTexelTN), a.batch);
     return;
   }
   if (a.x.interleave || a.w.interleave) throw Error("internal: tiled GEMM operands must be row-major");
   // Large tiles only when they give the device enough workgroups to stay busy.
-  const TileShape& large = gemm_->desc().spec[1] == kLargeTile.bm ? kLargeTile : kSmallTile;
+  const TileShape& large = large_tiles_ ? kLargeTile : kSmallTile;
   const bool use_large = uint64_t{div_up(a.M, large.bm)} * div_up(a.N, large.bn) * a.batch >= 64;
-  const Pipeline& p = use_large ? *gemm_ : *gemm_small_;
   const TileShape& t = use_large ? large : kSmallTile;
-  rec.dispatch(p, {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.N, t.bn), div_up(a.M, t.bm), a.batch);
+  rec.dispatch(gemm_pipeline(tile_spec(t), a), {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.N, t.bn),
+               div_up(a.M, t.bm), a.batch);
 }
 
 void Kernels::layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,

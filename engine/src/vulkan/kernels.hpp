@@ -1,5 +1,8 @@
 #pragma once
+#include <map>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "vitlens/model_config.hpp"
 #include "vitlens/session.hpp"
@@ -62,12 +65,15 @@ class Kernels {
  private:
   std::shared_ptr<Context> ctx_;
   KernelFamily family_;
-  std::unique_ptr<Pipeline> gemm_;        // texel GEMM, or the large-tile GPU GEMM
-  std::unique_ptr<Pipeline> gemm_interleaved_;  // texel GEMM of interleaved weights
-  std::unique_ptr<Pipeline> gemm_small_;  // GPU GEMM for products too small to fill large tiles
+  const Pipeline& gemm_pipeline(std::vector<uint32_t> spec, const GemmArgs& args) const;
+
+  mutable std::mutex gemm_mutex_;
+  mutable std::map<std::vector<uint32_t>, std::unique_ptr<Pipeline>> gemm_pipelines_;  // by constants
   std::unique_ptr<Pipeline> layernorm_, softmax_, transpose_, mean_rows_, add_in_place_;
   uint32_t row_threads_ = 0;
   uint32_t texel_rows_ = 0;  // rows of X per texel-GEMM workgroup
+  bool share_x_ = false;     // texel GEMM lanes share their reads of X
+  bool large_tiles_ = false;  // the device allows the tiled GEMM's large tiles
 };
 
 }  // namespace vitlens::vk
