@@ -5,7 +5,10 @@
 // ever adds time.
 //
 //   vitlens-bench-gemm [--device N] [--family texel|tiled] [--dim D] [--mlp I] [--heads H]
-//                      [--tokens T] [--layers L] [--runs R]
+//                      [--tokens T] [--layers L] [--runs R] [--row-major] [--unshared]
+//
+// --row-major and --unshared turn off the texel GEMM's interleaved weights and its shared
+// reads of X, to measure what each is worth on a device.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +32,7 @@ struct Options {
   int device = 0;
   KernelFamily family = KernelFamily::Auto;
   uint32_t dim = 768, mlp = 3072, heads = 12, tokens = 197, layers = 12, runs = 10;
+  bool row_major = false, unshared = false;
 };
 
 // Y[z] = X[z] W[z]^T for z < batch. Linear layers read weights in the layout the device's
@@ -41,7 +45,7 @@ struct Product {
 
 [[noreturn]] void usage(const char* problem) {
   std::fprintf(stderr, "vitlens-bench-gemm: %s\nusage: vitlens-bench-gemm [--device N] [--family texel|tiled] "
-                       "[--dim D] [--mlp I] [--heads H] [--tokens T] [--layers L] [--runs R]\n", problem);
+                       "[--dim D] [--mlp I] [--heads H] [--tokens T] [--layers L] [--runs R] [--row-major] [--unshared]\n", problem);
   std::exit(2);
 }
 
@@ -49,6 +53,10 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--row-major" || flag == "--unshared") {
+      (flag == "--row-major" ? o.row_major : o.unshared) = true;
+      continue;
+    }
     if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
     const std::string value = argv[++i];
     const auto number = [&] {
@@ -82,7 +90,7 @@ void fill(const vk::Slice& s, std::mt19937& rng) {
 
 double time_product(const std::shared_ptr<vk::Context>& ctx, const vk::Kernels& kernels, const Options& o,
                     const Product& prod) {
-  const uint32_t interleave = prod.weights ? kernels.weight_interleave() : 0;
+  const uint32_t interleave = prod.weights && !o.row_major ? kernels.weight_interleave() : 0;
   const size_t x_floats = size_t{o.tokens} * prod.K;
   const size_t w_floats = vk::WeightLayout{prod.N, prod.K, prod.K, interleave}.floats();
   const size_t y_floats = size_t{o.tokens} * prod.N;
@@ -128,9 +136,10 @@ int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   try {
     auto ctx = vk::Context::create(o.device);
-    const vk::Kernels kernels(ctx, o.family);
-    std::printf("%s, %s kernels, %u tokens, best of %u runs of %u products each\n", ctx->name().c_str(),
-                kernels.family() == KernelFamily::Texel ? "texel" : "tiled", o.tokens, o.runs, o.layers);
+    const vk::Kernels kernels(ctx, o.family, !o.unshared);
+    std::printf("%s, %s kernels%s%s, %u tokens, best of %u runs of %u products each\n", ctx->name().c_str(),
+                kernels.family() == KernelFamily::Texel ? "texel" : "tiled", o.row_major ? ", row-major weights" : "",
+                o.unshared ? ", unshared X reads" : "", o.tokens, o.runs, o.layers);
     std::printf("%-6s %6s %6s %6s %10s %9s\n", "op", "M", "N", "K", "ms", "GFLOP/s");
     const uint32_t head_dim = o.dim / o.heads, tokens_padded = (o.tokens + 3) / 4 * 4;
     const Product products[] = {{"qkv", 3 * o.dim, o.dim},
