@@ -43,9 +43,12 @@ struct Product {
   bool weights = true;
 };
 
+constexpr const char* kUsage =
+    "usage: vitlens-bench-gemm [--device N] [--family texel|tiled] [--dim D] [--mlp I] [--heads H] [--tokens T] "
+    "[--layers L] [--runs R] [--row-major] [--unshared]\n";
+
 [[noreturn]] void usage(const char* problem) {
-  std::fprintf(stderr, "vitlens-bench-gemm: %s\nusage: vitlens-bench-gemm [--device N] [--family texel|tiled] "
-                       "[--dim D] [--mlp I] [--heads H] [--tokens T] [--layers L] [--runs R] [--row-major] [--unshared]\n", problem);
+  std::fprintf(stderr, "vitlens-bench-gemm: %s\n%s", problem, kUsage);
   std::exit(2);
 }
 
@@ -53,6 +56,10 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "-h" || flag == "--help") {
+      std::printf("%s", kUsage);
+      std::exit(0);
+    }
     if (flag == "--row-major" || flag == "--unshared") {
       (flag == "--row-major" ? o.row_major : o.unshared) = true;
       continue;
