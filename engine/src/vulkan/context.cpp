@@ -56,9 +56,9 @@ std::shared_ptr<Context> Context::create(int physical_index) {
   ctx->properties_ = props2.properties;
   ctx->name_ = ctx->properties_.deviceName;
   ctx->subgroup_size_ = std::max(1u, subgroup.subgroupSize);
-  ctx->subgroup_shuffle_ = size_control && sizes.minSubgroupSize == sizes.maxSubgroupSize &&
-                           sizes.minSubgroupSize == ctx->subgroup_size_ &&
-                           (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
+  ctx->subgroup_shuffle_ = subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT;
+  ctx->fixed_subgroup_size_ = size_control && sizes.minSubgroupSize == sizes.maxSubgroupSize &&
+                              sizes.minSubgroupSize == ctx->subgroup_size_;
   const VkSubgroupFeatureFlags needed = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
   if ((subgroup.supportedOperations & needed) != needed || !(subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT))
     throw Error("Vulkan device '" + ctx->name_ + "' lacks subgroup arithmetic in compute shaders; use --device cpu");

@@ -21,9 +21,11 @@ class Context {
   const VkPhysicalDeviceProperties& properties() const { return properties_; }
   const std::string& name() const { return name_; }
   uint32_t subgroup_size() const { return subgroup_size_; }
+  // Compute shaders may use subgroupShuffle (the texel GEMM's module declares it).
+  bool has_subgroup_shuffle() const { return subgroup_shuffle_; }
   // True when a workgroup of subgroup_size() invocations is always exactly one subgroup (the
   // device reports a single possible size) and compute shaders can shuffle within it.
-  bool workgroup_is_one_subgroup_with_shuffle() const { return subgroup_shuffle_; }
+  bool workgroup_is_one_subgroup_with_shuffle() const { return subgroup_shuffle_ && fixed_subgroup_size_; }
   // True for Vulkan implementations that run on the CPU (lavapipe, SwiftShader).
   bool is_cpu_implementation() const { return properties_.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
   VkDeviceSize max_binding_bytes() const { return properties_.limits.maxStorageBufferRange; }
@@ -49,6 +51,7 @@ class Context {
   std::string name_;
   uint32_t subgroup_size_ = 1;
   bool subgroup_shuffle_ = false;
+  bool fixed_subgroup_size_ = false;
   VkDevice device_ = VK_NULL_HANDLE;
   uint32_t queue_family_ = 0;
   VkQueue queue_ = VK_NULL_HANDLE;

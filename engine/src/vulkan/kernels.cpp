@@ -55,7 +55,7 @@ uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 KernelFamily resolve(KernelFamily family, const Context& ctx) {
   if (family != KernelFamily::Auto) return family;
-  return ctx.is_cpu_implementation() ? KernelFamily::Texel : KernelFamily::Tiled;
+  return ctx.is_cpu_implementation() && ctx.has_subgroup_shuffle() ? KernelFamily::Texel : KernelFamily::Tiled;
 }
 
 std::vector<uint32_t> tile_spec(const TileShape& t) { return {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn}; }
@@ -79,6 +79,8 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x
   const uint32_t subgroup = ctx_->subgroup_size();
   using B = BindingKind;
   if (family_ == KernelFamily::Texel) {
+    if (!ctx_->has_subgroup_shuffle())
+      throw Error("Vulkan device '" + ctx_->name() + "' lacks the subgroup shuffles the texel kernels need");
     share_x_ = share_x_reads && ctx_->workgroup_is_one_subgroup_with_shuffle();
     texel_rows_ = share_x_ ? div_up(kTexelTM, subgroup) * subgroup : kTexelTM;
     row_threads_ = subgroup;
