@@ -7,12 +7,12 @@
 #include <cmath>
 #include <random>
 
-#include "vitlens/devices.hpp"
 #include "vulkan/buffer.hpp"
 #include "vulkan/context.hpp"
 #include "vulkan/kernels.hpp"
 #include "vulkan/recording.hpp"
 #include "vulkan/weight_layout.hpp"
+#include "vulkan_device.hpp"
 
 using namespace vitlens;
 
@@ -103,17 +103,12 @@ double max_gemm_error(const std::shared_ptr<vk::Context>& ctx, const vk::Kernels
 }  // namespace
 
 TEST_CASE("every GEMM kernel variant computes gelu(alpha (X W^T + b)) + R on ragged shapes", "[vulkan][gemm]") {
-  int device = -1;
-  for (const auto& d : list_devices())
-    if (d.kind != DeviceKind::CpuReference) {
-      device = d.index;
-      break;
-    }
-  if (device < 0) {
+  const auto device = test::first_vulkan_device();
+  if (!device) {
     WARN("no Vulkan device: skipped");
     return;
   }
-  auto ctx = vk::Context::create(device);
+  auto ctx = vk::Context::create(device->index);
   const Variant variants[] = {{"texel, shared X reads", KernelFamily::Texel, true},
                               {"texel, every lane reads X", KernelFamily::Texel, false},
                               {"tiled", KernelFamily::Tiled, true}};

@@ -20,11 +20,13 @@
 #include "vitlens/model.hpp"
 #include "vitlens/safetensors.hpp"
 #include "vitlens/session.hpp"
+#include "vulkan_device.hpp"
 
 using vitlens::AttentionRequest;
 using vitlens::ForwardBackend;
 using vitlens::ForwardOutput;
 using vitlens::Tensor;
+using vitlens::test::first_vulkan_device;
 
 namespace {
 
@@ -133,13 +135,6 @@ void check_against_golden(ForwardBackend& backend, const GoldenCase& golden) {
   check_close("logits without attention", none.logits, all.logits, kSameRunTolerance);
   check_close("logits with the CLS row only", cls.logits, all.logits, kSameRunTolerance);
   check_close("hidden_state with the CLS row only", cls.hidden_state, all.hidden_state, kSameRunTolerance);
-}
-
-std::optional<vitlens::DeviceInfo> first_vulkan_device() {
-  for (const auto& device : vitlens::list_devices()) {
-    if (device.kind != vitlens::DeviceKind::CpuReference) return vitlens::choose_device(device.id());
-  }
-  return std::nullopt;
 }
 
 void check_vulkan_family(vitlens::KernelFamily family) {

@@ -9,19 +9,15 @@
 #include "vitlens/devices.hpp"
 #include "vitlens/error.hpp"
 #include "vitlens/session.hpp"
+#include "vulkan_device.hpp"
 
 using namespace vitlens;
 using test::random_pixels;
+using test::first_vulkan_device;
 using test::random_vit;
 using test::RandomVitSpec;
 
 namespace {
-
-std::optional<DeviceInfo> first_vulkan_device() {
-  for (const auto& d : list_devices())
-    if (d.kind != DeviceKind::CpuReference) return d;
-  return std::nullopt;
-}
 
 float max_abs_diff(const Tensor& a, const Tensor& b) {
   REQUIRE(a.shape == b.shape);

@@ -22,11 +22,13 @@
 #include "vitlens/preprocess.hpp"
 #include "vitlens/safetensors.hpp"
 #include "vitlens/session.hpp"
+#include "vulkan_device.hpp"
 
 namespace fs = std::filesystem;
 using vitlens::AttentionRequest;
 using vitlens::ForwardOutput;
 using vitlens::Tensor;
+using vitlens::test::first_vulkan_device;
 
 namespace {
 
@@ -121,12 +123,6 @@ void check_against_golden(vitlens::ForwardBackend& backend, const YolosCase& gol
   CHECK(selected.attention_queries == queries);
   check_close("detection-token attention rows", selected.attention, attention_rows(golden.attention, queries), kAttentionTolerance);
   check_close("detection logits with selected rows", selected.detection_logits, golden.logits, kLogitTolerance);
-}
-
-std::optional<vitlens::DeviceInfo> first_vulkan_device() {
-  for (const auto& device : vitlens::list_devices())
-    if (device.kind != vitlens::DeviceKind::CpuReference) return vitlens::choose_device(device.id());
-  return std::nullopt;
 }
 
 void check_vulkan_family(vitlens::KernelFamily family) {

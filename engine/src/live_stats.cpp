@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace vitlens {
 
@@ -66,6 +65,7 @@ void LiveMeter::displayed(Clock::time_point captured, Clock::time_point shown) {
   std::lock_guard lock(mutex_);
   totals_.latency_ms = milliseconds(shown - captured);
   latencies_ms_.push_back(totals_.latency_ms);
+  latency_sum_ms_ += totals_.latency_ms;
 }
 
 LiveStats LiveMeter::snapshot() const {
@@ -75,7 +75,7 @@ LiveStats LiveMeter::snapshot() const {
   s.inference_fps = rate(recent_inferences_);
   if (s.processed) s.mean_inference_ms = inference_sum_ms_ / s.processed;
   if (!latencies_ms_.empty()) {
-    s.mean_latency_ms = std::accumulate(latencies_ms_.begin(), latencies_ms_.end(), 0.0) / latencies_ms_.size();
+    s.mean_latency_ms = latency_sum_ms_ / latencies_ms_.size();
     if (p95_cache_count_ != latencies_ms_.size()) {
       p95_cache_ms_ = percentile(latencies_ms_, 0.95);
       p95_cache_count_ = latencies_ms_.size();

@@ -43,6 +43,7 @@ class LiveMeter {
   std::deque<Clock::time_point> recent_inferences_;
   double inference_sum_ms_ = 0;
   std::vector<double> latencies_ms_;
+  double latency_sum_ms_ = 0;
   // snapshot() runs once per recorded frame: the percentile is recomputed only when a
   // latency was added since.
   mutable double p95_cache_ms_ = 0;
