@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "vulkan/buffer.hpp"
-#include "vulkan/context.hpp"
-#include "vulkan/kernels.hpp"
-#include "vulkan/recording.hpp"
-#include "vulkan/weight_layout.hpp"
+#include "backend/vulkan/buffer.hpp"
+#include "backend/vulkan/context.hpp"
+#include "backend/vulkan/kernels.hpp"
+#include "backend/vulkan/recording.hpp"
+#include "backend/vulkan/weight_layout.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 """COCO-style detection AP (pycocotools COCOeval semantics, bbox, area "all", no crowd).
 
-The Python twin of engine/src/detection_metrics.cpp, used by tools/eval_pytorch.py and the
+The Python twin of engine/src/eval/detection_metrics.cpp, used by tools/eval_pytorch.py and the
 detector's training script so that PyTorch's numbers and ViTLens's are computed the same way:
 within an image and class, detections in descending score order (at most 100) each take the
 unmatched ground truth of highest IoU if it reaches the threshold; across images a class's
@@ -96,7 +96,7 @@ class DetectionEvaluator:
 
 
 def _self_check():
-    """The hand-made cases of tests/test_detection_metrics.cpp."""
+    """The hand-made cases of tests/eval/test_detection_metrics.cpp."""
     sq, far = [0, 0, 10, 10], [50, 50, 60, 60]
 
     def one(classes, truth, found):

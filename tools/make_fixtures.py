@@ -24,11 +24,11 @@ interpolation (current transformers form, bicubic a=-0.75, align_corners=False).
 
 Weights are random with realistic scales (see vit_reference.randomize_): qkv gain 1.2 keeps
 attention neither uniform nor one-hot. Each case has its own seed, so cases are independent.
-tests/fixtures/manifest.json lists every (model, expected) pair for tests/test_golden.cpp.
+tests/fixtures/manifest.json lists every (model, expected) pair for tests/backend/test_golden.cpp.
 
 Some expected files get a rollout_<H>x<W>.safetensors beside them: attention rollout [T, T]
 computed with torch from that file's attention (see write_rollout_references), for
-tests/test_attention.cpp.
+tests/analysis/test_attention.cpp.
 """
 
 import os
@@ -225,7 +225,7 @@ def timm_no_embed_class(fx):
                     "prepended")
 
 
-# --- Attention rollout references (tests/test_attention.cpp) -------------------------------
+# --- Attention rollout references (tests/analysis/test_attention.cpp) -------------------------------
 # Separate from the forward fixtures above: they read the attention an expected_*.safetensors
 # already holds and write rollout_<H>x<W>.safetensors beside it, leaving every other file as
 # it is. Regenerate just these with `/usr/bin/python3 tools/make_fixtures.py --rollout-only`.

@@ -15,7 +15,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "vitlens/preprocess.hpp"
+#include "vitlens/image/preprocess.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "output.hpp"
-#include "vitlens/error.hpp"
+#include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
 namespace {

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "args.hpp"
-#include "vitlens/attention_maps.hpp"
-#include "vitlens/colormap.hpp"
-#include "vitlens/map_upsampling.hpp"
+#include "vitlens/analysis/colormap.hpp"
+#include "vitlens/analysis/maps.hpp"
+#include "vitlens/analysis/upsampling.hpp"
 
 namespace vitlens::cli {
 

@@ -10,7 +10,7 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
-#include "vitlens/session.hpp"
+#include "vitlens/backend/session.hpp"
 
 namespace vitlens::cli {
 

@@ -5,9 +5,9 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
-#include "vitlens/error.hpp"
-#include "vitlens/image.hpp"
-#include "vitlens/session.hpp"
+#include "vitlens/backend/session.hpp"
+#include "vitlens/image/decode.hpp"
+#include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
 

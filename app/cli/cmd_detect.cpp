@@ -5,13 +5,13 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
-#include "vitlens/detection.hpp"
-#include "vitlens/detection_overlay.hpp"
-#include "vitlens/error.hpp"
-#include "vitlens/image.hpp"
-#include "vitlens/preprocess.hpp"
-#include "vitlens/safe_file.hpp"
-#include "vitlens/session.hpp"
+#include "vitlens/backend/session.hpp"
+#include "vitlens/detection/overlay.hpp"
+#include "vitlens/detection/postprocess.hpp"
+#include "vitlens/image/decode.hpp"
+#include "vitlens/image/preprocess.hpp"
+#include "vitlens/util/error.hpp"
+#include "vitlens/util/safe_file.hpp"
 
 namespace vitlens::cli {
 

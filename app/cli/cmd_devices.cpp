@@ -3,7 +3,7 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
-#include "vitlens/devices.hpp"
+#include "vitlens/backend/devices.hpp"
 
 namespace vitlens::cli {
 

@@ -7,14 +7,14 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "shared_options.hpp"
-#include "vitlens/confusion_matrix.hpp"
-#include "vitlens/detection.hpp"
-#include "vitlens/detection_metrics.hpp"
-#include "vitlens/error.hpp"
-#include "vitlens/fashion_mnist.hpp"
-#include "vitlens/image.hpp"
-#include "vitlens/scene_dataset.hpp"
-#include "vitlens/session.hpp"
+#include "vitlens/backend/session.hpp"
+#include "vitlens/detection/postprocess.hpp"
+#include "vitlens/eval/confusion_matrix.hpp"
+#include "vitlens/eval/detection_metrics.hpp"
+#include "vitlens/eval/fashion_mnist.hpp"
+#include "vitlens/eval/scene_dataset.hpp"
+#include "vitlens/image/decode.hpp"
+#include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
 

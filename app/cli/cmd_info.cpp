@@ -4,7 +4,7 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
-#include "vitlens/model.hpp"
+#include "vitlens/model/model.hpp"
 
 namespace vitlens::cli {
 

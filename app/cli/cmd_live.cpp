@@ -8,11 +8,11 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
-#include "vitlens/error.hpp"
-#include "vitlens/live_overlay.hpp"
-#include "vitlens/live_pipeline.hpp"
-#include "vitlens/video_recorder.hpp"
-#include "vitlens/video_source.hpp"
+#include "vitlens/live/overlay.hpp"
+#include "vitlens/live/pipeline.hpp"
+#include "vitlens/live/recorder.hpp"
+#include "vitlens/live/source.hpp"
+#include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
 

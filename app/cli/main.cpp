@@ -6,7 +6,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include "command.hpp"
-#include "vitlens/error.hpp"
+#include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
 

@@ -1,5 +1,7 @@
 #include "shared_options.hpp"
 
+#include "vitlens/checkpoint/load.hpp"
+
 namespace vitlens::cli {
 
 ArgParser& add_model_option(ArgParser& parser, bool required) {

@@ -3,8 +3,8 @@
 #include <string>
 
 #include "args.hpp"
-#include "vitlens/devices.hpp"
-#include "vitlens/model.hpp"
+#include "vitlens/backend/devices.hpp"
+#include "vitlens/model/model.hpp"
 
 namespace vitlens::cli {
 

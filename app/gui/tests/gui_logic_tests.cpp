@@ -3,20 +3,21 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "attention_analysis.hpp"
-#include "attention_settings.hpp"
-#include "batch_export.hpp"
-#include "canvas_transform.hpp"
-#include "export_files.hpp"
-#include "folder_model.hpp"
-#include "inference_run.hpp"
-#include "launch_options.hpp"
-#include "patch_geometry.hpp"
-#include "settings.hpp"
-#include "thumbnail_cache.hpp"
-#include "vitlens/image.hpp"
-#include "vitlens/model.hpp"
-#include "vitlens/session.hpp"
+#include "canvas/canvas_transform.hpp"
+#include "canvas/patch_geometry.hpp"
+#include "export/batch_export.hpp"
+#include "export/export_files.hpp"
+#include "folder/folder_model.hpp"
+#include "folder/thumbnail_cache.hpp"
+#include "inference/attention_analysis.hpp"
+#include "inference/inference_run.hpp"
+#include "panels/attention_settings.hpp"
+#include "shell/launch_options.hpp"
+#include "shell/settings.hpp"
+#include "vitlens/backend/session.hpp"
+#include "vitlens/checkpoint/load.hpp"
+#include "vitlens/image/decode.hpp"
+#include "vitlens/model/model.hpp"
 
 using namespace vitlens;
 using namespace vitlens::gui;

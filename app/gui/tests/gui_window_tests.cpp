@@ -14,19 +14,19 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "attention_panel.hpp"
-#include "batch_export_dialog.hpp"
-#include "detection_list.hpp"
-#include "folder_model.hpp"
-#include "head_grid_panel.hpp"
-#include "image_canvas.hpp"
-#include "live_controller.hpp"
-#include "live_mode.hpp"
-#include "main_window.hpp"
-#include "resource_locator.hpp"
-#include "results_panel.hpp"
-#include "settings.hpp"
-#include "video_fixtures.hpp"
+#include "canvas/image_canvas.hpp"
+#include "export/batch_export_dialog.hpp"
+#include "folder/folder_model.hpp"
+#include "live/live_controller.hpp"
+#include "live/live_mode.hpp"
+#include "panels/attention_panel.hpp"
+#include "panels/detection_list.hpp"
+#include "panels/head_grid_panel.hpp"
+#include "panels/results_panel.hpp"
+#include "shell/main_window.hpp"
+#include "shell/resource_locator.hpp"
+#include "shell/settings.hpp"
+#include "support/video_fixtures.hpp"
 
 using namespace vitlens;
 using namespace vitlens::gui;

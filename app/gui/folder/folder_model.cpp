@@ -1,0 +1,103 @@
+#include "folder/folder_model.hpp"
+
+#include <algorithm>
+
+#include <QCollator>
+#include <QDir>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent>
+
+#include "folder/thumbnail_cache.hpp"
+
+namespace vitlens::gui {
+
+namespace {
+
+QStringList list_images(const QString& folder) {
+  QDir dir(folder);
+  const QStringList names = FolderModel::naturalSorted(dir.entryList(FolderModel::imageFilters(), QDir::Files | QDir::Readable));
+  QStringList paths;
+  paths.reserve(names.size());
+  for (const QString& name : names) paths << dir.absoluteFilePath(name);
+  return paths;
+}
+
+}  // namespace
+
+FolderModel::FolderModel(ThumbnailCache* thumbnails, QObject* parent) : QAbstractListModel(parent), thumbnails_(thumbnails) {
+  connect(thumbnails_, &ThumbnailCache::ready, this, &FolderModel::thumbnailReady);
+}
+
+FolderModel::~FolderModel() {
+  for (auto* watcher : findChildren<QFutureWatcher<QStringList>*>()) watcher->waitForFinished();
+}
+
+const QStringList& FolderModel::imageFilters() {
+  static const QStringList filters = {"*.jpg", "*.jpeg", "*.png", "*.bmp", "*.tif", "*.tiff", "*.webp",
+                                      "*.JPG", "*.JPEG", "*.PNG", "*.BMP", "*.TIF", "*.TIFF", "*.WEBP"};
+  return filters;
+}
+
+QStringList FolderModel::naturalSorted(QStringList names) {
+  // The C locale's collator compares bytes and ignores numeric mode; use English rules there.
+  QLocale locale;
+  if (locale.language() == QLocale::C) locale = QLocale(QLocale::English, QLocale::UnitedStates);
+  QCollator collator(locale);
+  collator.setNumericMode(true);
+  collator.setCaseSensitivity(Qt::CaseInsensitive);
+  // Sort keys once instead of collating every comparison: 50,000 names sort in well under a second.
+  std::vector<std::pair<QCollatorSortKey, QString>> keyed;
+  keyed.reserve(static_cast<size_t>(names.size()));
+  for (const QString& n : names) keyed.emplace_back(collator.sortKey(n), n);
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first.compare(b.first) < 0; });
+  for (qsizetype i = 0; i < names.size(); ++i) names[i] = keyed[static_cast<size_t>(i)].second;
+  return names;
+}
+
+void FolderModel::setFolder(const QString& folder) {
+  const quint64 generation = ++generation_;
+  auto* watcher = new QFutureWatcher<QStringList>(this);
+  connect(watcher, &QFutureWatcher<QStringList>::finished, this, [this, watcher, generation, folder] {
+    const QStringList paths = watcher->result();
+    watcher->deleteLater();
+    if (generation != generation_) return;
+    beginResetModel();
+    folder_ = QDir(folder).absolutePath();
+    paths_ = paths;
+    rows_.clear();
+    for (int i = 0; i < paths_.size(); ++i) rows_.insert(paths_[i], i);
+    endResetModel();
+    emit listed(folder_);
+  });
+  watcher->setFuture(QtConcurrent::run(list_images, folder));
+}
+
+int FolderModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(paths_.size()); }
+
+QVariant FolderModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= paths_.size()) return {};
+  const QString& p = paths_[index.row()];
+  switch (role) {
+    case Qt::DisplayRole: return QFileInfo(p).fileName();
+    case Qt::ToolTipRole: return p;
+    case PathRole: return p;
+    case Qt::DecorationRole: {
+      // A blank tile of the final size until the thumbnail is made, so rows never change size.
+      const QImage thumbnail = thumbnails_->thumbnail(p);
+      return thumbnail.isNull() ? thumbnails_->placeholder() : thumbnail;
+    }
+    default: return {};
+  }
+}
+
+QString FolderModel::path(int row) const { return row >= 0 && row < paths_.size() ? paths_[row] : QString(); }
+
+int FolderModel::row(const QString& path) const { return rows_.value(QFileInfo(path).absoluteFilePath(), -1); }
+
+void FolderModel::thumbnailReady(const QString& path) {
+  const int r = rows_.value(path, -1);
+  if (r >= 0) emit dataChanged(index(r), index(r), {Qt::DecorationRole});
+}
+
+}  // namespace vitlens::gui

@@ -1,0 +1,124 @@
+#include "inference/attention_analysis.hpp"
+
+#include <algorithm>
+
+#include "vitlens/analysis/colormap.hpp"
+#include "vitlens/analysis/mask.hpp"
+#include "vitlens/analysis/rollout.hpp"
+#include "vitlens/analysis/upsampling.hpp"
+#include "vitlens/util/error.hpp"
+
+namespace vitlens::gui {
+
+AttentionAnalysis::AttentionAnalysis(std::shared_ptr<const InferenceResult> result) : result_(std::move(result)) {}
+
+QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  if (r.output.attention.empty()) return "this run returned no attention";
+  int token = 0;
+  try {
+    token = s.query.resolve(r.layout);
+  } catch (const Error& e) {
+    return QString::fromStdString(e.what());
+  }
+  if (r.all_rows) return {};
+  if (s.method == AttentionMethod::Rollout)
+    return "rollout needs every token's attention, which this input is too large to keep";
+  const auto& rows = r.output.attention_queries;
+  if (std::find(rows.begin(), rows.end(), token) == rows.end())
+    return QString("token %1's attention was not kept for this large input").arg(token);
+  return {};
+}
+
+bool AttentionAnalysis::needsQueryRow(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  if (r.all_rows || r.output.attention.empty() || s.method == AttentionMethod::Rollout) return false;
+  try {
+    const int token = s.query.resolve(r.layout);
+    const auto& rows = r.output.attention_queries;
+    return std::find(rows.begin(), rows.end(), token) == rows.end();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+MapSelection AttentionAnalysis::selection(const AttentionSettings& s, bool all_layers, bool per_head) const {
+  MapSelection selection;
+  if (!all_layers) selection.layers = {s.layer};
+  selection.queries = {s.query};
+  if (per_head) return selection;
+  if (s.head >= 0) {
+    selection.heads = {s.head};
+    selection.fusion = HeadFusion::Mean;  // of one head: the head itself
+  } else {
+    selection.fusion = s.fusion;
+  }
+  return selection;
+}
+
+cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  const MapSelection one = selection(s, false, false);
+  switch (s.method) {
+    case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, one).map(0, 0, 0).clone();
+    case AttentionMethod::Mask: return mass_mask(raw_attention_maps(r.output, r.layout, one).map(0, 0, 0), s.mass);
+    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, one, 0).map(0, 0, 0).clone();
+  }
+  return {};
+}
+
+cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) const {
+  return heatmap(map(s), s.colormap, output);
+}
+
+cv::Mat AttentionAnalysis::heatmap(const cv::Mat& grid, Colormap colormap, cv::Size output) const {
+  const cv::Mat unit = normalise(grid, value_range(grid));
+  const cv::Mat image_map = upsample_to_image(unit, result_->rgb.size(), result_->model->preprocess, Upsampling::Nearest, output);
+  return colorize(image_map, colormap);
+}
+
+cv::Mat AttentionAnalysis::overlay(const AttentionSettings& s) const {
+  return vitlens::overlay(result_->rgb, heatmap(s, result_->rgb.size()), s.opacity);
+}
+
+AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  switch (s.method) {
+    case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, selection(s, true, true));
+    case AttentionMethod::Mask: return mass_masks(raw_attention_maps(r.output, r.layout, selection(s, true, true)), s.mass);
+    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, selection(s, true, false), 0);
+  }
+  return {};
+}
+
+AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size) const {
+  const InferenceResult& r = *result_;
+  const AttentionMaps heads = raw_attention_maps(r.output, r.layout, selection(s, true, true));
+  const AttentionMaps fused = fuse_heads(heads, s.fusion);
+  std::vector<AttentionMaps> groups;
+  switch (s.method) {
+    case AttentionMethod::Raw: groups = {heads, fused}; break;
+    case AttentionMethod::Mask: groups = {mass_masks(heads, s.mass), mass_masks(fused, s.mass)}; break;
+    case AttentionMethod::Rollout: {
+      AttentionSettings fused_rollout = s;
+      fused_rollout.head = -1;
+      groups = {heads, fused, attention_rollout(r.output, r.layout, selection(fused_rollout, true, false), 0)};
+      break;
+    }
+  }
+  GridStyle style;
+  style.colormap = s.colormap;
+  style.opacity = s.opacity;
+  style.cell_size = cell_size;
+  return attention_grid(groups, 0, r.rgb, r.model->preprocess, style);
+}
+
+SidecarContext AttentionAnalysis::sidecar_context(const AttentionSettings& s, const std::string& npy_name) const {
+  const InferenceResult& r = *result_;
+  SidecarContext context{r.model->path, r.image_path.toStdString(), npy_name, r.rgb.size(), r.input_size, r.layout, {}, {}};
+  if (s.method == AttentionMethod::Rollout) context.discard = 0.0;
+  if (s.method == AttentionMethod::Mask) context.mass = s.mass;
+  return context;
+}
+
+}  // namespace vitlens::gui

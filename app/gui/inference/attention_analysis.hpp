@@ -1,0 +1,52 @@
+#pragma once
+#include <memory>
+
+#include <opencv2/core.hpp>
+
+#include "inference/inference_result.hpp"
+#include "panels/attention_settings.hpp"
+#include "vitlens/analysis/colormap.hpp"
+#include "vitlens/analysis/grid.hpp"
+#include "vitlens/analysis/maps.hpp"
+#include "vitlens/analysis/sidecar.hpp"
+
+namespace vitlens::gui {
+
+// The maps the attention controls ask for, computed by the engine from one stored forward
+// pass: the GUI's only route to attention analysis and rendering.
+class AttentionAnalysis {
+ public:
+  explicit AttentionAnalysis(std::shared_ptr<const InferenceResult> result);
+
+  const InferenceResult& result() const { return *result_; }
+
+  // Empty when the stored attention can show `settings`; otherwise why not (the query's row
+  // was not kept, or rollout needs every row), for the user.
+  QString unavailable(const AttentionSettings& settings) const;
+  // The settings' query row was left out because the input was large; running the image
+  // again with that query (InferenceWorker::run's `queries`) makes it available.
+  bool needsQueryRow(const AttentionSettings& settings) const;
+
+  // The selected map over the patch grid (CV_32F grid_h x grid_w). Throws vitlens::Error.
+  cv::Mat map(const AttentionSettings& settings) const;
+  // The selected map coloured and laid over the original image's geometry, at `output`
+  // size (the image size or a proportional reduction): 8-bit RGB. The colormap spans the
+  // map's own minimum to maximum.
+  cv::Mat heatmap(const AttentionSettings& settings, cv::Size output) const;
+  // The same for a map already computed with map().
+  cv::Mat heatmap(const cv::Mat& map, Colormap colormap, cv::Size output) const;
+  // heatmap at the image's size blended over the image with the settings' opacity.
+  cv::Mat overlay(const AttentionSettings& settings) const;
+  // Every layer and head of the method for the settings' query: what the .npy export holds.
+  AttentionMaps stack(const AttentionSettings& settings) const;
+  // The layers x heads montage (then the head fusion, then the rollout for that method).
+  AttentionGrid grid(const AttentionSettings& settings, int cell_size) const;
+  SidecarContext sidecar_context(const AttentionSettings& settings, const std::string& npy_name) const;
+
+ private:
+  MapSelection selection(const AttentionSettings& settings, bool all_layers, bool per_head) const;
+
+  std::shared_ptr<const InferenceResult> result_;
+};
+
+}  // namespace vitlens::gui

@@ -1,0 +1,30 @@
+#pragma once
+#include <memory>
+#include <vector>
+
+#include <QString>
+#include <opencv2/core.hpp>
+
+#include "vitlens/backend/forward.hpp"
+#include "vitlens/backend/session.hpp"
+#include "vitlens/model/model.hpp"
+#include "vitlens/model/token_layout.hpp"
+
+namespace vitlens::gui {
+
+// Everything one forward pass of one image produced, kept so that every attention setting
+// can be shown again without running the model.
+struct InferenceResult {
+  QString image_path;
+  std::shared_ptr<const Model> model;
+  cv::Mat rgb;  // the decoded image, 8-bit RGB
+  cv::Size input_size;
+  TokenLayout layout;
+  ForwardOutput output;
+  std::vector<Prediction> predictions;  // classifiers: most probable first
+  // output.attention holds every query row, so any query token and rollout are available;
+  // otherwise only the rows of attention_queries (the input was too large to keep them all).
+  bool all_rows = false;
+};
+
+}  // namespace vitlens::gui

@@ -1,0 +1,202 @@
+#include "panels/attention_panel.hpp"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QLabel>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSpinBox>
+#include <opencv2/core.hpp>
+
+#include "canvas/image_conversion.hpp"
+
+namespace vitlens::gui {
+
+namespace {
+
+// Head combo data: a head index, or a negative code for a fusion of every head.
+constexpr int kFusionCode[] = {-1, -2, -3};
+constexpr HeadFusion kFusions[] = {HeadFusion::Mean, HeadFusion::Max, HeadFusion::Min};
+
+int head_code(const AttentionSettings& s) {
+  if (s.head >= 0) return s.head;
+  for (int i = 0; i < 3; ++i)
+    if (kFusions[i] == s.fusion) return kFusionCode[i];
+  return -1;
+}
+
+QString query_text(const QueryToken& q) {
+  switch (q.kind) {
+    case QueryToken::Kind::Cls: return QObject::tr("CLS token");
+    case QueryToken::Kind::Dist: return QObject::tr("Distillation token");
+    case QueryToken::Kind::Det: return QObject::tr("Detection token %1").arg(q.index);
+    case QueryToken::Kind::Patch: return QObject::tr("Patch row %1, column %2").arg(q.index).arg(q.column);
+    case QueryToken::Kind::Token: return QObject::tr("Token %1").arg(q.index);
+  }
+  return {};
+}
+
+}  // namespace
+
+AttentionPanel::AttentionPanel(QWidget* parent)
+    : QWidget(parent),
+      layer_(new QSpinBox),
+      head_(new QComboBox),
+      method_(new QComboBox),
+      mass_(new QDoubleSpinBox),
+      colormap_(new QComboBox),
+      opacity_(new QSlider(Qt::Horizontal)),
+      visible_(new QCheckBox(tr("Show heatmap"))),
+      query_(new QComboBox),
+      bar_(new QLabel),
+      low_(new QLabel),
+      high_(new QLabel),
+      note_(new QLabel) {
+  layer_->setToolTip(tr("Encoder layer whose attention is shown (rollout: rolled out through it)"));
+  method_->addItem(tr("Raw attention"), "raw");
+  method_->addItem(tr("Rollout"), "rollout");
+  method_->addItem(tr("Mass mask (DINO)"), "mask");
+  mass_->setRange(0.05, 1.0);
+  mass_->setSingleStep(0.05);
+  mass_->setDecimals(2);
+  mass_->setToolTip(tr("Keep the largest patches until they hold this fraction of the attention"));
+  for (Colormap c : {Colormap::Viridis, Colormap::Inferno, Colormap::Magma, Colormap::Turbo, Colormap::Jet, Colormap::Gray})
+    colormap_->addItem(QString::fromLatin1(to_string(c)), QString::fromLatin1(to_string(c)));
+  opacity_->setRange(0, 100);
+  query_->setToolTip(tr("The token whose attention is shown. Click a patch on the image or pick a detection to add one."));
+  note_->setWordWrap(true);
+  note_->setStyleSheet("color: palette(placeholder-text)");
+
+  auto* form = new QFormLayout(this);
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  form->addRow(tr("Query"), query_);
+  form->addRow(tr("Layer"), layer_);
+  form->addRow(tr("Head"), head_);
+  form->addRow(tr("Method"), method_);
+  form->addRow(tr("Mask mass"), mass_);
+  form->addRow(tr("Colormap"), colormap_);
+  form->addRow(tr("Opacity"), opacity_);
+  auto* scale = new QGridLayout;
+  scale->setContentsMargins(0, 0, 0, 0);
+  scale->setVerticalSpacing(0);
+  scale->addWidget(bar_, 0, 0, 1, 2);
+  scale->addWidget(low_, 1, 0, Qt::AlignLeft);
+  scale->addWidget(high_, 1, 1, Qt::AlignRight);
+  bar_->setScaledContents(true);
+  bar_->setFixedHeight(12);
+  bar_->setToolTip(tr("Each map's colours span its own minimum to maximum"));
+  form->addRow(tr("Scale"), scale);
+  form->addRow(visible_);
+  form->addRow(note_);
+
+  setModelShape(1, 1, false);
+  setSettings({});
+  auto changed = [this] {
+    updateEnabled();
+    emit settingsChanged();
+  };
+  connect(layer_, &QSpinBox::valueChanged, this, changed);
+  connect(head_, &QComboBox::currentIndexChanged, this, changed);
+  connect(method_, &QComboBox::currentIndexChanged, this, changed);
+  connect(mass_, &QDoubleSpinBox::valueChanged, this, changed);
+  connect(colormap_, &QComboBox::currentIndexChanged, this, changed);
+  connect(colormap_, &QComboBox::currentIndexChanged, this, &AttentionPanel::updateBar);
+  connect(opacity_, &QSlider::valueChanged, this, changed);
+  connect(visible_, &QCheckBox::toggled, this, changed);
+  connect(query_, &QComboBox::currentIndexChanged, this, changed);
+}
+
+void AttentionPanel::setModelShape(int layers, int heads, bool distillation) {
+  const AttentionSettings current = settings();
+  {
+    const QSignalBlocker b1(layer_), b2(head_), b3(query_);
+    layer_->setRange(0, std::max(0, layers - 1));
+    fillHeads(heads);
+    distillation_ = distillation;
+    query_->clear();
+    addQuery(QueryToken{}, query_text(QueryToken{}));
+    if (distillation) addQuery(QueryToken{QueryToken::Kind::Dist, 0, 0}, query_text({QueryToken::Kind::Dist, 0, 0}));
+  }
+  AttentionSettings kept = current;
+  kept.layer = std::min(current.layer, layers - 1);
+  if (kept.head >= heads) kept.head = -1;
+  if (kept.query.kind != QueryToken::Kind::Dist || !distillation) kept.query = {};
+  setSettings(kept);
+}
+
+void AttentionPanel::fillHeads(int heads) {
+  head_->clear();
+  head_->addItem(tr("Mean of all heads"), kFusionCode[0]);
+  head_->addItem(tr("Max of all heads"), kFusionCode[1]);
+  head_->addItem(tr("Min of all heads"), kFusionCode[2]);
+  for (int h = 0; h < heads; ++h) head_->addItem(tr("Head %1").arg(h), h);
+}
+
+void AttentionPanel::addQuery(const QueryToken& query, const QString& text) {
+  const QString name = QString::fromStdString(query.name());
+  if (query_->findData(name) < 0) query_->addItem(text, name);
+}
+
+AttentionSettings AttentionPanel::settings() const {
+  AttentionSettings s;
+  s.layer = layer_->value();
+  const int code = head_->currentIndex() >= 0 ? head_->currentData().toInt() : kFusionCode[0];
+  s.head = code >= 0 ? code : -1;
+  for (int i = 0; i < 3; ++i)
+    if (code == kFusionCode[i]) s.fusion = kFusions[i];
+  s.method = parse_attention_method(method_->currentData().toString());
+  s.mass = mass_->value();
+  s.colormap = parse_colormap(colormap_->currentData().toString().toStdString());
+  s.opacity = opacity_->value() / 100.0;
+  s.visible = visible_->isChecked();
+  if (query_->currentIndex() >= 0) s.query = QueryToken::parse(query_->currentData().toString().toStdString());
+  return s;
+}
+
+void AttentionPanel::setSettings(const AttentionSettings& s) {
+  {
+    const QSignalBlocker b1(layer_), b2(head_), b3(method_), b4(mass_), b5(colormap_), b6(opacity_), b7(visible_), b8(query_);
+    layer_->setValue(s.layer);
+    head_->setCurrentIndex(std::max(0, head_->findData(head_code(s))));
+    method_->setCurrentIndex(std::max(0, method_->findData(QString::fromLatin1(to_string(s.method)))));
+    mass_->setValue(s.mass);
+    colormap_->setCurrentIndex(std::max(0, colormap_->findData(QString::fromLatin1(to_string(s.colormap)))));
+    opacity_->setValue(qRound(s.opacity * 100));
+    visible_->setChecked(s.visible);
+    addQuery(s.query, query_text(s.query));
+    query_->setCurrentIndex(query_->findData(QString::fromStdString(s.query.name())));
+  }
+  updateBar();
+  updateEnabled();
+  emit settingsChanged();
+}
+
+void AttentionPanel::setQuery(const QueryToken& query) {
+  AttentionSettings s = settings();
+  s.query = query;
+  setSettings(s);
+}
+
+void AttentionPanel::setNote(const QString& note) {
+  note_->setText(note);
+  note_->setVisible(!note.isEmpty());
+}
+
+void AttentionPanel::setRange(ValueRange range) {
+  low_->setText(QString::number(range.low, 'g', 3));
+  high_->setText(QString::number(range.high, 'g', 3));
+}
+
+void AttentionPanel::updateBar() {
+  // The engine's bar is vertical with high values on top; lay it on its side.
+  cv::Mat bar;
+  cv::rotate(colour_bar(256, 1, settings().colormap), bar, cv::ROTATE_90_CLOCKWISE);
+  bar_->setPixmap(QPixmap::fromImage(to_qimage(bar)));
+}
+
+void AttentionPanel::updateEnabled() { mass_->setEnabled(method_->currentData().toString() == "mask"); }
+
+}  // namespace vitlens::gui

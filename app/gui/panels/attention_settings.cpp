@@ -1,0 +1,44 @@
+#include "panels/attention_settings.hpp"
+
+namespace vitlens::gui {
+
+const char* to_string(AttentionMethod method) {
+  switch (method) {
+    case AttentionMethod::Raw: return "raw";
+    case AttentionMethod::Rollout: return "rollout";
+    case AttentionMethod::Mask: return "mask";
+  }
+  return "raw";
+}
+
+AttentionMethod parse_attention_method(const QString& text) {
+  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask})
+    if (text == QLatin1String(to_string(m))) return m;
+  return AttentionMethod::Raw;
+}
+
+bool operator==(const AttentionSettings& a, const AttentionSettings& b) {
+  return a.layer == b.layer && a.head == b.head && a.fusion == b.fusion && a.method == b.method && a.mass == b.mass &&
+         a.colormap == b.colormap && a.opacity == b.opacity && a.visible == b.visible && a.query.name() == b.query.name();
+}
+
+namespace {
+
+QString head_name(const AttentionSettings& s) {
+  return s.head >= 0 ? QString("head %1").arg(s.head) : QString::fromLatin1(to_string(s.fusion));
+}
+
+}  // namespace
+
+QString describe(const AttentionSettings& s) {
+  QString text = QString("layer %1, %2, %3").arg(s.layer).arg(head_name(s), to_string(s.method));
+  if (s.method == AttentionMethod::Mask) text += QString(" %1%").arg(qRound(s.mass * 100));
+  return text + ", query " + QString::fromStdString(s.query.name());
+}
+
+QString file_tag(const AttentionSettings& s) {
+  const QString head = s.head >= 0 ? QString("H%1").arg(s.head) : QString::fromLatin1(to_string(s.fusion));
+  return QString("%1_%2_L%3_%4").arg(to_string(s.method), QString::fromStdString(s.query.file_tag())).arg(s.layer).arg(head);
+}
+
+}  // namespace vitlens::gui

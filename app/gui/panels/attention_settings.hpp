@@ -1,0 +1,35 @@
+#pragma once
+#include <QString>
+
+#include "vitlens/analysis/colormap.hpp"
+#include "vitlens/analysis/maps.hpp"
+#include "vitlens/analysis/query_token.hpp"
+
+namespace vitlens::gui {
+
+enum class AttentionMethod { Raw, Rollout, Mask };
+const char* to_string(AttentionMethod method);
+AttentionMethod parse_attention_method(const QString& text);  // unknown text gives Raw
+
+// What the attention controls show: one map, chosen by layer, head (or a fusion of all
+// heads), method and query token, drawn with a colormap at an opacity.
+struct AttentionSettings {
+  int layer = 0;
+  int head = -1;  // a head index, or -1 for `fusion` over every head
+  HeadFusion fusion = HeadFusion::Mean;
+  AttentionMethod method = AttentionMethod::Raw;
+  double mass = 0.6;  // mask: the fraction of attention the kept patches hold
+  Colormap colormap = Colormap::Viridis;
+  double opacity = 0.55;
+  bool visible = true;
+  QueryToken query;
+};
+
+bool operator==(const AttentionSettings& a, const AttentionSettings& b);
+
+// "layer 3, head 1, raw, query cls" for status text and file names' readers.
+QString describe(const AttentionSettings& settings);
+// File-name safe: "raw_cls_L3_H1", "rollout_patch2-5_L11_mean".
+QString file_tag(const AttentionSettings& settings);
+
+}  // namespace vitlens::gui

@@ -1,0 +1,33 @@
+#pragma once
+#include <vector>
+
+#include <QWidget>
+
+#include "vitlens/backend/session.hpp"
+
+namespace vitlens::gui {
+
+// A classifier's top-k classes as labelled bars with their probabilities.
+class ResultsPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ResultsPanel(QWidget* parent = nullptr);
+
+  void setPredictions(std::vector<Prediction> predictions);
+  // Shown instead of bars (a detector, no model, a failed run).
+  void setMessage(const QString& message);
+  const std::vector<Prediction>& predictions() const { return predictions_; }
+
+  QSize sizeHint() const override;
+  QSize minimumSizeHint() const override { return sizeHint(); }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+
+ private:
+  std::vector<Prediction> predictions_;
+  QString message_;
+};
+
+}  // namespace vitlens::gui

@@ -1,0 +1,172 @@
+#pragma once
+#include <memory>
+#include <vector>
+
+#include <QMainWindow>
+#include <opencv2/core.hpp>
+
+#include "export/export_files.hpp"
+#include "inference/inference_result.hpp"
+#include "panels/attention_settings.hpp"
+#include "vitlens/detection/postprocess.hpp"
+
+class QDockWidget;
+class QLabel;
+class QProgressBar;
+
+namespace vitlens::gui {
+
+class AttentionPanel;
+class AttentionView;
+class DetectionList;
+class DeviceChooser;
+class ExportMenu;
+class FolderModel;
+class HeadGridPanel;
+class ImageCanvas;
+class ImageLoader;
+class InferenceWorker;
+class LiveMode;
+class RecentMenu;
+class ResultsPanel;
+class Settings;
+class ThumbnailCache;
+class ThumbnailStrip;
+
+// The application window. It owns the components and wires them together; each component
+// does one job (canvas, panels, worker, loader, folder model, exports).
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(Settings* settings, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Files open as images, folders as a folder; the first image is shown.
+  void openPaths(const QStringList& paths);
+  void openImage(const QString& path);
+  void openFolder(const QString& folder);
+  void openModel(const QString& path);
+  void setDevice(const QString& id);
+  void showNext();
+  void showPrevious();
+  void showFirst();
+  void showLast();
+  // Writes the current image's export of `kind` to `path` (no questions); false, with the
+  // error shown, when it failed.
+  bool exportCurrent(ExportKind kind, const QString& path, bool overwrite = true);
+  // Once the first result is shown: grab the window into `path` and quit.
+  void setScreenshotPath(const QString& path);
+  void copyViewToClipboard();
+  void pickPatch(QPointF image_pixel);
+  void showError(const QString& message);
+  void showStatus(const QString& message);
+
+  // Live mode (LiveMode drives these): the source's name stands for the image path, each
+  // frame replaces the picture, each result shows as a still image's would.
+  void beginLive(const QString& source_name);
+  void showLiveFrame(const cv::Mat& rgb, const QImage& image);
+  void showLiveResult(std::shared_ptr<const InferenceResult> result);
+
+  ImageCanvas* canvas() const { return canvas_; }
+  AttentionPanel* attentionPanel() const { return attention_; }
+  ResultsPanel* resultsPanel() const { return results_; }
+  DetectionList* detectionList() const { return detection_list_; }
+  HeadGridPanel* headGrid() const { return grid_; }
+  FolderModel* folderModel() const { return folder_; }
+  std::shared_ptr<const Model> model() const;
+  std::shared_ptr<const InferenceResult> currentResult() const { return result_; }
+  const std::vector<Detection>& detections() const { return detections_; }
+  const QImage& heatmap() const;
+  const QString& currentPath() const { return path_; }
+  const cv::Mat& currentFrame() const { return rgb_; }
+  AttentionSettings attentionSettings() const;
+  LiveMode* liveMode() const { return live_; }
+  const QString& lastError() const { return last_error_; }
+
+ signals:
+  void imageShown(const QString& path);
+  void resultShown();
+  void modelReady();
+  void errorShown(const QString& message);
+  void liveFrameShown();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void createDocks();
+  void createMenus();
+  void createToolBar();
+  void createStatusBar();
+  void connectComponents();
+  void createLiveMode();
+  DetectionOptions detectionOptions() const;
+  // Attention rows a run must keep beyond the defaults: the patch the attention panel queries.
+  std::vector<QueryToken> extraQueries() const;
+  void restoreAttentionSettings();
+  void saveAttentionSettings();
+  AttentionSettings storedAttentionSettings() const;
+
+  void imageLoaded(const QString& path, const cv::Mat& rgb, const QImage& image);
+  void modelLoaded();
+  void resultReady(std::shared_ptr<const InferenceResult> result);
+  void runCurrent();
+  void updateDetections();
+  void pickDetection(int index);
+  void describePointer(QPointF image_pixel);
+  void updateStatus();
+  void updateActions();
+  void showRow(int row);  // of the folder, clamped
+  QString suggestedExportPath(ExportKind kind) const;
+  void startBatchExport();
+  void saveScreenshot();
+
+  Settings* settings_;
+  InferenceWorker* worker_;
+  ImageLoader* loader_;
+  ThumbnailCache* thumbnails_;
+  FolderModel* folder_;
+
+  ImageCanvas* canvas_;
+  ThumbnailStrip* strip_;
+  ResultsPanel* results_;
+  DetectionList* detection_list_;
+  AttentionPanel* attention_;
+  HeadGridPanel* grid_;
+  DeviceChooser* devices_;
+  AttentionView* attention_view_;
+  LiveMode* live_ = nullptr;
+  QDockWidget* results_dock_ = nullptr;
+  QDockWidget* detections_dock_ = nullptr;
+  QDockWidget* attention_dock_ = nullptr;
+  QDockWidget* grid_dock_ = nullptr;
+  QDockWidget* strip_dock_ = nullptr;
+  RecentMenu* recent_files_ = nullptr;
+  RecentMenu* recent_models_ = nullptr;
+  ExportMenu* export_menu_ = nullptr;
+  QAction* open_ = nullptr;
+  QAction* open_folder_ = nullptr;
+  QAction* keep_zoom_ = nullptr;
+  QAction* show_heatmap_ = nullptr;
+  QAction* model_info_ = nullptr;
+  QLabel* model_label_ = nullptr;
+  QLabel* device_label_ = nullptr;
+  QLabel* time_label_ = nullptr;
+  QLabel* pointer_label_ = nullptr;  // position, patch and attention under the cursor
+  QProgressBar* busy_ = nullptr;
+
+  QString path_;   // the image shown (or loading)
+  cv::Mat rgb_;    // its pixels once decoded
+  std::shared_ptr<const InferenceResult> result_;
+  std::vector<Detection> detections_;
+  bool restoring_ = false;  // settings are being applied to the panel, not changed by the user
+  QString screenshot_path_;
+  int screenshot_waits_ = 0;
+  bool screenshot_scheduled_ = false;
+  QString last_error_;
+};
+
+}  // namespace vitlens::gui

@@ -1,0 +1,35 @@
+#pragma once
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "vitlens/analysis/colormap.hpp"
+#include "vitlens/analysis/maps.hpp"
+#include "vitlens/analysis/upsampling.hpp"
+#include "vitlens/model/config.hpp"
+
+namespace vitlens {
+
+struct GridStyle {
+  Colormap colormap = Colormap::Viridis;
+  bool shared_range = false;  // one value range for every cell (the colour bar shows it)
+  Upsampling upsampling = Upsampling::Nearest;
+  double opacity = 0.6;
+  int cell_size = 160;  // longest side of a cell, in pixels
+};
+
+struct AttentionGrid {
+  cv::Mat image;                             // 8-bit RGB
+  std::vector<std::vector<cv::Rect>> cells;  // [row][column]: where each map was drawn
+};
+
+// A montage of one query's maps: a row per layer, and a column per head of each stack in
+// `groups`, in order (e.g. the individual heads, then their fusion, then the rollout). Every
+// cell is its map overlaid on a thumbnail of the image, placed as upsample_to_image puts it.
+// Rows are labelled with the layer, columns with the head ("head 3", "mean", "rollout
+// (mean)"); a colour bar on the right gives the value range when it is shared, else says
+// that each cell spans its own minimum to maximum. Every stack must have the same layers.
+AttentionGrid attention_grid(const std::vector<AttentionMaps>& groups, int query, const cv::Mat& rgb,
+                             const PreprocessConfig& preprocess, const GridStyle& style);
+
+}  // namespace vitlens

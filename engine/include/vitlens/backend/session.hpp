@@ -1,0 +1,59 @@
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "vitlens/backend/devices.hpp"
+#include "vitlens/backend/forward.hpp"
+#include "vitlens/model/model.hpp"
+
+namespace vitlens {
+
+// Which Vulkan kernel family to use. Auto picks by device type: texel-buffer kernels for
+// CPU implementations such as lavapipe, shared-memory tiled kernels for GPUs.
+enum class KernelFamily { Auto, Texel, Tiled };
+
+struct BackendOptions {
+  KernelFamily kernels = KernelFamily::Auto;
+  bool profile = false;  // fill ForwardOutput::op_times_ms (Vulkan timestamps per shader)
+};
+
+// A forward backend on the chosen device: the CPU reference for "cpu", else Vulkan.
+std::unique_ptr<ForwardBackend> make_backend(std::shared_ptr<const Model> model, const DeviceInfo& device,
+                                             const BackendOptions& options = {});
+
+struct Prediction {
+  int index = 0;
+  std::string label;
+  float probability = 0;
+};
+
+// The k most probable classes (softmax over the logits), most probable first.
+std::vector<Prediction> top_k(const Tensor& logits, const std::vector<std::string>& labels, int k);
+
+// A model on a device, ready to run images: the object the GUI and the CLI both hold.
+// run() may be called from several threads (the GUI's still images and live mode share a
+// session); calls are serialised, since a device graph runs one input at a time.
+class Session {
+ public:
+  Session(std::shared_ptr<const Model> model, const DeviceInfo& device, const BackendOptions& options = {});
+
+  const Model& model() const { return *model_; }
+  const std::shared_ptr<const Model>& shared_model() const { return model_; }
+  const DeviceInfo& device() const { return device_; }
+
+  // Pre-processes an 8-bit RGB image with the model's configuration and runs it.
+  ForwardOutput run(const cv::Mat& rgb, const AttentionRequest& attention = {});
+  ForwardOutput run(const Tensor& pixels, const AttentionRequest& attention = {});
+
+ private:
+  std::shared_ptr<const Model> model_;
+  DeviceInfo device_;
+  std::unique_ptr<ForwardBackend> backend_;
+  std::mutex run_mutex_;
+};
+
+}  // namespace vitlens

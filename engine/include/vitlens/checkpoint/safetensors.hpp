@@ -1,0 +1,67 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vitlens/model/tensor.hpp"
+
+namespace vitlens {
+
+enum class DType { F32, F16, BF16 };
+
+struct TensorInfo {
+  DType dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin = 0;  // byte offsets into the data buffer, end exclusive
+  uint64_t end = 0;
+};
+
+// One .safetensors file, validated like the reference reader (header size, offsets that
+// neither overlap nor leave gaps, sizes that match shapes, known dtypes). Tensor data is
+// read on demand and converted to float32.
+class SafetensorsFile {
+ public:
+  static SafetensorsFile open(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
+  Tensor read(const std::string& name) const;
+
+ private:
+  std::string path_;
+  uint64_t data_start_ = 0;
+  std::map<std::string, TensorInfo> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// All tensors of a checkpoint, which may be one file or the shards named by a
+// model.safetensors.index.json.
+class TensorStore {
+ public:
+  static TensorStore open_file(const std::string& safetensors_path);
+  static TensorStore open_index(const std::string& index_json_path);
+
+  bool contains(const std::string& name) const;
+  const TensorInfo& info(const std::string& name) const;
+  // The .safetensors file holding `name` (a shard, for an index), for error messages.
+  const std::string& path_of(const std::string& name) const;
+  Tensor read(const std::string& name) const;
+  std::vector<std::string> names() const;
+  // Names the checkpoint holds that nobody has read yet, for "unexpected tensor" errors.
+  std::vector<std::string> unread() const;
+  const std::string& description() const { return description_; }
+
+ private:
+  std::string description_;
+  std::vector<std::shared_ptr<SafetensorsFile>> files_;
+  std::map<std::string, size_t> owner_;
+  mutable std::map<std::string, bool> read_;
+
+  size_t owner(const std::string& name) const;
+};
+
+}  // namespace vitlens

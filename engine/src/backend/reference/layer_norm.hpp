@@ -1,0 +1,10 @@
+#pragma once
+#include "backend/reference/matrix.hpp"
+#include "vitlens/model/model.hpp"
+
+namespace vitlens::cpu {
+
+// Normalises every row to zero mean and unit (biased) variance, then scales and shifts.
+Matrix layer_norm(const Matrix& x, const LayerNormWeights& norm, double eps);
+
+}  // namespace vitlens::cpu

@@ -1,0 +1,11 @@
+#pragma once
+#include "backend/reference/matrix.hpp"
+#include "vitlens/model/model.hpp"
+
+namespace vitlens::cpu {
+
+// y = x·Wᵀ + b for every row of x, with W [out, in] in float and double accumulation.
+// An empty bias counts as zero.
+Matrix linear(const Matrix& x, const Linear& layer);
+
+}  // namespace vitlens::cpu

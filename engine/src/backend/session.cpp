@@ -1,0 +1,52 @@
+#include "vitlens/backend/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "backend/vulkan/backend.hpp"
+#include "vitlens/image/preprocess.hpp"
+#include "vitlens/util/error.hpp"
+
+namespace vitlens {
+
+std::unique_ptr<ForwardBackend> make_backend(std::shared_ptr<const Model> model, const DeviceInfo& device,
+                                             const BackendOptions& options) {
+  if (device.kind == DeviceKind::CpuReference) return make_cpu_backend(std::move(model));
+  return make_vulkan_backend(std::move(model), device.index, options);
+}
+
+std::vector<Prediction> top_k(const Tensor& logits, const std::vector<std::string>& labels, int k) {
+  const auto n = static_cast<int>(logits.numel());
+  if (n == 0) return {};
+  const float peak = *std::max_element(logits.data.begin(), logits.data.end());
+  std::vector<double> prob(static_cast<size_t>(n));
+  double total = 0;
+  for (int i = 0; i < n; ++i) total += prob[i] = std::exp(static_cast<double>(logits.data[i]) - peak);
+  std::vector<int> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  const int count = std::clamp(k, 0, n);
+  std::partial_sort(order.begin(), order.begin() + count, order.end(),
+                    [&](int a, int b) { return prob[a] > prob[b] || (prob[a] == prob[b] && a < b); });
+  std::vector<Prediction> top;
+  for (int i = 0; i < count; ++i) {
+    const int c = order[i];
+    top.push_back({c, c < static_cast<int>(labels.size()) ? labels[c] : "LABEL_" + std::to_string(c),
+                   static_cast<float>(prob[c] / total)});
+  }
+  return top;
+}
+
+Session::Session(std::shared_ptr<const Model> model, const DeviceInfo& device, const BackendOptions& options)
+    : model_(std::move(model)), device_(device), backend_(make_backend(model_, device_, options)) {}
+
+ForwardOutput Session::run(const cv::Mat& rgb, const AttentionRequest& attention) {
+  return run(preprocess(rgb, model_->preprocess), attention);
+}
+
+ForwardOutput Session::run(const Tensor& pixels, const AttentionRequest& attention) {
+  std::lock_guard lock(run_mutex_);
+  return backend_->forward(pixels, attention);
+}
+
+}  // namespace vitlens

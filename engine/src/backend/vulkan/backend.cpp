@@ -1,0 +1,85 @@
+#include "backend/vulkan/backend.hpp"
+
+#include <list>
+#include <tuple>
+
+#include "backend/vulkan/context.hpp"
+#include "backend/vulkan/device_weights.hpp"
+#include "backend/vulkan/kernels.hpp"
+#include "backend/vulkan/vit_graph.hpp"
+#include "vitlens/util/error.hpp"
+
+namespace vitlens {
+namespace {
+
+// Live video alternates between at most a couple of sizes and requests; keep a few graphs.
+constexpr size_t kGraphCacheSize = 4;
+
+struct GraphKey {
+  int grid_h, grid_w;
+  AttentionRequest::Rows rows;
+  std::vector<int> tokens;
+  bool operator==(const GraphKey& o) const {
+    return std::tie(grid_h, grid_w, rows, tokens) == std::tie(o.grid_h, o.grid_w, o.rows, o.tokens);
+  }
+};
+
+class VulkanBackend final : public ForwardBackend {
+ public:
+  VulkanBackend(std::shared_ptr<const Model> model, int device_index, const BackendOptions& options)
+      : model_(std::move(model)),
+        ctx_(vk::Context::create(device_index)),
+        kernels_(ctx_, options.kernels),
+        weights_(ctx_, *model_, kernels_.weight_interleave()),
+        profile_(options.profile) {}
+
+  std::string device_name() const override {
+    return ctx_->name() + (kernels_.family() == KernelFamily::Texel ? " (Vulkan, texel kernels)" : " (Vulkan, tiled kernels)");
+  }
+
+  ForwardOutput forward(const Tensor& pixels, const AttentionRequest& attention) override {
+    const auto [gh, gw] = grid_of(pixels);
+    GraphKey key{gh, gw, attention.rows, attention.rows == AttentionRequest::Rows::Selected ? attention.query_tokens : std::vector<int>{}};
+    return graph_for(key, attention).run(pixels);
+  }
+
+ private:
+  std::pair<int, int> grid_of(const Tensor& pixels) const {
+    const VitConfig& c = model_->config;
+    if (pixels.rank() != 3 || pixels.dim(0) != c.num_channels)
+      throw Error("input must be [" + std::to_string(c.num_channels) + ", H, W], got " + shape_string(pixels.shape));
+    const auto H = pixels.dim(1), W = pixels.dim(2);
+    if (H < c.patch_size || W < c.patch_size || H % c.patch_size || W % c.patch_size)
+      throw Error("input size " + std::to_string(H) + "x" + std::to_string(W) +
+                  " is not a positive multiple of the patch size " + std::to_string(c.patch_size));
+    return {static_cast<int>(H / c.patch_size), static_cast<int>(W / c.patch_size)};
+  }
+
+  vk::VitGraph& graph_for(const GraphKey& key, const AttentionRequest& attention) {
+    for (auto it = graphs_.begin(); it != graphs_.end(); ++it)
+      if (it->first == key) {
+        graphs_.splice(graphs_.begin(), graphs_, it);
+        return *graphs_.front().second;
+      }
+    if (graphs_.size() >= kGraphCacheSize) graphs_.pop_back();
+    graphs_.emplace_front(key, std::make_unique<vk::VitGraph>(ctx_, kernels_, weights_, *model_, key.grid_h,
+                                                              key.grid_w, attention, profile_));
+    return *graphs_.front().second;
+  }
+
+  std::shared_ptr<const Model> model_;
+  std::shared_ptr<vk::Context> ctx_;
+  vk::Kernels kernels_;
+  vk::DeviceWeights weights_;
+  bool profile_;
+  std::list<std::pair<GraphKey, std::unique_ptr<vk::VitGraph>>> graphs_;  // most recent first
+};
+
+}  // namespace
+
+std::unique_ptr<ForwardBackend> make_vulkan_backend(std::shared_ptr<const Model> model, int device_index,
+                                                    const BackendOptions& options) {
+  return std::make_unique<VulkanBackend>(std::move(model), device_index, options);
+}
+
+}  // namespace vitlens

@@ -1,0 +1,187 @@
+#include "backend/vulkan/kernels.hpp"
+
+#include <algorithm>
+
+#include "vitlens/util/error.hpp"
+
+namespace vitlens::vk {
+namespace {
+
+struct GemmPush {
+  uint32_t M, N, K;
+  uint32_t x_offset, x_ld, x_batch;
+  uint32_t w_offset, w_ld, w_batch;
+  uint32_t y_offset, y_ld, y_batch;
+  uint32_t r_offset, b_batch;
+  float alpha;
+};
+
+struct LayerNormPush {
+  uint32_t D, x_offset, x_ld, y_offset, y_ld;
+  float eps;
+};
+
+struct SoftmaxPush {
+  uint32_t cols, s_ld, s_batch, out_offset, out_batch;
+};
+
+struct TransposePush {
+  uint32_t rows, cols, in_offset, in_ld, out_ld;
+};
+
+struct MeanRowsPush {
+  uint32_t D, ld, first, count;
+};
+
+struct AddPush {
+  uint32_t count;
+};
+
+// Workgroups of add_in_place; its grid-stride loop covers larger counts.
+constexpr uint32_t kAddThreads = 256, kMaxAddGroups = 4096;
+
+// Texel family: one subgroup per workgroup, each invocation a 16 x 8 register tile (rows
+// rounded up to a multiple of the subgroup when the lanes share their reads of X).
+constexpr uint32_t kTexelTM = 16, kTexelTN = 8;
+
+struct TileShape {
+  uint32_t bm, bn, bk, tm, tn;
+  uint32_t threads() const { return (bm / tm) * (bn / tn); }
+};
+constexpr TileShape kLargeTile{64, 64, 16, 4, 4};
+constexpr TileShape kSmallTile{32, 32, 16, 2, 2};
+
+uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
+
+KernelFamily resolve(KernelFamily family, const Context& ctx) {
+  if (family != KernelFamily::Auto) return family;
+  return ctx.is_cpu_implementation() && ctx.has_subgroup_shuffle() ? KernelFamily::Texel : KernelFamily::Tiled;
+}
+
+std::vector<uint32_t> tile_spec(const TileShape& t) { return {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn}; }
+
+}  // namespace
+
+uint32_t activation_id(Activation a) {
+  switch (a) {
+    case Activation::GeluErf: return kActGeluErf;
+    case Activation::GeluTanh: return kActGeluTanh;
+    case Activation::QuickGelu: return kActQuickGelu;
+    case Activation::Relu: return kActRelu;
+  }
+  return kActNone;
+}
+
+Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x_reads)
+    : ctx_(std::move(ctx)), family_(resolve(family, *ctx_)) {
+  const auto& limits = ctx_->properties().limits;
+  const uint32_t max_threads = std::min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize[0]);
+  const uint32_t subgroup = ctx_->subgroup_size();
+  using B = BindingKind;
+  if (family_ == KernelFamily::Texel) {
+    if (!ctx_->has_subgroup_shuffle())
+      throw Error("Vulkan device '" + ctx_->name() + "' lacks the subgroup shuffles the texel kernels need");
+    share_x_ = share_x_reads && ctx_->workgroup_is_one_subgroup_with_shuffle();
+    texel_rows_ = share_x_ ? div_up(kTexelTM, subgroup) * subgroup : kTexelTM;
+    row_threads_ = subgroup;
+  } else {
+    if (max_threads < kSmallTile.threads()) throw Error("Vulkan device '" + ctx_->name() + "' allows too few threads per workgroup");
+    large_tiles_ = max_threads >= kLargeTile.threads();
+    // Several subgroups per row on GPUs; a multiple of the subgroup size within the limits.
+    row_threads_ = std::clamp(128u / subgroup * subgroup, subgroup, std::max(subgroup, max_threads / subgroup * subgroup));
+  }
+  layernorm_ = std::make_unique<Pipeline>(
+      ctx_, PipelineDesc{"layernorm", {B::Texel, B::Texel, B::Texel, B::Storage}, sizeof(LayerNormPush), {row_threads_}});
+  softmax_ = std::make_unique<Pipeline>(
+      ctx_, PipelineDesc{"softmax", {B::Texel, B::Storage, B::Storage, B::Storage}, sizeof(SoftmaxPush), {row_threads_}});
+  transpose_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"transpose", {B::Texel, B::Storage}, sizeof(TransposePush), {}});
+  mean_rows_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"mean_rows", {B::Storage, B::Storage}, sizeof(MeanRowsPush), {}});
+  add_in_place_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"add_in_place", {B::Storage, B::Storage}, sizeof(AddPush), {}});
+}
+
+// Lane l of the texel GEMM reads rows l, l + lanes, ...: interleaving rows by the subgroup
+// size turns its per-lane gathers of W into contiguous blocks. The GPU family reads
+// row-major tiles through shared memory.
+uint32_t Kernels::weight_interleave() const {
+  return family_ == KernelFamily::Texel ? ctx_->subgroup_size() : 0;
+}
+
+// The GEMM pipeline for the family's constants `spec` followed by the product's epilogue,
+// compiled on first use: a model needs a handful (one per layer role).
+const Pipeline& Kernels::gemm_pipeline(std::vector<uint32_t> spec, const GemmArgs& a) const {
+  spec.insert(spec.end(), {a.activation, a.bias ? 1u : 0u, a.residual ? 1u : 0u});
+  const std::lock_guard lock(gemm_mutex_);
+  std::unique_ptr<Pipeline>& pipeline = gemm_pipelines_[spec];
+  if (!pipeline) {
+    using B = BindingKind;
+    PipelineDesc desc = family_ == KernelFamily::Texel
+                            ? PipelineDesc{"gemm_texel", {B::Texel, B::Texel, B::Texel, B::Texel, B::Storage}, sizeof(GemmPush), {}}
+                            : PipelineDesc{"gemm_tiled", std::vector<B>(5, B::Storage), sizeof(GemmPush), {}};
+    desc.spec = std::move(spec);
+    pipeline = std::make_unique<Pipeline>(ctx_, std::move(desc));
+  }
+  return *pipeline;
+}
+
+void Kernels::gemm(Recording& rec, const GemmArgs& a) const {
+  const GemmPush push{a.M,        a.N,        a.K,         a.x.offset, a.x.ld,     a.x.batch,
+                      a.w.offset, a.w.ld,     a.w.batch,   a.y.offset, a.y.ld,     a.y.batch,
+                      a.residual_offset, a.bias_batch, a.alpha};
+  rec.label_next(a.label);
+  const Slice bias = a.bias ? a.bias : a.y.data;  // unused binding when specialised away
+  const Slice residual = a.residual ? a.residual : a.y.data;
+  if (family_ == KernelFamily::Texel) {
+    if (a.K % 4 || a.x.ld % 4 || a.w.ld % 4 || a.x.offset % 4 || a.w.offset % 4 || a.x.batch % 4 || a.w.batch % 4)
+      throw Error("internal: texel GEMM operands must be vec4-aligned");
+    const uint32_t lanes = ctx_->subgroup_size();
+    if (a.x.interleave || (a.w.interleave && (a.w.interleave != lanes || a.batch != 1)))
+      throw Error("internal: texel GEMM weights must be row-major or interleaved by the subgroup size");
+    // Row blocks vary fastest: lavapipe hands each thread a contiguous run of workgroups, so
+    // one block of W columns stays in cache while every row block passes over it.
+    const Pipeline& p = gemm_pipeline({lanes, texel_rows_, kTexelTN, a.w.interleave ? 1u : 0u, share_x_ ? 1u : 0u}, a);
+    rec.dispatch(p, {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.M, texel_rows_),
+                 div_up(a.N, lanes * kTexelTN), a.batch);
+    return;
+  }
+  if (a.x.interleave || a.w.interleave) throw Error("internal: tiled GEMM operands must be row-major");
+  // Large tiles only when they give the device enough workgroups to stay busy.
+  const TileShape& large = large_tiles_ ? kLargeTile : kSmallTile;
+  const bool use_large = uint64_t{div_up(a.M, large.bm)} * div_up(a.N, large.bn) * a.batch >= 64;
+  const TileShape& t = use_large ? large : kSmallTile;
+  rec.dispatch(gemm_pipeline(tile_spec(t), a), {a.x.data, a.w.data, bias, residual, a.y.data}, push, div_up(a.N, t.bn),
+               div_up(a.M, t.bm), a.batch);
+}
+
+void Kernels::layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,
+                        const Slice& beta, const MatrixRef& y, float eps) const {
+  if (D % 4 || x.offset % 4 || x.ld % 4 || y.offset % 4 || y.ld % 4) throw Error("internal: layernorm rows must be vec4-aligned");
+  const LayerNormPush push{D, x.offset, x.ld, y.offset, y.ld, eps};
+  rec.dispatch(*layernorm_, {x.data, gamma, beta, y.data}, push, rows);
+}
+
+void Kernels::softmax(Recording& rec, uint32_t rows, uint32_t heads, uint32_t cols, const MatrixRef& scores,
+                      const Slice& slots, const Slice& attention, uint32_t attention_offset,
+                      uint32_t attention_batch) const {
+  if (scores.offset != 0 || scores.ld % 4 || scores.batch % 4) throw Error("internal: softmax scores must be vec4-aligned");
+  const SoftmaxPush push{cols, scores.ld, scores.batch, attention_offset, attention_batch};
+  rec.dispatch(*softmax_, {scores.data, scores.data, slots, attention}, push, rows, heads);
+}
+
+void Kernels::transpose(Recording& rec, uint32_t rows, uint32_t cols, const MatrixRef& in, const MatrixRef& out) const {
+  if (out.offset != 0 || cols % 4 || in.offset % 4 || in.ld % 4) throw Error("internal: transpose operands must be vec4-aligned");
+  const TransposePush push{rows, cols, in.offset, in.ld, out.ld};
+  rec.dispatch(*transpose_, {in.data, out.data}, push, div_up(rows, 8), div_up(cols / 4, 8));
+}
+
+void Kernels::mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x,
+                        const Slice& y) const {
+  if (x.offset != 0) throw Error("internal: mean_rows input must start its slice");
+  const MeanRowsPush push{D, x.ld, first, count};
+  rec.dispatch(*mean_rows_, {x.data, y}, push, div_up(D, 64));
+}
+
+void Kernels::add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const {
+  rec.dispatch(*add_in_place_, {a, y}, AddPush{count}, std::min(div_up(count, kAddThreads), kMaxAddGroups));
+}
+
+}  // namespace vitlens::vk

@@ -1,0 +1,79 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "backend/vulkan/pipeline.hpp"
+#include "backend/vulkan/recording.hpp"
+#include "vitlens/backend/session.hpp"
+#include "vitlens/model/config.hpp"
+
+namespace vitlens::vk {
+
+// A matrix inside a bound slice; all counts are in floats.
+struct MatrixRef {
+  Slice data;
+  uint32_t offset = 0;
+  uint32_t ld = 0;     // row stride
+  uint32_t batch = 0;  // stride between batch entries (heads)
+  // 0: row-major. L > 0 (weights of the texel GEMM only): groups of L rows interleaved by
+  // vec4 along K, as WeightLayout describes, with ld the padded row length.
+  uint32_t interleave = 0;
+};
+
+// Y = act(alpha * (X * W^T + bias)) + residual, for `batch` independent products.
+struct GemmArgs {
+  uint32_t M = 0, N = 0, K = 0, batch = 1;
+  MatrixRef x, w, y;
+  Slice bias;              // optional [batch, N] with stride N... see bias_batch
+  uint32_t bias_batch = 0;
+  Slice residual;          // optional, laid out like y
+  uint32_t residual_offset = 0;
+  float alpha = 1.0f;
+  uint32_t activation = 0;  // ActivationId
+  const char* label = "";   // the product's role, for profiles
+};
+
+enum ActivationId : uint32_t { kActNone = 0, kActGeluErf = 1, kActGeluTanh = 2, kActQuickGelu = 3, kActRelu = 4 };
+uint32_t activation_id(Activation a);
+
+// The compute pipelines of one device, in the kernel family chosen for it, and the
+// functions that record each operation. Layouts and alignment rules of the texel family
+// (K, ld and offsets of X and W multiples of 4) are the graph's to respect.
+class Kernels {
+ public:
+  // `share_x_reads` lets the texel GEMM hand rows of X between lanes by subgroup shuffles
+  // where the device allows it; off, it takes the path of devices that do not (for tests).
+  Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x_reads = true);
+  KernelFamily family() const { return family_; }
+  // The weight layout this family's GEMM reads fastest (MatrixRef::interleave).
+  uint32_t weight_interleave() const;
+
+  void gemm(Recording& rec, const GemmArgs& args) const;
+  void layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,
+                 const Slice& beta, const MatrixRef& y, float eps) const;
+  // In-place softmax of `heads` blocks of `rows` x `cols` scores (row stride ld, head
+  // stride batch); rows with slots[row] >= 0 are also written to `attention`.
+  void softmax(Recording& rec, uint32_t rows, uint32_t heads, uint32_t cols, const MatrixRef& scores,
+               const Slice& slots, const Slice& attention, uint32_t attention_offset, uint32_t attention_batch) const;
+  void transpose(Recording& rec, uint32_t rows, uint32_t cols, const MatrixRef& in, const MatrixRef& out) const;
+  void mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x, const Slice& y) const;
+  // y[i] += a[i] for the first `count` floats of each slice.
+  void add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const;
+
+ private:
+  std::shared_ptr<Context> ctx_;
+  KernelFamily family_;
+  const Pipeline& gemm_pipeline(std::vector<uint32_t> spec, const GemmArgs& args) const;
+
+  mutable std::mutex gemm_mutex_;
+  mutable std::map<std::vector<uint32_t>, std::unique_ptr<Pipeline>> gemm_pipelines_;  // by constants
+  std::unique_ptr<Pipeline> layernorm_, softmax_, transpose_, mean_rows_, add_in_place_;
+  uint32_t row_threads_ = 0;
+  uint32_t texel_rows_ = 0;  // rows of X per texel-GEMM workgroup
+  bool share_x_ = false;     // texel GEMM lanes share their reads of X
+  bool large_tiles_ = false;  // the device allows the tiled GEMM's large tiles
+};
+
+}  // namespace vitlens::vk

@@ -1,0 +1,397 @@
+#include "backend/vulkan/vit_graph.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "vitlens/model/position_embedding.hpp"
+#include "vitlens/util/error.hpp"
+
+namespace vitlens::vk {
+namespace {
+
+// Scores of one head are T x T floats; big inputs process the heads in chunks that fit
+// both the device's binding range and a modest memory budget.
+constexpr VkDeviceSize kScoresBudget = VkDeviceSize{256} << 20;
+
+std::vector<int> attention_rows(const AttentionRequest& request, uint32_t tokens) {
+  std::vector<int> rows;
+  if (request.rows == AttentionRequest::Rows::All) {
+    for (uint32_t t = 0; t < tokens; ++t) rows.push_back(static_cast<int>(t));
+  } else if (request.rows == AttentionRequest::Rows::Selected) {
+    for (int t : request.query_tokens) {
+      if (t < 0 || t >= static_cast<int>(tokens))
+        throw Error("attention query token " + std::to_string(t) + " is outside the " + std::to_string(tokens) +
+                    " tokens of this input");
+      rows.push_back(t);
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const DeviceWeights& weights,
+                   const Model& model, int grid_h, int grid_w, const AttentionRequest& attention, bool profile)
+    : ctx_(std::move(ctx)), kernels_(kernels), weights_(weights), model_(model) {
+  const VitConfig& c = model.config;
+  gh_ = static_cast<uint32_t>(grid_h);
+  gw_ = static_cast<uint32_t>(grid_w);
+  prefix_ = static_cast<uint32_t>(c.num_prefix_tokens);
+  patches_ = gh_ * gw_;
+  suffix_ = static_cast<uint32_t>(c.num_detection_tokens);
+  tokens_ = prefix_ + patches_ + suffix_;
+  tokens_pad_ = pad4(tokens_);
+  D_ = static_cast<uint32_t>(c.hidden_size);
+  heads_ = static_cast<uint32_t>(c.num_heads);
+  dh_ = D_ / heads_;
+  mlp_ = pad4(static_cast<uint32_t>(c.mlp_size));
+  k_patch_ = weights.patch_embed.in_padded;
+  if (D_ % 4 || dh_ % 4)
+    throw Error("the Vulkan engine needs hidden and head sizes that are multiples of 4 (this model: " +
+                std::to_string(D_) + " and " + std::to_string(dh_) + "); use --device cpu");
+  queries_ = attention_rows(attention, tokens_);
+  want_attention_ = !queries_.empty();
+
+  const VkDeviceSize per_head = VkDeviceSize{tokens_} * tokens_pad_ * 4;
+  const VkDeviceSize budget = std::min<VkDeviceSize>(ctx_->max_binding_bytes(), kScoresBudget);
+  if (per_head > ctx_->max_binding_bytes())
+    throw Error("input of " + std::to_string(tokens_) + " tokens is too large for this device's attention buffers");
+  heads_per_chunk_ = static_cast<uint32_t>(std::clamp<VkDeviceSize>(budget / per_head, 1, heads_));
+
+  plan_buffers();
+  upload_constants();
+  record(profile);
+}
+
+void VitGraph::plan_buffers() {
+  const auto T = size_t{tokens_};
+  const auto D = size_t{D_};
+  id_.input = upload_.reserve_floats(size_t{patches_} * k_patch_);
+  id_.patches = device_.reserve_floats(size_t{patches_} * k_patch_);
+  id_.init = device_.reserve_floats(T * D);
+  id_.x = device_.reserve_floats(T * D);
+  id_.ln = device_.reserve_floats(T * D);
+  id_.qkv = device_.reserve_floats(T * 3 * D);
+  id_.vt = device_.reserve_floats(D * tokens_pad_);
+  id_.scores = device_.reserve_floats(size_t{heads_per_chunk_} * T * tokens_pad_);
+  id_.attn = device_.reserve_floats(T * D);
+  id_.mlp = device_.reserve_floats(T * mlp_);
+  id_.pooled = device_.reserve_floats(D);
+  id_.pooled_norm = device_.reserve_floats(D);
+  id_.slots = device_.reserve_floats(T);
+  id_.mid = device_.reserve_floats(std::max<size_t>(model_.weights.mid_pos_embed.size() * T * D, 4));
+  id_.det_a = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
+  id_.det_b = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
+  id_.det_logits = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * (model_.config.num_classes + 1), 4));
+  id_.det_boxes = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * 4, 4));
+  id_.logits = readback_.reserve_floats(std::max<size_t>(pad4(static_cast<uint32_t>(model_.config.num_classes)), 4));
+  id_.hidden = readback_.reserve_floats(T * D);
+  const size_t attention_floats = model_.weights.layers.size() * heads_ * queries_.size() * T;
+  if (attention_floats * 4 > ctx_->max_binding_bytes())
+    throw Error("the attention of all " + std::to_string(queries_.size()) + " query tokens (" +
+                std::to_string(attention_floats * 4 >> 20) + " MiB) exceeds this device's buffer range; "
+                "request fewer query rows");
+  id_.attention = readback_.reserve_floats(std::max<size_t>(attention_floats, 4));
+  device_.allocate(ctx_, MemoryUse::Device);
+  readback_.allocate(ctx_, MemoryUse::Readback);
+  upload_.allocate(ctx_, MemoryUse::Upload);
+}
+
+// The token table before the encoder: prefix and suffix tokens plus their position rows
+// (prefix ones only when the table has them), and the position rows of the patches,
+// interpolated to this grid. The patch-embedding GEMM adds its product onto the patch rows.
+// YOLOS's mid-position tables are interpolated the same way, one [tokens, D] block per layer.
+void VitGraph::upload_constants() {
+  const VitConfig& c = model_.config;
+  const VitWeights& w = model_.weights;
+  const size_t table_prefix = c.pos_embed_has_prefix ? prefix_ : 0;
+  const size_t first_suffix = size_t{prefix_} + patches_;
+  const auto interpolated = [&](const Tensor& table) {
+    return interpolate_pos_embed(table, static_cast<int>(table_prefix), static_cast<int>(suffix_), c.grid_height(),
+                                 c.grid_width(), static_cast<int>(gh_), static_cast<int>(gw_));
+  };
+  const Tensor pos = interpolated(w.pos_embed);
+  std::vector<float> init(size_t{tokens_} * D_, 0.0f);
+  std::copy(pos.data.begin(), pos.data.end(), init.begin() + (prefix_ - table_prefix) * D_);
+  for (size_t i = 0; i < w.prefix_tokens.data.size(); ++i) init[i] += w.prefix_tokens.data[i];
+  for (size_t i = 0; i < w.suffix_tokens.data.size(); ++i) init[first_suffix * D_ + i] += w.suffix_tokens.data[i];
+
+  std::vector<float> mid;
+  for (const Tensor& table : w.mid_pos_embed) {
+    const Tensor layer = interpolated(table);
+    mid.insert(mid.end(), layer.data.begin(), layer.data.end());
+  }
+
+  std::vector<int32_t> slots(tokens_, -1);
+  for (size_t q = 0; q < queries_.size(); ++q) slots[static_cast<size_t>(queries_[q])] = static_cast<int32_t>(q);
+
+  Uploader uploader(ctx_, device_.buffer());
+  uploader.write(device_[id_.init], init.data(), init.size() * sizeof(float));
+  uploader.write(device_[id_.slots], slots.data(), slots.size() * sizeof(int32_t));
+  if (!mid.empty()) uploader.write(device_[id_.mid], mid.data(), mid.size() * sizeof(float));
+  uploader.flush();
+}
+
+void VitGraph::record(bool profile) {
+  recording_ = std::make_unique<Recording>(ctx_, profile);
+  Recording& rec = *recording_;
+  rec.copy(upload_[id_.input], device_[id_.patches]);
+
+  GemmArgs embed;
+  embed.M = patches_;
+  embed.N = D_;
+  embed.K = k_patch_;
+  embed.x = {device_[id_.patches], 0, k_patch_};
+  embed.w = weights_.patch_embed.matrix();
+  embed.y = {device_[id_.x], prefix_ * D_, D_};
+  embed.bias = weights_.patch_embed.bias;
+  embed.residual = device_[id_.init];
+  embed.residual_offset = prefix_ * D_;
+  embed.label = "patch_embed";
+  kernels_.gemm(rec, embed);
+  rec.copy(device_[id_.init].sub(0, size_t{prefix_} * D_), device_[id_.x].sub(0, size_t{prefix_} * D_));
+  if (suffix_) {
+    const size_t first_suffix = (size_t{prefix_} + patches_) * D_;
+    rec.copy(device_[id_.init].sub(first_suffix, size_t{suffix_} * D_), device_[id_.x].sub(first_suffix, size_t{suffix_} * D_));
+  }
+
+  for (size_t l = 0; l < weights_.layers.size(); ++l) record_layer(l);
+
+  const Slice hidden = readback_[id_.hidden];
+  if (weights_.final_norm.gamma)
+    kernels_.layernorm(rec, tokens_, D_, {device_[id_.x], 0, D_}, weights_.final_norm.gamma,
+                       weights_.final_norm.beta, {hidden, 0, D_}, static_cast<float>(model_.config.layer_norm_eps));
+  else
+    rec.copy(device_[id_.x], hidden);
+  record_heads();
+  record_detection();
+  rec.finish();
+}
+
+void VitGraph::record_layer(size_t index) {
+  Recording& rec = *recording_;
+  const DeviceLayer& L = weights_.layers[index];
+  const float eps = static_cast<float>(model_.config.layer_norm_eps);
+  const MatrixRef x{device_[id_.x], 0, D_};
+  const MatrixRef ln{device_[id_.ln], 0, D_};
+
+  kernels_.layernorm(rec, tokens_, D_, x, L.norm1.gamma, L.norm1.beta, ln, eps);
+  GemmArgs qkv;
+  qkv.M = tokens_;
+  qkv.N = 3 * D_;
+  qkv.K = D_;
+  qkv.x = ln;
+  qkv.w = L.qkv.matrix();
+  qkv.y = {device_[id_.qkv], 0, 3 * D_};
+  qkv.bias = L.qkv.bias;
+  qkv.label = "qkv";
+  kernels_.gemm(rec, qkv);
+  kernels_.transpose(rec, tokens_, D_, {device_[id_.qkv], 2 * D_, 3 * D_}, {device_[id_.vt], 0, tokens_pad_});
+  record_attention(index);
+
+  GemmArgs proj;
+  proj.M = tokens_;
+  proj.N = D_;
+  proj.K = D_;
+  proj.x = {device_[id_.attn], 0, D_};
+  proj.w = L.proj.matrix();
+  proj.y = x;
+  proj.bias = L.proj.bias;
+  proj.residual = x.data;
+  proj.label = "proj";
+  kernels_.gemm(rec, proj);
+
+  kernels_.layernorm(rec, tokens_, D_, x, L.norm2.gamma, L.norm2.beta, ln, eps);
+  GemmArgs fc1;
+  fc1.M = tokens_;
+  fc1.N = L.fc1.out;
+  fc1.K = D_;
+  fc1.x = ln;
+  fc1.w = L.fc1.matrix();
+  fc1.y = {device_[id_.mlp], 0, mlp_};
+  fc1.bias = L.fc1.bias;
+  fc1.activation = activation_id(model_.config.activation);
+  fc1.label = "fc1";
+  kernels_.gemm(rec, fc1);
+
+  GemmArgs fc2;
+  fc2.M = tokens_;
+  fc2.N = D_;
+  fc2.K = mlp_;
+  fc2.x = {device_[id_.mlp], 0, mlp_};
+  fc2.w = L.fc2.matrix();
+  fc2.y = x;
+  fc2.bias = L.fc2.bias;
+  fc2.residual = x.data;
+  fc2.label = "fc2";
+  kernels_.gemm(rec, fc2);
+
+  if (index < model_.weights.mid_pos_embed.size()) {
+    const size_t table = size_t{tokens_} * D_;
+    kernels_.add_in_place(rec, tokens_ * D_, device_[id_.mid].sub(index * table, table), device_[id_.x]);
+  }
+}
+
+// softmax(Q K^T / sqrt(dh)) V per head, as two batched GEMMs around a row softmax; V was
+// transposed so that P V has the same X W^T form.
+void VitGraph::record_attention(size_t index) {
+  Recording& rec = *recording_;
+  const uint32_t T = tokens_;
+  const uint32_t Q = static_cast<uint32_t>(queries_.size());
+  const Slice attention = readback_[id_.attention];
+  for (uint32_t h0 = 0; h0 < heads_; h0 += heads_per_chunk_) {
+    const uint32_t count = std::min(heads_per_chunk_, heads_ - h0);
+    const MatrixRef scores{device_[id_.scores], 0, tokens_pad_, T * tokens_pad_};
+
+    GemmArgs qk;
+    qk.M = T;
+    qk.N = T;
+    qk.K = dh_;
+    qk.batch = count;
+    qk.x = {device_[id_.qkv], h0 * dh_, 3 * D_, dh_};
+    qk.w = {device_[id_.qkv], D_ + h0 * dh_, 3 * D_, dh_};
+    qk.y = scores;
+    qk.alpha = 1.0f / std::sqrt(static_cast<float>(dh_));
+    qk.label = "qk";
+  kernels_.gemm(rec, qk);
+
+    const uint32_t out_offset = want_attention_ ? (static_cast<uint32_t>(index) * heads_ + h0) * Q * T : 0;
+    kernels_.softmax(rec, T, count, T, scores, device_[id_.slots], attention, out_offset, Q * T);
+
+    GemmArgs pv;
+    pv.M = T;
+    pv.N = dh_;
+    pv.K = tokens_pad_;
+    pv.batch = count;
+    pv.x = scores;
+    pv.w = {device_[id_.vt], h0 * dh_ * tokens_pad_, tokens_pad_, dh_ * tokens_pad_};
+    pv.y = {device_[id_.attn], h0 * dh_, D_, dh_};
+    pv.label = "pv";
+  kernels_.gemm(rec, pv);
+  }
+}
+
+// logits = mean over heads of head_i(pooled_i): DeiT's distilled pair, or one head.
+void VitGraph::record_heads() {
+  if (weights_.heads.empty()) return;
+  Recording& rec = *recording_;
+  const VitConfig& c = model_.config;
+  const Slice hidden = readback_[id_.hidden];
+  MatrixRef pooled{hidden, 0, D_};
+  if (c.pooling == Pooling::Mean) {
+    kernels_.mean_rows(rec, D_, static_cast<uint32_t>(c.num_prefix_tokens), patches_, {hidden, 0, D_},
+                       device_[id_.pooled]);
+    pooled = {device_[id_.pooled], 0, D_};
+    if (weights_.fc_norm.gamma) {
+      kernels_.layernorm(rec, 1, D_, pooled, weights_.fc_norm.gamma, weights_.fc_norm.beta,
+                         {device_[id_.pooled_norm], 0, D_}, static_cast<float>(c.layer_norm_eps));
+      pooled = {device_[id_.pooled_norm], 0, D_};
+    }
+  }
+  const Slice logits = readback_[id_.logits];
+  const auto count = static_cast<uint32_t>(weights_.heads.size());
+  for (uint32_t i = 0; i < count; ++i) {
+    const DeviceLinear& head = weights_.heads[i];
+    GemmArgs g;
+    g.M = 1;
+    g.N = head.out;
+    g.K = D_;
+    g.x = pooled;
+    if (c.pooling == Pooling::Token) g.x.offset = i * D_;
+    g.w = head.matrix();
+    g.y = {logits, 0, head.out};
+    g.bias = head.bias;
+    g.alpha = 1.0f / static_cast<float>(count);
+    if (i > 0) g.residual = logits;
+    g.label = "head";
+  kernels_.gemm(rec, g);
+  }
+}
+
+// YOLOS: the class and box MLPs on the detection tokens, the last suffix_ rows of the
+// normalised hidden state. The box sigmoid is applied on the host.
+void VitGraph::record_detection() {
+  if (weights_.class_mlp.empty()) return;
+  record_mlp(weights_.class_mlp, readback_[id_.det_logits]);
+  record_mlp(weights_.box_mlp, readback_[id_.det_boxes]);
+}
+
+void VitGraph::record_mlp(const std::vector<DeviceLinear>& layers, const Slice& out) {
+  const Slice buffers[2] = {device_[id_.det_a], device_[id_.det_b]};
+  MatrixRef x{readback_[id_.hidden], (prefix_ + patches_) * D_, D_};
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const bool last = i + 1 == layers.size();
+    GemmArgs g;
+    g.M = suffix_;
+    g.N = layers[i].out;
+    g.K = D_;
+    g.x = x;
+    g.w = layers[i].matrix();
+    g.y = last ? MatrixRef{out, 0, layers[i].out} : MatrixRef{buffers[i % 2], 0, D_};
+    g.bias = layers[i].bias;
+    g.activation = last ? kActNone : kActRelu;
+    g.label = "detection_head";
+    kernels_.gemm(*recording_, g);
+    x = g.y;
+  }
+}
+
+// The detection heads' outputs; boxes through the sigmoid, as transformers applies it.
+void VitGraph::read_detection(ForwardOutput& out) const {
+  const auto S = int64_t{suffix_}, columns = int64_t{model_.config.num_classes} + 1;
+  const float* logits = readback_[id_.det_logits].host();
+  out.detection_logits = Tensor({S, columns}, std::vector<float>(logits, logits + S * columns));
+  const float* boxes = readback_[id_.det_boxes].host();
+  out.detection_boxes = Tensor({S, 4});
+  for (int64_t i = 0; i < S * 4; ++i) out.detection_boxes.data[i] = 1.0f / (1.0f + std::exp(-boxes[i]));
+}
+
+// im2col: row p of the patch matrix is patch p in raster order, flattened (c, ky, kx)
+// like the stride-P convolution's weight.
+void VitGraph::write_patches(const Tensor& pixels) {
+  const int P = model_.config.patch_size;
+  const int C = model_.config.num_channels;
+  const int W = static_cast<int>(gw_) * P;
+  const int H = static_cast<int>(gh_) * P;
+  float* dst = upload_[id_.input].host();
+  for (uint32_t py = 0; py < gh_; ++py)
+    for (uint32_t px = 0; px < gw_; ++px) {
+      float* row = dst + (size_t{py} * gw_ + px) * k_patch_;
+      for (int c = 0; c < C; ++c)
+        for (int ky = 0; ky < P; ++ky) {
+          const float* src = pixels.ptr() + (size_t(c) * H + py * P + ky) * W + px * P;
+          std::memcpy(row + (c * P + ky) * P, src, sizeof(float) * P);
+        }
+    }
+}
+
+ForwardOutput VitGraph::run(const Tensor& pixels) {
+  write_patches(pixels);
+  const auto start = std::chrono::steady_clock::now();
+  recording_->submit();
+  ForwardOutput out;
+  out.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.op_times_ms = recording_->op_times();
+
+  const auto C = static_cast<size_t>(model_.config.num_classes);
+  if (!weights_.heads.empty()) {
+    const float* logits = readback_[id_.logits].host();
+    out.logits = Tensor({static_cast<int64_t>(C)}, std::vector<float>(logits, logits + C));
+  }
+  if (!weights_.class_mlp.empty()) read_detection(out);
+  const float* hidden = readback_[id_.hidden].host();
+  out.hidden_state = Tensor({int64_t{tokens_}, int64_t{D_}}, std::vector<float>(hidden, hidden + size_t{tokens_} * D_));
+  if (want_attention_) {
+    const std::vector<int64_t> shape{static_cast<int64_t>(weights_.layers.size()), int64_t{heads_},
+                                     static_cast<int64_t>(queries_.size()), int64_t{tokens_}};
+    const float* a = readback_[id_.attention].host();
+    const size_t count = shape[0] * shape[1] * shape[2] * shape[3];
+    out.attention = Tensor(shape, std::vector<float>(a, a + count));
+    out.attention_queries = queries_;
+  }
+  return out;
+}
+
+}  // namespace vitlens::vk

@@ -1,0 +1,55 @@
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "backend/vulkan/device_weights.hpp"
+#include "backend/vulkan/kernels.hpp"
+#include "backend/vulkan/recording.hpp"
+#include "vitlens/backend/forward.hpp"
+
+namespace vitlens::vk {
+
+// The forward pass of one model at one input size with one attention request, recorded
+// once into a command buffer. Shapes are static, so running it is: im2col the pixels into
+// the upload buffer, submit, read the outputs.
+class VitGraph {
+ public:
+  VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const DeviceWeights& weights, const Model& model,
+           int grid_h, int grid_w, const AttentionRequest& attention, bool profile);
+
+  ForwardOutput run(const Tensor& pixels);
+  size_t dispatch_count() const { return recording_->dispatch_count(); }
+
+ private:
+  void plan_buffers();
+  void upload_constants();
+  void record(bool profile);
+  void record_layer(size_t index);
+  void record_attention(size_t index);
+  void record_heads();
+  void record_detection();
+  void record_mlp(const std::vector<DeviceLinear>& layers, const Slice& out);
+  void read_detection(ForwardOutput& out) const;
+  void write_patches(const Tensor& pixels);
+
+  std::shared_ptr<Context> ctx_;
+  const Kernels& kernels_;
+  const DeviceWeights& weights_;
+  const Model& model_;
+
+  // Tokens: prefix_ (CLS, distillation), patches_, suffix_ (YOLOS detection tokens).
+  uint32_t gh_, gw_, prefix_, patches_, suffix_, tokens_, tokens_pad_, D_, heads_, dh_, mlp_, k_patch_;
+  uint32_t heads_per_chunk_ = 1;
+  std::vector<int> queries_;  // token index of each attention output row
+  bool want_attention_ = false;
+
+  Arena device_, readback_, upload_;
+  struct {
+    Arena::Id input, patches, init, x, ln, qkv, vt, scores, attn, mlp, pooled, pooled_norm, slots;
+    Arena::Id mid, det_a, det_b;  // YOLOS: mid-position tables of every layer, head MLP activations
+    Arena::Id logits, hidden, attention, det_logits, det_boxes;
+  } id_{};
+  std::unique_ptr<Recording> recording_;
+};
+
+}  // namespace vitlens::vk

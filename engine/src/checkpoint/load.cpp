@@ -1,0 +1,100 @@
+#include "vitlens/checkpoint/load.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <optional>
+
+#include "checkpoint/hugging_face.hpp"
+#include "checkpoint/timm.hpp"
+#include "util/json_file.hpp"
+#include "vitlens/checkpoint/safetensors.hpp"
+#include "vitlens/util/error.hpp"
+
+namespace vitlens {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+enum class Layout { HuggingFace, Timm };
+
+// Hugging Face configs list "architectures"; timm's name one "architecture".
+Layout layout_of(const fs::path& config_path) {
+  const JsonFile config = JsonFile::read(config_path.string());
+  if (config.has("architectures")) return Layout::HuggingFace;
+  if (config.has("architecture")) return Layout::Timm;
+  config.fail("names neither \"architectures\" (Hugging Face) nor \"architecture\" (timm), so the checkpoint layout is unknown");
+}
+
+TensorStore open_hf_tensors(const fs::path& folder) {
+  if (fs::exists(folder / "model.safetensors")) return TensorStore::open_file((folder / "model.safetensors").string());
+  if (fs::exists(folder / "model.safetensors.index.json")) return TensorStore::open_index((folder / "model.safetensors.index.json").string());
+  throw Error(folder.string() + ": has config.json but neither model.safetensors nor model.safetensors.index.json (PyTorch .bin checkpoints are not supported)");
+}
+
+fs::path single_safetensors(const fs::path& folder) {
+  std::vector<fs::path> found;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder))
+    if (entry.is_regular_file() && entry.path().extension() == ".safetensors") found.push_back(entry.path());
+  if (found.size() != 1)
+    throw Error(folder.string() + ": a timm model folder needs exactly one .safetensors file, found " + std::to_string(found.size()));
+  return found.front();
+}
+
+void reject_unread(const TensorStore& store, const std::string& architecture) {
+  const std::vector<std::string> unread = store.unread();
+  if (unread.empty()) return;
+  std::string listed;
+  const size_t shown = std::min<size_t>(unread.size(), 8);
+  for (size_t i = 0; i < shown; ++i) listed += (i ? ", '" : "'") + unread[i] + "'";
+  if (unread.size() > shown) listed += " and " + std::to_string(unread.size() - shown) + " more";
+  throw Error(store.description() + ": holds tensors a " + architecture + " does not have: " + listed);
+}
+
+int64_t stored_parameters(const TensorStore& store) {
+  int64_t total = 0;
+  for (const std::string& name : store.names()) {
+    const std::vector<int64_t>& shape = store.info(name).shape;
+    total += std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  }
+  return total;
+}
+
+Model load_timm(const fs::path& file) {
+  const fs::path beside = file.parent_path() / "config.json";
+  const std::optional<std::string> config = fs::exists(beside) ? std::optional(beside.string()) : std::nullopt;
+  const TensorStore store = TensorStore::open_file(file.string());
+  Model model = read_timm_model(file.string(), store, config);
+  reject_unread(store, model.config.architecture);
+  model.checkpoint_parameters = stored_parameters(store);
+  return model;
+}
+
+Model load_hf(const fs::path& folder) {
+  const TensorStore store = open_hf_tensors(folder);
+  Model model = read_hf_model(folder, store);
+  reject_unread(store, model.config.architecture);
+  model.checkpoint_parameters = stored_parameters(store);
+  return model;
+}
+
+}  // namespace
+
+Model load_model(const std::string& path) {
+  const fs::path target(path);
+  std::error_code error;
+  if (!fs::exists(target, error)) throw Error(path + ": no such file or folder");
+  if (fs::is_directory(target)) {
+    if (!fs::exists(target / "config.json")) throw Error(path + ": is a folder without config.json, so it is not a Hugging Face or timm model folder");
+    return layout_of(target / "config.json") == Layout::HuggingFace ? load_hf(target) : load_timm(single_safetensors(target));
+  }
+  if (target.extension() != ".safetensors") throw Error(path + ": expected a model folder or a .safetensors file");
+  // A model.safetensors picked out of a Hugging Face folder means the folder.
+  const fs::path beside = target.parent_path() / "config.json";
+  if (fs::exists(beside) && layout_of(beside) == Layout::HuggingFace) return load_hf(target.parent_path());
+  return load_timm(target);
+}
+
+
+}  // namespace vitlens

@@ -1,0 +1,32 @@
+#include "checkpoint/tensor_reader.hpp"
+
+#include "vitlens/util/error.hpp"
+
+namespace vitlens {
+
+Tensor CheckpointReader::tensor(const std::string& name, const std::vector<int64_t>& expected, const std::string& reason) const {
+  if (!store_.contains(name)) throw Error(store_.description() + ": tensor '" + name + "' is missing (expected shape " + shape_string(expected) + ")");
+  const std::vector<int64_t>& actual = store_.info(name).shape;
+  if (actual != expected)
+    throw Error(store_.path_of(name) + ": tensor '" + name + "' has shape " + shape_string(actual) + " but " + shape_source_ + " implies " + shape_string(expected) +
+                (reason.empty() ? "" : " (" + reason + ")"));
+  return store_.read(name);
+}
+
+std::optional<Tensor> CheckpointReader::optional_tensor(const std::string& name, const std::vector<int64_t>& expected) const {
+  if (!store_.contains(name)) return std::nullopt;
+  return tensor(name, expected);
+}
+
+Linear CheckpointReader::linear(const std::string& prefix, int64_t out, int64_t in, bool has_bias) const {
+  Linear layer;
+  layer.weight = tensor(prefix + ".weight", {out, in});
+  layer.bias = has_bias ? tensor(prefix + ".bias", {out}) : Tensor({out});
+  return layer;
+}
+
+LayerNormWeights CheckpointReader::layer_norm(const std::string& prefix, int64_t width) const {
+  return {tensor(prefix + ".weight", {width}), tensor(prefix + ".bias", {width})};
+}
+
+}  // namespace vitlens
