@@ -4,6 +4,8 @@
 
 #include <QCommandLineParser>
 
+#include "vitlens/util/resources.hpp"
+
 namespace vitlens::gui {
 
 std::variant<LaunchOptions, int> parse_launch_options(const QStringList& arguments) {
@@ -11,7 +13,7 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
   parser.setApplicationDescription("ViTLens: explore what Vision Transformers look at.");
   const QCommandLineOption help({"h", "help"}, "Show this help.");
   const QCommandLineOption version({"v", "version"}, "Show the version.");
-  const QCommandLineOption model({"m", "model"}, "Model folder or .safetensors file to open.", "MODEL");
+  const QCommandLineOption model({"m", "model"}, "Model folder, .safetensors file or bundled demo model name (fashion-vit, fashion-yolos) to open.", "MODEL");
   const QCommandLineOption device({"d", "device"}, "Device: auto, cpu, a Vulkan index or part of a device name.", "DEVICE");
   const QCommandLineOption screenshot("screenshot", "Save the window to FILE once the first result is shown, then quit.", "FILE");
   const QCommandLineOption live("live", "Start live mode on SOURCE: a camera index (0), a video file or a stream URL.", "SOURCE");
@@ -31,7 +33,8 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
     std::printf("vitlens %s\n", VITLENS_VERSION);
     return 0;
   }
-  LaunchOptions options{parser.value(model), parser.value(device), parser.value(screenshot), parser.positionalArguments(),
+  const QString model_path = QString::fromStdString(locate_model(parser.value(model).toStdString()));
+  LaunchOptions options{model_path, parser.value(device), parser.value(screenshot), parser.positionalArguments(),
                         parser.value(live)};
   if (!options.screenshot.isEmpty() && options.paths.isEmpty() && options.live.isEmpty()) {
     std::fputs("vitlens: --screenshot needs an image or a --live source to show\n", stderr);

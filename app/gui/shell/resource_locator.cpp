@@ -1,29 +1,19 @@
 #include "shell/resource_locator.hpp"
 
-#include <QCoreApplication>
-#include <QDir>
 #include <QFileInfo>
+
+#include "vitlens/util/resources.hpp"
 
 namespace vitlens::gui {
 
 QString resources_dir() {
-  const QDir exe(QCoreApplication::applicationDirPath());
-  const QStringList candidates = {exe.absoluteFilePath("../share/vitlens/resources"), QStringLiteral(VITLENS_RESOURCES_DIR)};
-  for (const QString& c : candidates)
-    if (QFileInfo(c).isDir()) return QDir(c).absolutePath();
-  return {};
+  const auto dir = vitlens::resources_dir();
+  return dir ? QString::fromStdString(dir->string()) : QString();
 }
 
 QStringList demo_models() {
-  const QString root = resources_dir();
-  if (root.isEmpty()) return {};
   QStringList models;
-  const QDir dir(root + "/models");
-  for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
-    const QDir model(dir.absoluteFilePath(name));
-    if (model.exists("config.json") || !model.entryList({"*.safetensors"}, QDir::Files).isEmpty())
-      models << model.absolutePath();
-  }
+  for (const auto& model : vitlens::demo_models()) models << QString::fromStdString(model.string());
   return models;
 }
 

@@ -4,8 +4,8 @@
 
 namespace vitlens::gui {
 
-// The resources folder (demo models, samples): beside an installed executable
-// (../share/vitlens/resources), else the source tree's. Empty when neither exists.
+// The engine's resources folder (vitlens/util/resources.hpp) as Qt strings: demo models and
+// samples beside an installed executable, else the source tree's. Empty when none exists.
 QString resources_dir();
 
 // The bundled demo models: every folder of resources/models that holds a model.
