@@ -4,13 +4,15 @@
 
 #include <QCommandLineParser>
 
+#include "vitlens/util/version.hpp"
+
 namespace vitlens::gui {
 
 std::variant<LaunchOptions, int> parse_launch_options(const QStringList& arguments) {
   QCommandLineParser parser;
   parser.setApplicationDescription("ViTLens: explore what Vision Transformers look at.");
   const QCommandLineOption help({"h", "help"}, "Show this help.");
-  const QCommandLineOption version({"v", "version"}, "Show the version.");
+  const QCommandLineOption version({"v", "version"}, "Show the version and the commit it was built from.");
   const QCommandLineOption model({"m", "model"}, "Model folder or .safetensors file to open.", "MODEL");
   const QCommandLineOption device({"d", "device"}, "Device: auto, cpu, a Vulkan index or part of a device name.", "DEVICE");
   const QCommandLineOption screenshot("screenshot", "Save the window to FILE once the first result is shown, then quit.", "FILE");
@@ -28,7 +30,7 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
     return 0;
   }
   if (parser.isSet(version)) {
-    std::printf("vitlens %s\n", VITLENS_VERSION);
+    std::printf("vitlens %s\n", version_text().c_str());
     return 0;
   }
   LaunchOptions options{parser.value(model), parser.value(device), parser.value(screenshot), parser.positionalArguments(),

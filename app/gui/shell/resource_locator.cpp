@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 
 namespace vitlens::gui {
@@ -25,6 +26,21 @@ QStringList demo_models() {
       models << model.absolutePath();
   }
   return models;
+}
+
+QString demo_notice(const QString& model_path) {
+  const QFileInfo model(model_path);
+  QFile notice(QDir(model.isDir() ? model.absoluteFilePath() : model.absolutePath()).filePath("DEMO_NOTICE.txt"));
+  if (!notice.open(QIODevice::ReadOnly)) return {};
+  return QString::fromUtf8(notice.readAll()).trimmed();
+}
+
+QString docs_dir() {
+  const QDir exe(QCoreApplication::applicationDirPath());
+  const QStringList candidates = {exe.absoluteFilePath("../share/doc/vitlens"), QStringLiteral(VITLENS_DOCS_DIR)};
+  for (const QString& c : candidates)
+    if (QFileInfo(c).isDir()) return QDir(c).absolutePath();
+  return {};
 }
 
 QString samples_dir() {

@@ -14,4 +14,12 @@ QStringList demo_models();
 // The bundled sample images folder, or empty.
 QString samples_dir();
 
+// What a demo model is for, from the DEMO_NOTICE.txt beside it (the bundled demos have
+// one); empty for any other model.
+QString demo_notice(const QString& model_path);
+
+// The documentation folder (README.md's docs/): installed beside the executable
+// (../share/doc/vitlens), else the source tree's; empty when neither exists.
+QString docs_dir();
+
 }  // namespace vitlens::gui
