@@ -17,9 +17,9 @@ namespace {
 
 // The images' paths relative to `folder`, sorted, so subfolders' images follow by path.
 QStringList list_images(const QString& folder, bool recursive) {
-  const QDir dir(folder);
+  const QDir dir(QFileInfo(folder).absoluteFilePath());
   QStringList names;
-  QDirIterator it(folder, FolderModel::imageFilters(), QDir::Files | QDir::Readable,
+  QDirIterator it(dir.path(), FolderModel::imageFilters(), QDir::Files | QDir::Readable,
                   recursive ? QDirIterator::Subdirectories : QDirIterator::NoIteratorFlags);
   while (it.hasNext()) names << dir.relativeFilePath(it.next());
   QStringList paths;

@@ -271,7 +271,7 @@ class GuiNewUserTests : public QObject {
     QVERIFY(open_model(*window_, fixture("hf_vit")));
     const QString root = folderOfSubfolders();
     QSignalSpy listed(window_->folderModel(), &FolderModel::listed);
-    window_->openFolder(root);
+    window_->openFolder(QDir::current().relativeFilePath(root));  // as typed on a command line
     QVERIFY(listed.wait(kTimeoutMs));
     QCOMPARE(window_->folderModel()->rowCount(), 0);
     QVERIFY2(window_->folderPanel()->message().contains("1 subfolder"), qPrintable(window_->folderPanel()->message()));
