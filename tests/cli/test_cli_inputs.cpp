@@ -124,7 +124,7 @@ TEST_CASE("asking a detector to classify points to detect, and an encoder to att
   CHECK(contains(encoder.err, "'vitlens-cli attention'"));
 }
 
-TEST_CASE("--version prints the version and the commit the program was built from", "[cli][inputs]") {
+TEST_CASE("vitlens-cli --version prints the version and the commit the program was built from", "[cli][inputs]") {
   const ProcessResult run = cli({"--version"});
   CHECK(run.exit_code == 0);
   CHECK(run.out == std::string("vitlens-cli ") + vitlens::version_text() + "\n");
