@@ -101,7 +101,7 @@ std::string ArgParser::help() const {
   for (const Option& o : options_)
     row("--" + o.name + (o.value_name.empty() ? "" : " " + o.value_name), o.help + (o.required ? " (required)" : ""));
   row("-h, --help", "show this help and exit");
-  if (!epilog_.empty()) out << '\n' << epilog_;
+  if (!epilog_.empty()) out << '\n' << epilog_ << (epilog_.back() == '\n' ? "" : "\n");
   return out.str();
 }
 

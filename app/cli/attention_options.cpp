@@ -104,6 +104,9 @@ void add_attention_options(ArgParser& parser) {
       .option("mass", "T", "mask: keep the patches holding fraction T of each map (default 0.6)")
       .option("colormap", "NAME", "viridis (default), inferno, magma, turbo, jet, gray")
       .option("opacity", "A", "overlay opacity in [0, 1] (default 0.5)")
+      .option("blend", "ramp|uniform",
+              "ramp (default): low values fade to the image, a pixel's opacity is A times its value; "
+              "uniform: opacity A everywhere, tinting the whole image")
       .option("normalize", "map|shared",
               "colour each map over its own min..max (default), or over one range shared by the image's maps")
       .option("upsample", "nearest|bilinear", "how maps reach image size (default: nearest; bilinear for rollout)")
@@ -126,6 +129,7 @@ AttentionOptions parse_attention_options(const ParsedArgs& args) {
   if (o.mass == 0) throw UsageError("--mass: must be more than 0");
   o.colormap = as_usage("--colormap", [&] { return parse_colormap(args.value("colormap", "viridis")); });
   if (args.has("opacity")) o.opacity = parse_number(args.value("opacity"), "--opacity", 0, 1, true);
+  o.blend = as_usage("--blend", [&] { return parse_blend(args.value("blend", "ramp")); });
   const std::string normalize = args.value("normalize", "map");
   if (normalize != "map" && normalize != "shared")
     throw UsageError("--normalize: '" + normalize + "' is not one of map, shared");

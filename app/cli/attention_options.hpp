@@ -22,6 +22,7 @@ struct AttentionOptions {
   double mass = 0.6;       // mask
   Colormap colormap = Colormap::Viridis;
   double opacity = 0.5;
+  Blend blend = Blend::Ramp;
   bool shared_range = false;
   Upsampling upsampling = Upsampling::Nearest;
   int cell_size = 160;

@@ -31,15 +31,41 @@ namespace fs = std::filesystem;
 const char* const kNaming =
     "Files, in --out DIR, for each image STEM (its file name without extension, or with it when two\n"
     "inputs share a stem), METHOD and QUERY (cls, dist, det3, patch2-5, token7):\n"
-    "  STEM_METHOD.npy                         float32 [layers, heads, queries, grid_h, grid_w]\n"
-    "  STEM_METHOD.json                        what each axis holds: layers, heads, query tokens, grid\n"
+    "  STEM_METHOD_QUERY.npy                   float32 [layers, heads, queries, grid_h, grid_w]\n"
+    "  STEM_METHOD_QUERY.json                  what each axis holds: layers, heads, query tokens, grid\n"
     "  STEM_METHOD_QUERY_grid.png              rows = layers, columns = heads, then the fused map\n"
     "                                          (and the rollout for --method rollout)\n"
     "  STEM_METHOD_QUERY_L<layer>_<head>_overlay.png   one map over the image (head: H<n> or mean|max|min)\n"
     "  STEM_METHOD_QUERY_L<layer>_<head>_heatmap.png   the same map alone, coloured\n"
-    "PNG files have the original image's size (grids excepted). Existing files are kept unless\n"
+    "Layer and head numbers are zero-padded to the model's largest (L03, H11), so names sort in\n"
+    "order. PNG files have the original image's size (grids excepted). Existing files are kept unless\n"
     "--overwrite; an image whose outputs exist is reported and skipped. Exit status: 0, 1 when\n"
-    "any image failed, 2 for usage mistakes.\n";
+    "any image failed or a folder holds no images, 2 for usage mistakes.\n";
+
+// `index` with leading zeros to the width of `largest` (numbers of a model sort as text).
+std::string padded(int index, int largest) {
+  const std::string digits = std::to_string(index);
+  const size_t width = std::to_string(largest).size();
+  return std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
+}
+
+// "H03" for head 3 of 12, or the fusion's name ("mean").
+std::string head_tag(const std::string& head, int largest) {
+  if (!std::isdigit(static_cast<unsigned char>(head[0]))) return head;
+  std::string tag = "H";
+  tag += padded(std::stoi(head), largest);
+  return tag;
+}
+
+// The file-name tag of the queries a stack holds: "cls", or "cls+patch2-5" for several.
+std::string query_tags(const std::vector<QueryToken>& queries) {
+  std::string tags;
+  for (const QueryToken& q : queries) {
+    if (!tags.empty()) tags += '+';
+    tags += q.file_tag();
+  }
+  return tags;
+}
 
 // One file to write: its path and how to make its bytes (run only after every path of the
 // image was checked, so an image never ends up half-exported).
@@ -73,7 +99,7 @@ class AttentionCommand {
     Analysis a = analyse(output, layout);
     const std::string stem = (fs::path(o_.out) / name).string() + "_" + a.primary.method;
     std::vector<PlannedFile> files;
-    if (o_.npy) plan_npy(files, a.primary, stem, path, rgb, pixels, layout);
+    if (o_.npy) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout);
     for (int q = 0; q < static_cast<int>(a.primary.queries.size()); ++q) {
       const std::string query_stem = stem + "_" + a.primary.queries[static_cast<size_t>(q)].file_tag();
       if (o_.grid) plan_grid(files, a.grid_groups, q, query_stem + "_grid.png", rgb);
@@ -131,7 +157,7 @@ class AttentionCommand {
 
   void plan_grid(std::vector<PlannedFile>& files, const std::vector<AttentionMaps>& groups, int query,
                  const std::string& path, const cv::Mat& rgb) const {
-    const GridStyle style{o_.colormap, o_.shared_range, o_.upsampling, o_.opacity, o_.cell_size};
+    const GridStyle style{o_.colormap, o_.shared_range, o_.upsampling, o_.opacity, o_.blend, o_.cell_size};
     files.push_back({path, [&groups, query, &rgb, style, this](const std::string& p, bool ow) {
                        write_png_safely(p, attention_grid(groups, query, rgb, model_->preprocess, style).image, ow);
                      }});
@@ -148,21 +174,22 @@ class AttentionCommand {
     for (int l = 0; l < static_cast<int>(maps.layers.size()); ++l)
       for (int h = 0; h < static_cast<int>(maps.heads.size()); ++h) {
         const std::string& head = maps.heads[static_cast<size_t>(h)];
-        const std::string name = query_stem + "_L" + std::to_string(maps.layers[static_cast<size_t>(l)]) + "_" +
-                                 (std::isdigit(static_cast<unsigned char>(head[0])) ? "H" + head : head);
+        const std::string name = query_stem + "_L" + padded(maps.layers[static_cast<size_t>(l)], model_->config.num_layers - 1) +
+                                 "_" + head_tag(head, model_->config.num_heads - 1);
         const cv::Mat map = maps.map(l, h, query);
         const ValueRange range = o_.shared_range ? *shared : value_range(map);
-        auto colours = [map, range, &rgb, this] {
-          const cv::Mat unit = normalise(map, range);
-          return colorize(upsample_to_image(unit, rgb.size(), model_->preprocess, o_.upsampling, rgb.size()), o_.colormap);
+        auto unit = [map, range, &rgb, this] {
+          return upsample_to_image(normalise(map, range), rgb.size(), model_->preprocess, o_.upsampling, rgb.size());
         };
         if (o_.overlay)
-          files.push_back({name + "_overlay.png", [colours, &rgb, this](const std::string& p, bool ow) {
-                             write_png_safely(p, overlay(rgb, colours(), o_.opacity), ow);
+          files.push_back({name + "_overlay.png", [unit, &rgb, this](const std::string& p, bool ow) {
+                             const cv::Mat values = unit();
+                             write_png_safely(p, overlay(rgb, colorize(values, o_.colormap), values, o_.opacity, o_.blend), ow);
                            }});
         if (o_.heatmap)
-          files.push_back({name + "_heatmap.png",
-                           [colours](const std::string& p, bool ow) { write_png_safely(p, colours(), ow); }});
+          files.push_back({name + "_heatmap.png", [unit, this](const std::string& p, bool ow) {
+                             write_png_safely(p, colorize(unit(), o_.colormap), ow);
+                           }});
       }
   }
 
@@ -203,10 +230,6 @@ std::map<std::string, std::string> output_names(const std::vector<std::string>& 
   return names;
 }
 
-std::string naming(const std::string& path, const std::string& message) {
-  return message.find(path) == std::string::npos ? path + ": " + message : message;
-}
-
 }  // namespace
 
 ArgParser attention_arguments() {
@@ -215,12 +238,13 @@ ArgParser attention_arguments() {
   add_model_option(parser);
   add_device_option(parser);
   add_attention_options(parser);
+  add_recursive_flag(parser);
   return parser.positional("IMAGE_OR_FOLDER", "image files, or folders whose images are taken in natural order", true);
 }
 
 int run_attention(const ParsedArgs& args) {
   const AttentionOptions options = parse_attention_options(args);
-  const std::vector<std::string> images = expand_image_inputs(args.positionals());
+  const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   const std::map<std::string, std::string> names = output_names(images);
   std::shared_ptr<const Model> model = load_model_option(args);
   check_against_model(options, *model);

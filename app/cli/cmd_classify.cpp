@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "image_inputs.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
 #include "vitlens/backend/session.hpp"
@@ -24,16 +25,15 @@ struct Classification {
 };
 
 void require_classifier(const Model& model) {
+  if (model.has_detector())
+    throw Error(model.path + ": " + model.config.architecture +
+                " is an object detector: its classes belong to boxes, not to the whole image, so it cannot "
+                "classify; use 'vitlens-cli detect' to list what it finds and where");
   if (!model.has_classifier())
     throw Error(model.path + ": " + model.config.architecture +
                 " has no classification head (an encoder only, such as ViTModel or DINO), so it cannot "
                 "classify; use 'vitlens-cli attention' to see what it attends to or 'vitlens-cli info' to "
                 "describe it");
-}
-
-// The engine's messages name the file already; make sure a stray one still does.
-std::string naming(const std::string& path, const std::string& message) {
-  return message.find(path) == std::string::npos ? path + ": " + message : message;
 }
 
 Classification classify(Session& session, const std::string& path, int k) {
@@ -73,12 +73,14 @@ ArgParser classify_arguments() {
   add_device_option(parser);
   parser.option("topk", "K", "how many classes to report per image (default " + std::to_string(kDefaultTopK) + ")");
   add_json_flag(parser);
-  return parser.positional("IMAGE", "image files (JPEG, PNG, BMP, TIFF, WebP, ...)", true);
+  add_recursive_flag(parser);
+  return parser.positional("IMAGE_OR_FOLDER", "image files (JPEG, PNG, BMP, TIFF, WebP, ...), or folders whose images are taken in natural order", true);
 }
 
 int run_classify(const ParsedArgs& args) {
   int k = args.integer("topk", kDefaultTopK, 1, 1'000'000);
   bool json = args.flag("json");
+  const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   std::shared_ptr<const Model> model = load_model_option(args);
   require_classifier(*model);
   k = std::min(k, model->config.num_classes);
@@ -87,7 +89,7 @@ int run_classify(const ParsedArgs& args) {
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
   Json results = Json::array();
   Json errors = Json::array();
-  for (const std::string& path : args.positionals()) {
+  for (const std::string& path : images) {
     try {
       Classification c = classify(session, path, k);
       if (json)
@@ -109,7 +111,7 @@ int run_classify(const ParsedArgs& args) {
                                {"errors", errors}});
   size_t failures = errors.size();
   if (failures)
-    std::cerr << kProgram << ": " << failures << " of " << args.positionals().size()
+    std::cerr << kProgram << ": " << failures << " of " << images.size()
               << " images could not be classified\n";
   return failures ? 1 : 0;
 }

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "image_inputs.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
 #include "vitlens/backend/session.hpp"
@@ -34,10 +35,6 @@ void require_detector(const Model& model) {
     throw Error(model.path + ": " + model.config.architecture +
                 " has no detection heads, so it cannot detect objects (supported: YolosForObjectDetection, e.g. "
                 "hustvl/yolos-tiny); use 'vitlens-cli classify' for an image classifier");
-}
-
-std::string naming(const std::string& path, const std::string& message) {
-  return message.find(path) == std::string::npos ? path + ": " + message : message;
 }
 
 std::string annotation_path(const std::string& folder, const std::string& image) {
@@ -95,7 +92,8 @@ ArgParser detect_arguments() {
   add_json_flag(parser);
   parser.option("annotate", "OUT_DIR", "write each image with its detections drawn to OUT_DIR/<name>_detections.png");
   parser.flag("overwrite", "replace existing annotated images (refused otherwise)");
-  parser.positional("IMAGE", "image files (JPEG, PNG, BMP, TIFF, WebP, ...)", true);
+  add_recursive_flag(parser);
+  parser.positional("IMAGE_OR_FOLDER", "image files (JPEG, PNG, BMP, TIFF, WebP, ...), or folders whose images are taken in natural order", true);
   return parser.epilog("Boxes are in pixels of the original image: x0, y0 top left, x1, y1 bottom right.");
 }
 
@@ -106,6 +104,7 @@ int run_detect(const ParsedArgs& args) {
   const int size = args.integer("size", 0, kMinSize, kMaxSize);
   const bool json = args.flag("json");
   const std::string annotate = args.value("annotate");
+  const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   std::shared_ptr<const Model> model = load_model_option(args);
   require_detector(*model);
   PreprocessConfig preprocess = model->preprocess;
@@ -115,8 +114,8 @@ int run_detect(const ParsedArgs& args) {
 
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
   Json results = Json::array();
-  size_t failures = 0;
-  for (const std::string& path : args.positionals()) {
+  Json errors = Json::array();
+  for (const std::string& path : images) {
     try {
       const ImageDetections r = detect(session, preprocess, path, options, annotate, args.flag("overwrite"));
       if (json)
@@ -125,12 +124,19 @@ int run_detect(const ParsedArgs& args) {
         print_text(r);
     } catch (const std::exception& e) {
       // One unreadable image must not cost the user the results of the others.
-      std::cerr << kProgram << ": " << naming(path, e.what()) << '\n';
-      ++failures;
+      const std::string message = naming(path, e.what());
+      std::cerr << kProgram << ": " << message << '\n';
+      errors.push_back({{"image", path}, {"error", message}});
     }
   }
-  if (json) print_json(std::cout, Json{{"model", model->path}, {"device", session.device().name}, {"results", results}});
-  if (failures) std::cerr << kProgram << ": " << failures << " of " << args.positionals().size() << " images failed\n";
+  if (json)
+    print_json(std::cout, Json{{"model", model->path},
+                               {"device", session.device().name},
+                               {"device_id", session.device().id()},
+                               {"results", results},
+                               {"errors", errors}});
+  const size_t failures = errors.size();
+  if (failures) std::cerr << kProgram << ": " << failures << " of " << images.size() << " images failed\n";
   return failures ? 1 : 0;
 }
 

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <filesystem>
 
+#include "vitlens/util/error.hpp"
+
 namespace vitlens::cli {
 namespace {
 
@@ -19,12 +21,34 @@ bool has_image_extension(const fs::path& path) {
   return false;
 }
 
-std::vector<std::string> images_in(const fs::path& folder) {
+template <typename Iterator>
+std::vector<std::string> images_under(const fs::path& folder) {
   std::vector<std::string> images;
-  for (const fs::directory_entry& entry : fs::directory_iterator(folder))
+  for (const fs::directory_entry& entry : Iterator(folder, fs::directory_options::skip_permission_denied))
     if (entry.is_regular_file() && has_image_extension(entry.path())) images.push_back(entry.path().string());
   std::sort(images.begin(), images.end(), natural_less);
   return images;
+}
+
+size_t subfolders(const fs::path& folder) {
+  size_t count = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder, fs::directory_options::skip_permission_denied))
+    count += entry.is_directory() ? 1 : 0;
+  return count;
+}
+
+std::vector<std::string> images_in(const fs::path& folder, bool recursive) {
+  std::vector<std::string> images = recursive ? images_under<fs::recursive_directory_iterator>(folder)
+                                              : images_under<fs::directory_iterator>(folder);
+  if (!images.empty()) return images;
+  const size_t inside = subfolders(folder);
+  std::string message = folder.string() + ": no images (jpg, jpeg, png, bmp, tif, tiff, webp) in this folder";
+  if (recursive)
+    message += " or its subfolders";
+  else if (inside)
+    message += "; it holds " + std::to_string(inside) + (inside == 1 ? " subfolder" : " subfolders") +
+               ": pass --recursive to take the images inside them";
+  throw Error(message);
 }
 
 }  // namespace
@@ -54,12 +78,20 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j;
 }
 
-std::vector<std::string> expand_image_inputs(const std::vector<std::string>& paths) {
+ArgParser& add_recursive_flag(ArgParser& parser) {
+  return parser.flag("recursive", "take the images of folders' subfolders too (by path, in natural order)");
+}
+
+std::string naming(const std::string& path, const std::string& message) {
+  return message.find(path) == std::string::npos ? path + ": " + message : message;
+}
+
+std::vector<std::string> expand_image_inputs(const std::vector<std::string>& paths, bool recursive) {
   std::vector<std::string> images;
   for (const std::string& path : paths) {
     std::error_code error;
     if (fs::is_directory(path, error)) {
-      for (std::string& image : images_in(path)) images.push_back(std::move(image));
+      for (std::string& image : images_in(path, recursive)) images.push_back(std::move(image));
     } else {
       images.push_back(path);
     }

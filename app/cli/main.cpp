@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "vitlens/util/error.hpp"
+#include "vitlens/util/version.hpp"
 
 namespace vitlens::cli {
 
@@ -34,7 +35,8 @@ void print_overview(std::ostream& out) {
     size_t width = parser.command().size();
     out << "  " << parser.command() << std::string(width < 12 ? 12 - width : 1, ' ') << parser.summary() << '\n';
   }
-  out << "\nRun '" << kProgram << " COMMAND --help' for a command's options.\n";
+  out << "\nRun '" << kProgram << " COMMAND --help' for a command's options, '" << kProgram
+      << " --version' for the version and commit.\n";
 }
 
 int usage_error(const std::string& message, const std::string& usage, const std::string& help_hint) {
@@ -63,6 +65,10 @@ int dispatch(int argc, char** argv) {
                                        std::string(kProgram) + " --help");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_overview(std::cout);
+    return 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << kProgram << ' ' << version_text() << '\n';
     return 0;
   }
   for (const Command& command : commands())

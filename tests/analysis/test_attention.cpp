@@ -374,6 +374,7 @@ TEST_CASE("the grid draws a cell per layer and head, in order, with the fused co
   style.colormap = Colormap::Gray;
   style.shared_range = true;
   style.opacity = 1.0;
+  style.blend = Blend::Uniform;  // each cell shows its colour unblended, to read the value back
   style.cell_size = 50;
   const AttentionGrid grid = attention_grid({maps, fused}, 0, image, preprocess, style);
   REQUIRE(grid.cells.size() == 2);

@@ -90,11 +90,11 @@ TEST_CASE("attention --format npy writes the engine's raw maps and a sidecar des
   selection.queries = {vitlens::QueryToken::parse("dist")};
   const vitlens::AttentionMaps expected =
       vitlens::raw_attention_maps(session.run(pixels, vitlens::AttentionRequest::selected({1})), layout, selection);
-  const std::vector<float> written = npy_data(out / "fruits_raw.npy");
+  const std::vector<float> written = npy_data(out / "fruits_raw_dist.npy");
   REQUIRE(written.size() == expected.values.data.size());
   for (size_t i = 0; i < written.size(); ++i) CHECK(written[i] == Approx(expected.values.data[i]).margin(1e-6));
 
-  const auto sidecar = nlohmann::json::parse(slurp(out / "fruits_raw.json"));
+  const auto sidecar = nlohmann::json::parse(slurp(out / "fruits_raw_dist.json"));
   CHECK(sidecar["shape"] == nlohmann::json({2, 3, 1, 4, 4}));
   CHECK(sidecar["dtype"] == "float32");
   CHECK(sidecar["method"] == "raw");
@@ -136,10 +136,10 @@ TEST_CASE("rollout and mask runs write one map per layer and query, named predic
                                "patch:1,2", "--format", "overlay,npy,grid", "--out", out.str(), kFruits});
   INFO(rollout.err);
   REQUIRE(rollout.exit_code == 0);
-  for (const char* name : {"fruits_rollout.npy", "fruits_rollout.json", "fruits_rollout_patch1-2_grid.png",
+  for (const char* name : {"fruits_rollout_patch1-2.npy", "fruits_rollout_patch1-2.json", "fruits_rollout_patch1-2_grid.png",
                            "fruits_rollout_patch1-2_L0_mean_overlay.png", "fruits_rollout_patch1-2_L1_mean_overlay.png"})
     CHECK(fs::exists(out / name));
-  const auto sidecar = nlohmann::json::parse(slurp(out / "fruits_rollout.json"));
+  const auto sidecar = nlohmann::json::parse(slurp(out / "fruits_rollout_patch1-2.json"));
   CHECK(sidecar["shape"] == nlohmann::json({2, 1, 1, 4, 4}));
   CHECK(sidecar["discard"] == 0.2);
 
@@ -147,7 +147,7 @@ TEST_CASE("rollout and mask runs write one map per layer and query, named predic
                             "--format", "npy", "--out", out.str(), kFruits});
   INFO(mask.err);
   REQUIRE(mask.exit_code == 0);
-  for (float v : npy_data(out / "fruits_mask.npy")) CHECK((v == 0.0f || v == 1.0f));
+  for (float v : npy_data(out / "fruits_mask_cls.npy")) CHECK((v == 0.0f || v == 1.0f));
 }
 
 TEST_CASE("bad attention arguments exit with status 2 and say what is wrong", "[attention]") {
@@ -181,7 +181,7 @@ TEST_CASE("bad attention arguments exit with status 2 and say what is wrong", "[
     CHECK(contains(run.err, "usage: vitlens-cli attention"));
   }
   CHECK(cli({"--model", kVit, kFruits}).exit_code == 2);  // no --out
-  CHECK_FALSE(fs::exists(out / "fruits_raw.npy"));
+  CHECK_FALSE(fs::exists(out / "fruits_raw_cls.npy"));
 }
 
 TEST_CASE("existing outputs are kept unless --overwrite, and a bad image does not stop the others", "[attention]") {
@@ -200,18 +200,18 @@ TEST_CASE("existing outputs are kept unless --overwrite, and a bad image does no
   CHECK(first.exit_code == 1);
   CHECK(contains(first.err, bad));
   CHECK(contains(first.out, "1 of 2 images done"));
-  REQUIRE(fs::exists(out / "fruits_raw.npy"));
+  REQUIRE(fs::exists(out / "fruits_raw_cls.npy"));
   fs::remove(bad);
 
-  std::ofstream(out / "fruits_raw.npy", std::ios::binary | std::ios::trunc) << "kept";
+  std::ofstream(out / "fruits_raw_cls.npy", std::ios::binary | std::ios::trunc) << "kept";
   const ProcessResult again = run({kFruits});
   CHECK(again.exit_code == 1);
   CHECK(contains(again.err, "already exists; pass --overwrite"));
-  CHECK(slurp(out / "fruits_raw.npy") == "kept");
+  CHECK(slurp(out / "fruits_raw_cls.npy") == "kept");
 
   const ProcessResult replaced = run({"--overwrite", kFruits});
   CHECK(replaced.exit_code == 0);
-  CHECK(slurp(out / "fruits_raw.npy") != "kept");
+  CHECK(slurp(out / "fruits_raw_cls.npy") != "kept");
   for (const auto& entry : fs::directory_iterator(out.str()))
     CHECK_FALSE(contains(entry.path().filename().string(), ".tmp"));
 }
@@ -229,15 +229,15 @@ TEST_CASE("a folder argument takes every image inside it, and shared stems keep 
   INFO(run.err);
   CHECK(run.exit_code == 0);
   CHECK(contains(run.out, "3 of 3 images done"));
-  CHECK(fs::exists(out / "photo.bmp_raw.npy"));
-  CHECK(fs::exists(out / "photo.tiff_raw.npy"));
-  CHECK(fs::exists(out / "fruits_raw.npy"));
+  CHECK(fs::exists(out / "photo.bmp_raw_cls.npy"));
+  CHECK(fs::exists(out / "photo.tiff_raw_cls.npy"));
+  CHECK(fs::exists(out / "fruits_raw_cls.npy"));
 }
 
 TEST_CASE("attention --help documents the output file names", "[attention]") {
   const ProcessResult help = cli({"--help"});
   CHECK(help.exit_code == 0);
-  CHECK(contains(help.out, "STEM_METHOD.npy"));
+  CHECK(contains(help.out, "STEM_METHOD_QUERY.npy"));
   CHECK(contains(help.out, "_overlay.png"));
   CHECK(contains(help.out, "--overwrite"));
 }

@@ -47,7 +47,8 @@ TEST_CASE("detect --json has exactly the documented keys and --threshold 0 lists
   const auto result = cli({"detect", "--model", kDetector, "--device", "cpu", "--threshold", "0", "--json", image});
   REQUIRE(result.exit_code == 0);
   const json document = json::parse(result.out);
-  CHECK(keys(document) == std::set<std::string>{"model", "device", "results"});
+  CHECK(keys(document) == std::set<std::string>{"model", "device", "device_id", "results", "errors"});
+  CHECK(document["errors"].empty());
   REQUIRE(document["results"].size() == 1);
   const json& r = document["results"][0];
   CHECK(keys(r) == std::set<std::string>{"image", "width", "height", "detections", "time_ms"});

@@ -170,6 +170,15 @@ TEST_CASE("the live meter counts frames and gives the mean and nearest-rank p95 
   CHECK(s.capture_fps == Approx(10.0));     // one frame every 100 ms within the rate window
 }
 
+TEST_CASE("the live status line reports the mean and p95 latency, as the CLI's summary does", "[live]") {
+  LiveMeter meter;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) meter.displayed(t0, t0 + std::chrono::milliseconds(i == 19 ? 400 : 100));
+  const LiveStats s = meter.snapshot();
+  const std::string line = describe(s);
+  CHECK(line.find("latency mean 115 ms, p95 100 ms") != std::string::npos);  // not the last frame's 400 ms
+}
+
 TEST_CASE("a session shared by two threads gives each the result it would get alone", "[live]") {
   auto model = std::make_shared<const Model>(load_model(std::string(VITLENS_SOURCE_DIR) + "/tests/fixtures/hf_vit"));
   Session session(model, choose_device("auto"));

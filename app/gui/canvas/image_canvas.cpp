@@ -1,5 +1,7 @@
 #include "canvas/image_canvas.hpp"
 
+#include "canvas/label_placement.hpp"
+
 #include <cmath>
 
 #include <QMouseEvent>
@@ -147,17 +149,24 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
 void ImageCanvas::drawBoxes(QPainter& painter) const {
   painter.setRenderHint(QPainter::Antialiasing);
   const QFontMetrics metrics(font());
+  // Boxes are mapped, not drawn through the transform, so lines and text keep their size.
+  std::vector<QRectF> view_boxes;
+  std::vector<QSizeF> sizes;
+  for (const CanvasBox& box : boxes_) {
+    view_boxes.push_back(transform_.imageToView().mapRect(box.rect));
+    sizes.emplace_back(metrics.horizontalAdvance(box.label) + 8, metrics.height() + 2);
+  }
+  const std::vector<QRectF> tags = place_labels(view_boxes, sizes, QRectF(rect()));
   for (int i = 0; i < static_cast<int>(boxes_.size()); ++i) {
     const CanvasBox& box = boxes_[static_cast<size_t>(i)];
     const bool lit = i == highlighted_;
-    // Boxes are mapped, not drawn through the transform, so lines and text keep their size.
-    const QRectF r = transform_.imageToView().mapRect(box.rect);
+    const QRectF& r = view_boxes[static_cast<size_t>(i)];
     QColor fill = box.colour;
     fill.setAlpha(lit ? 70 : 0);
-    painter.setPen(QPen(box.colour, lit ? kBoxPen * 2 : kBoxPen));
+    painter.setPen(QPen(box.colour, lit ? kBoxPen * 2 : kBoxPen, box.outline));
     painter.setBrush(fill);
     painter.drawRect(r);
-    const QRectF tag(r.topLeft() - QPointF(0, metrics.height() + 2), QSizeF(metrics.horizontalAdvance(box.label) + 8, metrics.height() + 2));
+    const QRectF& tag = tags[static_cast<size_t>(i)];
     painter.fillRect(tag, box.colour);
     painter.setPen(box.colour.lightness() > 140 ? Qt::black : Qt::white);
     painter.drawText(tag, Qt::AlignCenter, box.label);

@@ -17,6 +17,7 @@ struct CanvasBox {
   QRectF rect;
   QString label;
   QColor colour;
+  Qt::PenStyle outline = Qt::SolidLine;  // boxes of one class differ by their outline
 };
 
 // Shows the image with its layers (heatmap with an opacity, boxes, the picked query patch),

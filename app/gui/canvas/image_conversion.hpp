@@ -4,8 +4,8 @@
 
 namespace vitlens::gui {
 
-// A deep copy of the engine's 8-bit RGB cv::Mat as a QImage, so the two never share
-// memory across threads.
+// A deep copy of the engine's 8-bit RGB (or RGBA) cv::Mat as a QImage, so the two never
+// share memory across threads.
 QImage to_qimage(const cv::Mat& rgb);
 
 }  // namespace vitlens::gui

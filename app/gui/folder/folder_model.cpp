@@ -4,6 +4,7 @@
 
 #include <QCollator>
 #include <QDir>
+#include <QDirIterator>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QtConcurrent>
@@ -14,12 +15,16 @@ namespace vitlens::gui {
 
 namespace {
 
-QStringList list_images(const QString& folder) {
-  QDir dir(folder);
-  const QStringList names = FolderModel::naturalSorted(dir.entryList(FolderModel::imageFilters(), QDir::Files | QDir::Readable));
+// The images' paths relative to `folder`, sorted, so subfolders' images follow by path.
+QStringList list_images(const QString& folder, bool recursive) {
+  const QDir dir(QFileInfo(folder).absoluteFilePath());
+  QStringList names;
+  QDirIterator it(dir.path(), FolderModel::imageFilters(), QDir::Files | QDir::Readable,
+                  recursive ? QDirIterator::Subdirectories : QDirIterator::NoIteratorFlags);
+  while (it.hasNext()) names << dir.relativeFilePath(it.next());
   QStringList paths;
   paths.reserve(names.size());
-  for (const QString& name : names) paths << dir.absoluteFilePath(name);
+  for (const QString& name : FolderModel::naturalSorted(names)) paths << dir.absoluteFilePath(name);
   return paths;
 }
 
@@ -55,6 +60,26 @@ QStringList FolderModel::naturalSorted(QStringList names) {
   return names;
 }
 
+void FolderModel::setRecursive(bool recursive) {
+  if (recursive == recursive_) return;
+  recursive_ = recursive;
+  if (!folder_.isEmpty()) setFolder(folder_);
+}
+
+int FolderModel::subfolderCount() const {
+  return folder_.isEmpty() ? 0 : static_cast<int>(QDir(folder_).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size());
+}
+
+QString FolderModel::whyEmpty() const {
+  if (folder_.isEmpty() || !paths_.isEmpty()) return {};
+  const QString name = QDir::toNativeSeparators(folder_);
+  if (recursive_) return tr("No images in %1 or its subfolders.").arg(name);
+  const int inside = subfolderCount();
+  if (inside == 0) return tr("No images in %1.").arg(name);
+  return tr("No images directly in %1; it holds %n subfolder(s): tick Include Subfolders to show their images.", "", inside)
+      .arg(name);
+}
+
 void FolderModel::setFolder(const QString& folder) {
   const quint64 generation = ++generation_;
   auto* watcher = new QFutureWatcher<QStringList>(this);
@@ -70,7 +95,7 @@ void FolderModel::setFolder(const QString& folder) {
     endResetModel();
     emit listed(folder_);
   });
-  watcher->setFuture(QtConcurrent::run(list_images, folder));
+  watcher->setFuture(QtConcurrent::run(list_images, folder, recursive_));
 }
 
 int FolderModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(paths_.size()); }

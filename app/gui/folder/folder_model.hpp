@@ -9,7 +9,8 @@ namespace vitlens::gui {
 
 class ThumbnailCache;
 
-// The images of one folder in natural order ("img2" before "img10"), listed and sorted off
+// The images of one folder (and, when recursive, of its subfolders, ordered by their path
+// below it) in natural order ("img2" before "img10"), listed and sorted off
 // the UI thread so folders of tens of thousands of files stay responsive. Rows show the
 // file name and, once loaded, a thumbnail from the cache.
 class FolderModel : public QAbstractListModel {
@@ -24,6 +25,14 @@ class FolderModel : public QAbstractListModel {
   // Starts listing `folder`; `listed` follows. A newer call supersedes an unfinished one.
   void setFolder(const QString& folder);
   const QString& folder() const { return folder_; }
+  // Whether subfolders' images are listed too; changing it lists the folder again.
+  void setRecursive(bool recursive);
+  bool recursive() const { return recursive_; }
+  // The folders directly inside the folder listed (to say why a folder shows no images).
+  int subfolderCount() const;
+  // Once listed with no images: why, for the user (and what to do when the images are in
+  // subfolders); empty otherwise.
+  QString whyEmpty() const;
 
   int rowCount(const QModelIndex& parent = {}) const override;
   QVariant data(const QModelIndex& index, int role) const override;
@@ -44,6 +53,7 @@ class FolderModel : public QAbstractListModel {
 
   ThumbnailCache* thumbnails_;
   QString folder_;
+  bool recursive_ = false;
   QStringList paths_;
   QHash<QString, int> rows_;
   std::atomic<quint64> generation_{0};

@@ -62,23 +62,28 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
   switch (s.method) {
     case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, one).map(0, 0, 0).clone();
     case AttentionMethod::Mask: return mass_mask(raw_attention_maps(r.output, r.layout, one).map(0, 0, 0), s.mass);
-    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, one, 0).map(0, 0, 0).clone();
+    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, one, s.discard).map(0, 0, 0).clone();
   }
   return {};
 }
 
-cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) const {
-  return heatmap(map(s), s.colormap, output);
+cv::Mat AttentionAnalysis::unit(const cv::Mat& grid, cv::Size output) const {
+  const cv::Mat values = normalise(grid, value_range(grid));
+  return upsample_to_image(values, result_->rgb.size(), result_->model->preprocess, Upsampling::Nearest, output);
 }
 
-cv::Mat AttentionAnalysis::heatmap(const cv::Mat& grid, Colormap colormap, cv::Size output) const {
-  const cv::Mat unit = normalise(grid, value_range(grid));
-  const cv::Mat image_map = upsample_to_image(unit, result_->rgb.size(), result_->model->preprocess, Upsampling::Nearest, output);
-  return colorize(image_map, colormap);
+cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) const {
+  return colorize(unit(map(s), output), s.colormap);
+}
+
+cv::Mat AttentionAnalysis::layer(const cv::Mat& map, const AttentionSettings& s, cv::Size output) const {
+  const cv::Mat values = unit(map, output);
+  return with_alpha(colorize(values, s.colormap), values, s.blend);
 }
 
 cv::Mat AttentionAnalysis::overlay(const AttentionSettings& s) const {
-  return vitlens::overlay(result_->rgb, heatmap(s, result_->rgb.size()), s.opacity);
+  const cv::Mat values = unit(map(s), result_->rgb.size());
+  return vitlens::overlay(result_->rgb, colorize(values, s.colormap), values, s.opacity, s.blend);
 }
 
 AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
@@ -86,7 +91,7 @@ AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
   switch (s.method) {
     case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, selection(s, true, true));
     case AttentionMethod::Mask: return mass_masks(raw_attention_maps(r.output, r.layout, selection(s, true, true)), s.mass);
-    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, selection(s, true, false), 0);
+    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, selection(s, true, false), s.discard);
   }
   return {};
 }
@@ -102,13 +107,14 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
     case AttentionMethod::Rollout: {
       AttentionSettings fused_rollout = s;
       fused_rollout.head = -1;
-      groups = {heads, fused, attention_rollout(r.output, r.layout, selection(fused_rollout, true, false), 0)};
+      groups = {heads, fused, attention_rollout(r.output, r.layout, selection(fused_rollout, true, false), s.discard)};
       break;
     }
   }
   GridStyle style;
   style.colormap = s.colormap;
   style.opacity = s.opacity;
+  style.blend = s.blend;
   style.cell_size = cell_size;
   return attention_grid(groups, 0, r.rgb, r.model->preprocess, style);
 }
@@ -116,7 +122,7 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
 SidecarContext AttentionAnalysis::sidecar_context(const AttentionSettings& s, const std::string& npy_name) const {
   const InferenceResult& r = *result_;
   SidecarContext context{r.model->path, r.image_path.toStdString(), npy_name, r.rgb.size(), r.input_size, r.layout, {}, {}};
-  if (s.method == AttentionMethod::Rollout) context.discard = 0.0;
+  if (s.method == AttentionMethod::Rollout) context.discard = s.discard;
   if (s.method == AttentionMethod::Mask) context.mass = s.mass;
   return context;
 }

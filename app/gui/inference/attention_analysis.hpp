@@ -33,9 +33,10 @@ class AttentionAnalysis {
   // size (the image size or a proportional reduction): 8-bit RGB. The colormap spans the
   // map's own minimum to maximum.
   cv::Mat heatmap(const AttentionSettings& settings, cv::Size output) const;
-  // The same for a map already computed with map().
-  cv::Mat heatmap(const cv::Mat& map, Colormap colormap, cv::Size output) const;
-  // heatmap at the image's size blended over the image with the settings' opacity.
+  // A map already computed with map() as the canvas's layer: heatmap's colours with an
+  // alpha channel from the settings' blend (8-bit RGBA; the canvas applies the opacity).
+  cv::Mat layer(const cv::Mat& map, const AttentionSettings& settings, cv::Size output) const;
+  // heatmap at the image's size blended over the image with the settings' opacity and blend.
   cv::Mat overlay(const AttentionSettings& settings) const;
   // Every layer and head of the method for the settings' query: what the .npy export holds.
   AttentionMaps stack(const AttentionSettings& settings) const;
@@ -45,6 +46,8 @@ class AttentionAnalysis {
 
  private:
   MapSelection selection(const AttentionSettings& settings, bool all_layers, bool per_head) const;
+  // A map normalised to [0, 1] and placed over the image's geometry at `output` size.
+  cv::Mat unit(const cv::Mat& map, cv::Size output) const;
 
   std::shared_ptr<const InferenceResult> result_;
 };

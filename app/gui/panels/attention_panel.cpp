@@ -47,6 +47,8 @@ AttentionPanel::AttentionPanel(QWidget* parent)
       head_(new QComboBox),
       method_(new QComboBox),
       mass_(new QDoubleSpinBox),
+      discard_(new QDoubleSpinBox),
+      fade_(new QCheckBox(tr("Fade low values"))),
       colormap_(new QComboBox),
       opacity_(new QSlider(Qt::Horizontal)),
       visible_(new QCheckBox(tr("Show heatmap"))),
@@ -63,6 +65,12 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   mass_->setSingleStep(0.05);
   mass_->setDecimals(2);
   mass_->setToolTip(tr("Keep the largest patches until they hold this fraction of the attention"));
+  discard_->setRange(0.0, 0.99);
+  discard_->setSingleStep(0.05);
+  discard_->setDecimals(2);
+  discard_->setToolTip(tr("Rollout: zero this lowest fraction of each layer's fused weights (vitlens-cli attention --discard)"));
+  fade_->setToolTip(tr("Each pixel's opacity grows with its value, so low attention leaves the image as it is; "
+                       "off: one opacity tints the whole image"));
   for (Colormap c : {Colormap::Viridis, Colormap::Inferno, Colormap::Magma, Colormap::Turbo, Colormap::Jet, Colormap::Gray})
     colormap_->addItem(QString::fromLatin1(to_string(c)), QString::fromLatin1(to_string(c)));
   opacity_->setRange(0, 100);
@@ -77,8 +85,10 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   form->addRow(tr("Head"), head_);
   form->addRow(tr("Method"), method_);
   form->addRow(tr("Mask mass"), mass_);
+  form->addRow(tr("Rollout discard"), discard_);
   form->addRow(tr("Colormap"), colormap_);
   form->addRow(tr("Opacity"), opacity_);
+  form->addRow(fade_);
   auto* scale = new QGridLayout;
   scale->setContentsMargins(0, 0, 0, 0);
   scale->setVerticalSpacing(0);
@@ -102,6 +112,8 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   connect(head_, &QComboBox::currentIndexChanged, this, changed);
   connect(method_, &QComboBox::currentIndexChanged, this, changed);
   connect(mass_, &QDoubleSpinBox::valueChanged, this, changed);
+  connect(discard_, &QDoubleSpinBox::valueChanged, this, changed);
+  connect(fade_, &QCheckBox::toggled, this, changed);
   connect(colormap_, &QComboBox::currentIndexChanged, this, changed);
   connect(colormap_, &QComboBox::currentIndexChanged, this, &AttentionPanel::updateBar);
   connect(opacity_, &QSlider::valueChanged, this, changed);
@@ -149,6 +161,8 @@ AttentionSettings AttentionPanel::settings() const {
     if (code == kFusionCode[i]) s.fusion = kFusions[i];
   s.method = parse_attention_method(method_->currentData().toString());
   s.mass = mass_->value();
+  s.discard = discard_->value();
+  s.blend = fade_->isChecked() ? Blend::Ramp : Blend::Uniform;
   s.colormap = parse_colormap(colormap_->currentData().toString().toStdString());
   s.opacity = opacity_->value() / 100.0;
   s.visible = visible_->isChecked();
@@ -158,11 +172,14 @@ AttentionSettings AttentionPanel::settings() const {
 
 void AttentionPanel::setSettings(const AttentionSettings& s) {
   {
-    const QSignalBlocker b1(layer_), b2(head_), b3(method_), b4(mass_), b5(colormap_), b6(opacity_), b7(visible_), b8(query_);
+    const QSignalBlocker b1(layer_), b2(head_), b3(method_), b4(mass_), b5(colormap_), b6(opacity_), b7(visible_), b8(query_),
+        b9(discard_), b10(fade_);
     layer_->setValue(s.layer);
     head_->setCurrentIndex(std::max(0, head_->findData(head_code(s))));
     method_->setCurrentIndex(std::max(0, method_->findData(QString::fromLatin1(to_string(s.method)))));
     mass_->setValue(s.mass);
+    discard_->setValue(s.discard);
+    fade_->setChecked(s.blend == Blend::Ramp);
     colormap_->setCurrentIndex(std::max(0, colormap_->findData(QString::fromLatin1(to_string(s.colormap)))));
     opacity_->setValue(qRound(s.opacity * 100));
     visible_->setChecked(s.visible);
@@ -197,6 +214,9 @@ void AttentionPanel::updateBar() {
   bar_->setPixmap(QPixmap::fromImage(to_qimage(bar)));
 }
 
-void AttentionPanel::updateEnabled() { mass_->setEnabled(method_->currentData().toString() == "mask"); }
+void AttentionPanel::updateEnabled() {
+  mass_->setEnabled(method_->currentData().toString() == "mask");
+  discard_->setEnabled(method_->currentData().toString() == "rollout");
+}
 
 }  // namespace vitlens::gui

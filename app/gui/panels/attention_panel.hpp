@@ -12,8 +12,8 @@ class QSpinBox;
 
 namespace vitlens::gui {
 
-// The attention controls: layer, head (each head, mean, max, min), method (raw, rollout,
-// mass mask and its fraction), colormap, opacity and query token. Every change emits
+// The attention controls: layer, head (each head, mean, max, min), method (raw, rollout and
+// its discard ratio, mass mask and its fraction), colormap, opacity, blend and query token. Every change emits
 // settingsChanged at once; the window re-renders from the stored attention.
 class AttentionPanel : public QWidget {
   Q_OBJECT
@@ -44,6 +44,8 @@ class AttentionPanel : public QWidget {
   QComboBox* head_;
   QComboBox* method_;
   QDoubleSpinBox* mass_;
+  QDoubleSpinBox* discard_;
+  QCheckBox* fade_;
   QComboBox* colormap_;
   QSlider* opacity_;
   QCheckBox* visible_;

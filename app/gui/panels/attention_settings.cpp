@@ -19,6 +19,7 @@ AttentionMethod parse_attention_method(const QString& text) {
 
 bool operator==(const AttentionSettings& a, const AttentionSettings& b) {
   return a.layer == b.layer && a.head == b.head && a.fusion == b.fusion && a.method == b.method && a.mass == b.mass &&
+         a.discard == b.discard && a.blend == b.blend &&
          a.colormap == b.colormap && a.opacity == b.opacity && a.visible == b.visible && a.query.name() == b.query.name();
 }
 
@@ -33,6 +34,7 @@ QString head_name(const AttentionSettings& s) {
 QString describe(const AttentionSettings& s) {
   QString text = QString("layer %1, %2, %3").arg(s.layer).arg(head_name(s), to_string(s.method));
   if (s.method == AttentionMethod::Mask) text += QString(" %1%").arg(qRound(s.mass * 100));
+  if (s.method == AttentionMethod::Rollout && s.discard > 0) text += QString(" discarding %1%").arg(qRound(s.discard * 100));
   return text + ", query " + QString::fromStdString(s.query.name());
 }
 

@@ -19,6 +19,8 @@ struct AttentionSettings {
   HeadFusion fusion = HeadFusion::Mean;
   AttentionMethod method = AttentionMethod::Raw;
   double mass = 0.6;  // mask: the fraction of attention the kept patches hold
+  double discard = 0;  // rollout: the lowest fraction of each layer's fused weights zeroed
+  Blend blend = Blend::Ramp;  // low values fade to the image, or one opacity tints it all
   Colormap colormap = Colormap::Viridis;
   double opacity = 0.55;
   bool visible = true;

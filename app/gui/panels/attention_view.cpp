@@ -13,7 +13,7 @@ namespace {
 // The canvas's heatmap layer is drawn over the whole image, so it needs no more pixels than
 // a screen shows; exports render at the image's own size.
 constexpr int kDisplayHeatmapSide = 1600;
-constexpr int kGridCell = 96;
+constexpr int kGridCell = 128;  // enough pixels for a cell enlarged in the grid window
 constexpr double kGridOpacity = 0.6;
 
 cv::Size display_size(cv::Size image) {
@@ -70,7 +70,7 @@ void AttentionView::render() {
   panel_->setNote({});
   try {
     map_ = analysis_->map(s);
-    heatmap_ = to_qimage(analysis_->heatmap(map_, s.colormap, display_size(result_->rgb.size())));
+    heatmap_ = to_qimage(analysis_->layer(map_, s, display_size(result_->rgb.size())));
     panel_->setRange(value_range(map_));
   } catch (const std::exception& e) {
     map_ = cv::Mat();
@@ -103,8 +103,16 @@ void AttentionView::renderGrid() {
   s.visible = true;
   if (grid_settings_ == s) return;
   try {
-    AttentionGrid grid = analysis_->grid(s, kGridCell);
-    grid_->setGrid(to_qimage(grid.image), std::move(grid.cells));
+    const AttentionGrid grid = analysis_->grid(s, kGridCell);
+    std::vector<std::vector<QRect>> cells;
+    for (const auto& row : grid.cells) {
+      cells.emplace_back();
+      for (const cv::Rect& c : row) cells.back().emplace_back(c.x, c.y, c.width, c.height);
+    }
+    QStringList rows, columns;
+    for (const std::string& l : grid.row_labels) rows << QString::fromStdString(l);
+    for (const std::string& l : grid.column_labels) columns << QString::fromStdString(l);
+    grid_->setGrid(to_qimage(grid.image), cells, rows, columns);
     grid_settings_ = s;
   } catch (const std::exception& e) {
     grid_->setMessage(QString::fromStdString(e.what()));

@@ -19,6 +19,11 @@ constexpr int kSliderSteps = 100;
 
 }  // namespace
 
+Qt::PenStyle class_outline(int nth) {
+  constexpr Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine, Qt::DashDotDotLine};
+  return kStyles[nth % 5];
+}
+
 QColor class_qcolor(int label_id) {
   const cv::Scalar rgb = class_colour(label_id);
   return QColor(static_cast<int>(rgb[0]), static_cast<int>(rgb[1]), static_cast<int>(rgb[2]));
@@ -33,12 +38,16 @@ DetectionList::DetectionList(QWidget* parent)
   slider_->setRange(0, kSliderSteps);
   slider_->setToolTip(tr("Show detections whose score is above this"));
   tree_->setColumnCount(3);
-  tree_->setHeaderLabels({tr("Label"), tr("Score"), tr("Box (x, y, w, h)")});
+  tree_->setHeaderLabels({tr("Label"), tr("Score"), tr("Box (x0, y0, x1, y1)")});
   tree_->setRootIsDecorated(false);
   tree_->setMouseTracking(true);
   tree_->setUniformRowHeights(true);
+  // The box is never cut; a long label is elided instead.
   tree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+  tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+  tree_->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
   tree_->header()->setStretchLastSection(false);
+  tree_->setTextElideMode(Qt::ElideRight);
 
   auto* threshold_row = new QHBoxLayout;
   threshold_row->addWidget(new QLabel(tr("Score >")));
@@ -66,10 +75,10 @@ void DetectionList::setDetections(const std::vector<Detection>& detections) {
   for (const Detection& d : detections) {
     auto* item = new QTreeWidgetItem({QString::fromStdString(d.label), QString::number(d.score, 'f', 3),
                                       QString("%1, %2, %3, %4")
-                                          .arg(qRound(d.box.x))
-                                          .arg(qRound(d.box.y))
-                                          .arg(qRound(d.box.width))
-                                          .arg(qRound(d.box.height))});
+                                          .arg(d.box.x, 0, 'f', 1)
+                                          .arg(d.box.y, 0, 'f', 1)
+                                          .arg(d.box.x + d.box.width, 0, 'f', 1)
+                                          .arg(d.box.y + d.box.height, 0, 'f', 1)});
     item->setData(0, Qt::DecorationRole, class_qcolor(d.label_id));
     item->setToolTip(0, tr("detection token %1").arg(d.token));
     tree_->addTopLevelItem(item);

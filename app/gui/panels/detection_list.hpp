@@ -15,9 +15,12 @@ namespace vitlens::gui {
 
 // The engine's colour of a class (vitlens::class_colour), as the canvas and list draw it.
 QColor class_qcolor(int label_id);
+// The outline of the n-th box (from 0) of one class: solid, dashed, dotted, dash-dotted, ...
+Qt::PenStyle class_outline(int nth);
 
-// A detector's detections above the score threshold, in a list synchronised with the
-// canvas: hovering or selecting a row highlights its box, and the canvas highlights rows.
+// A detector's detections above the score threshold (best first, as given), in a list
+// synchronised with the canvas: hovering or selecting a row highlights its box, and the
+// canvas highlights rows. Boxes read as the CLI and JSON give them: x0, y0, x1, y1.
 class DetectionList : public QWidget {
   Q_OBJECT
 

@@ -17,6 +17,7 @@ class ResultsPanel : public QWidget {
   void setPredictions(std::vector<Prediction> predictions);
   // Shown instead of bars (a detector, no model, a failed run).
   void setMessage(const QString& message);
+  const QString& message() const { return message_; }  // empty while bars are shown
   const std::vector<Prediction>& predictions() const { return predictions_; }
 
   QSize sizeHint() const override;

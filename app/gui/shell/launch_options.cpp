@@ -5,6 +5,7 @@
 #include <QCommandLineParser>
 
 #include "vitlens/util/resources.hpp"
+#include "vitlens/util/version.hpp"
 
 namespace vitlens::gui {
 
@@ -12,7 +13,7 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
   QCommandLineParser parser;
   parser.setApplicationDescription("ViTLens: explore what Vision Transformers look at.");
   const QCommandLineOption help({"h", "help"}, "Show this help.");
-  const QCommandLineOption version({"v", "version"}, "Show the version.");
+  const QCommandLineOption version({"v", "version"}, "Show the version and the commit it was built from.");
   const QCommandLineOption model({"m", "model"}, "Model folder, .safetensors file or bundled demo model name (fashion-vit, fashion-yolos) to open.", "MODEL");
   const QCommandLineOption device({"d", "device"}, "Device: auto, cpu, a Vulkan index or part of a device name.", "DEVICE");
   const QCommandLineOption screenshot("screenshot", "Save the window to FILE once the first result is shown, then quit.", "FILE");
@@ -30,7 +31,7 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
     return 0;
   }
   if (parser.isSet(version)) {
-    std::printf("vitlens %s\n", VITLENS_VERSION);
+    std::printf("vitlens %s\n", version_text().c_str());
     return 0;
   }
   const QString model_path = QString::fromStdString(locate_model(parser.value(model).toStdString()));

@@ -1,3 +1,5 @@
+#include <cstdio>
+
 #include <QApplication>
 #include <QFileInfo>
 
@@ -6,6 +8,8 @@
 #include "shell/main_window.hpp"
 #include "shell/resource_locator.hpp"
 #include "shell/settings.hpp"
+#include "vitlens/backend/devices.hpp"
+#include "vitlens/util/version.hpp"
 
 using namespace vitlens::gui;
 
@@ -19,6 +23,18 @@ QString initial_model(const LaunchOptions& options, const Settings& settings) {
   return demos.isEmpty() ? QString() : demos.first();
 }
 
+// A --device no device matches is refused, as vitlens-cli refuses it, with the list: running
+// on another device than the one asked for would mislead every number the window shows.
+bool device_exists(const QString& device) {
+  try {
+    vitlens::choose_device(device.toStdString());
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vitlens: %s\n", e.what());
+    return false;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -29,11 +45,12 @@ int main(int argc, char* argv[]) {
   const auto parsed = parse_launch_options(arguments);
   if (const int* status = std::get_if<int>(&parsed)) return *status;
   const LaunchOptions& options = std::get<LaunchOptions>(parsed);
+  if (!options.device.isEmpty() && !device_exists(options.device)) return 1;
 
   QApplication app(argc, argv);
   QApplication::setOrganizationName("ViTLens");
   QApplication::setApplicationName("vitlens");
-  QApplication::setApplicationVersion(VITLENS_VERSION);
+  QApplication::setApplicationVersion(QString::fromStdString(vitlens::version_text()));
 
   Settings settings;
   MainWindow window(&settings);

@@ -1,9 +1,12 @@
 #include "shell/main_window.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QDesktopServices>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -14,9 +17,12 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
+#include <QUrl>
+#include <QVBoxLayout>
 
 #include "canvas/image_canvas.hpp"
 #include "canvas/image_conversion.hpp"
@@ -24,6 +30,7 @@
 #include "export/batch_export_dialog.hpp"
 #include "export/export_menu.hpp"
 #include "folder/folder_model.hpp"
+#include "folder/folder_panel.hpp"
 #include "folder/thumbnail_cache.hpp"
 #include "folder/thumbnail_strip.hpp"
 #include "inference/image_loader.hpp"
@@ -34,12 +41,16 @@
 #include "panels/attention_view.hpp"
 #include "panels/detection_list.hpp"
 #include "panels/head_grid_panel.hpp"
+#include "panels/head_grid_window.hpp"
+#include "panels/model_notice.hpp"
 #include "panels/results_panel.hpp"
 #include "shell/device_chooser.hpp"
+#include "shell/help_texts.hpp"
 #include "shell/model_info.hpp"
 #include "shell/recent_menu.hpp"
 #include "shell/resource_locator.hpp"
 #include "shell/settings.hpp"
+#include "vitlens/model/description.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens::gui {
@@ -52,6 +63,17 @@ constexpr float kMergeIou = 0.5f;
 bool looks_like_model(const QString& path) {
   const QFileInfo info(path);
   return info.suffix() == "safetensors" || (info.isDir() && QDir(path).exists("config.json"));
+}
+
+// A panel with a notice above it.
+QWidget* with_notice(ModelNotice* notice, QWidget* panel) {
+  auto* box = new QWidget;
+  auto* layout = new QVBoxLayout(box);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  layout->addWidget(notice);
+  layout->addWidget(panel, 1);
+  return box;
 }
 
 QDockWidget* dock(const QString& title, const QString& name, QWidget* content, QMainWindow* window) {
@@ -74,6 +96,8 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
       strip_(new ThumbnailStrip(folder_)),
       results_(new ResultsPanel),
       detection_list_(new DetectionList),
+      classes_notice_(new ModelNotice),
+      detections_notice_(new ModelNotice),
       attention_(new AttentionPanel),
       grid_(new HeadGridPanel),
       devices_(new DeviceChooser),
@@ -101,11 +125,12 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
 MainWindow::~MainWindow() = default;
 
 void MainWindow::createDocks() {
-  results_dock_ = dock(tr("Classes"), "classes", results_, this);
-  detections_dock_ = dock(tr("Detections"), "detections", detection_list_, this);
+  results_dock_ = dock(tr("Classes"), "classes", with_notice(classes_notice_, results_), this);
+  detections_dock_ = dock(tr("Detections"), "detections", with_notice(detections_notice_, detection_list_), this);
   attention_dock_ = dock(tr("Attention"), "attention", attention_, this);
-  grid_dock_ = dock(tr("Layers x Heads"), "head_grid", grid_, this);
-  strip_dock_ = dock(tr("Folder"), "thumbnails", strip_, this);
+  grid_dock_ = dock(tr("Layers x Heads"), "head_grid", head_grid_dock_content(grid_), this);
+  folder_panel_ = new FolderPanel(folder_, strip_);
+  strip_dock_ = dock(tr("Folder"), "thumbnails", folder_panel_, this);
   addDockWidget(Qt::RightDockWidgetArea, results_dock_);
   addDockWidget(Qt::RightDockWidgetArea, detections_dock_);
   addDockWidget(Qt::RightDockWidgetArea, attention_dock_);
@@ -165,7 +190,7 @@ void MainWindow::createMenus() {
       ->setShortcuts({QKeySequence(Qt::Key_F11), QKeySequence::FullScreen});
 
   QMenu* model = menuBar()->addMenu(tr("&Model"));
-  model->addAction(tr("&Open Model Folder..."), QKeySequence(Qt::CTRL | Qt::Key_M), this, [this] {
+  open_model_ = model->addAction(tr("&Open Model Folder..."), QKeySequence(Qt::CTRL | Qt::Key_M), this, [this] {
     const QString folder = QFileDialog::getExistingDirectory(this, tr("Open Model Folder"), settings_->value(key::kLastModel).toString());
     if (!folder.isEmpty()) openModel(folder);
   });
@@ -188,9 +213,18 @@ void MainWindow::createMenus() {
   });
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Documentation"), QKeySequence::HelpContents, this, [this] {
+    const QString docs = docs_dir();
+    if (docs.isEmpty() || !QDesktopServices::openUrl(QUrl::fromLocalFile(docs)))
+      showError(tr("The documentation folder could not be opened%1.").arg(docs.isEmpty() ? QString() : " (" + docs + ")"));
+  });
+  help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+    QMessageBox box(QMessageBox::NoIcon, tr("Keyboard Shortcuts"), shortcuts_html(menuBar()), QMessageBox::Ok, this);
+    box.exec();
+  });
   help->addAction(tr("&About ViTLens"), this, [this] {
     QMessageBox::about(this, tr("About ViTLens"),
-                       tr("<b>ViTLens</b><p>Vision Transformer attention explorer on Vulkan compute.</p>"));
+                       about_html(worker_->hasModel() ? QString::fromStdString(worker_->device().name + " [" + worker_->device().id() + "]") : QString()));
   });
 }
 
@@ -241,7 +275,14 @@ void MainWindow::connectComponents() {
     showError(message);
   });
   connect(worker_, &InferenceWorker::modelReady, this, &MainWindow::modelLoaded);
-  connect(worker_, &InferenceWorker::modelFailed, this, [this](const QString& message) { showError(tr("Could not open the model.\n\n%1").arg(message)); });
+  connect(worker_, &InferenceWorker::modelFailed, this, [this](const QString& message) {
+    loading_model_.clear();
+    updateStatus();
+    if (!worker_->hasModel()) results_->setMessage(tr("The model could not be opened."));
+    showError(tr("Could not open the model.\n\n%1").arg(message));
+  });
+  for (ModelNotice* notice : {classes_notice_, detections_notice_})
+    connect(notice, &ModelNotice::openModelRequested, open_model_, &QAction::trigger);
   connect(worker_, &InferenceWorker::resultReady, this, &MainWindow::resultReady);
   connect(worker_, &InferenceWorker::runFailed, this, [this](const QString&, const QString& message) {
     results_->setMessage(tr("The model could not run on this image."));
@@ -251,7 +292,14 @@ void MainWindow::connectComponents() {
   connect(folder_, &FolderModel::listed, this, [this] {
     strip_->setCurrentPath(path_);
     if (path_.isEmpty() && folder_->rowCount() > 0) openImage(folder_->path(0));
+    if (const QString why = folder_->whyEmpty(); !why.isEmpty()) {
+      showStatus(why);
+      if (path_.isEmpty()) giveUpScreenshot(why);
+    }
   });
+  folder_panel_->recursiveBox()->setChecked(settings_->value(key::kRecursiveFolders).toBool());
+  connect(folder_panel_->recursiveBox(), &QCheckBox::toggled, this,
+          [this](bool on) { settings_->setValue(key::kRecursiveFolders, on); });
   connect(strip_, &ThumbnailStrip::pathActivated, this, &MainWindow::openImage);
   connect(devices_, &DeviceChooser::deviceChosen, this, &MainWindow::setDevice);
   connect(attention_, &AttentionPanel::settingsChanged, this, &MainWindow::saveAttentionSettings);
@@ -299,10 +347,15 @@ AttentionSettings MainWindow::storedAttentionSettings() const {
   s.fusion = parse_head_fusion(settings_->value(key::kFusion).toString().toStdString());
   s.method = parse_attention_method(settings_->value(key::kMethod).toString());
   s.mass = settings_->value(key::kMass).toDouble();
+  s.discard = settings_->value(key::kDiscard).toDouble();
+  // A hand-edited or older settings file keeps the defaults for what it spells wrong.
   try {
     s.colormap = parse_colormap(settings_->value(key::kColormap).toString().toStdString());
   } catch (const Error&) {
-    s.colormap = Colormap::Viridis;
+  }
+  try {
+    s.blend = parse_blend(settings_->value(key::kBlend).toString().toStdString());
+  } catch (const Error&) {
   }
   s.opacity = settings_->value(key::kOpacity).toDouble();
   s.visible = settings_->value(key::kShowHeatmap).toBool();
@@ -319,6 +372,8 @@ void MainWindow::saveAttentionSettings() {
   settings_->setValue(key::kFusion, QString::fromLatin1(to_string(s.fusion)));
   settings_->setValue(key::kMethod, QString::fromLatin1(to_string(s.method)));
   settings_->setValue(key::kMass, s.mass);
+  settings_->setValue(key::kDiscard, s.discard);
+  settings_->setValue(key::kBlend, QString::fromLatin1(to_string(s.blend)));
   settings_->setValue(key::kColormap, QString::fromLatin1(to_string(s.colormap)));
   settings_->setValue(key::kOpacity, s.opacity);
   settings_->setValue(key::kShowHeatmap, s.visible);
@@ -349,8 +404,9 @@ void MainWindow::openImage(const QString& path) {
   const QString folder = QFileInfo(path_).absolutePath();
   settings_->setValue(key::kLastFolder, folder);
   recent_files_->add(path_);
-  // Stepping with the arrow keys walks the folder of the image opened.
-  if (folder_->folder() != folder) folder_->setFolder(folder);
+  // Stepping with the arrow keys walks the folder of the image opened (or the folder listing
+  // it with its subfolders).
+  if (folder_->folder() != folder && folder_->row(path_) < 0) folder_->setFolder(folder);
   strip_->setCurrentPath(path_);
   statusBar()->showMessage(tr("Opening %1...").arg(QFileInfo(path_).fileName()));
   loader_->load(path_);
@@ -365,7 +421,10 @@ void MainWindow::openFolder(const QString& folder) {
 }
 
 void MainWindow::openModel(const QString& path) {
+  loading_model_ = QFileInfo(path).fileName();
   statusBar()->showMessage(tr("Loading model %1...").arg(QDir::toNativeSeparators(path)));
+  results_->setMessage(tr("Loading model %1...").arg(loading_model_));
+  updateStatus();
   worker_->loadModel(path, devices_->currentId().isEmpty() ? settings_->value(key::kDevice).toString() : devices_->currentId());
 }
 
@@ -386,6 +445,7 @@ void MainWindow::imageLoaded(const QString& path, const cv::Mat& rgb, const QIma
   detections_.clear();
   canvas_->setImage(image, keep_zoom_->isChecked());
   detection_list_->setDetections({});
+  results_->setMessage(waitingMessage());
   const QueryToken query = attention_->settings().query;
   // A detection token means a box of the previous image; a patch is kept (same place).
   if (query.kind == QueryToken::Kind::Det) attention_->setQuery({});
@@ -415,12 +475,28 @@ void MainWindow::modelLoaded() {
   restoring_ = false;
   results_dock_->setVisible(!model->has_detector());
   detections_dock_->setVisible(model->has_detector());
-  results_->setMessage(model->has_classifier() ? tr("Open an image to classify it.") : tr("This model has no classifier."));
+  const QString notice = demo_notice(path);
+  classes_notice_->setNotice(notice);
+  detections_notice_->setNotice(notice);
+  loading_model_.clear();
+  results_->setMessage(waitingMessage());
   statusBar()->showMessage(tr("Model %1 ready").arg(QFileInfo(path).fileName()), 4000);
   updateStatus();
   updateActions();
   emit modelReady();
   runCurrent();
+}
+
+QString MainWindow::waitingMessage() const {
+  if (!loading_model_.isEmpty()) return tr("Loading model %1...").arg(loading_model_);
+  const std::shared_ptr<const Model> model = worker_->model();
+  if (!model) return rgb_.empty() ? tr("No result yet") : tr("Open a model (Model menu) to classify this image.");
+  if (!model->has_classifier() && !model->has_detector())
+    return tr("%1 is an %2: it has no classifier, so there are no classes to show. What it attends to is in the "
+              "Attention panel and the Layers x Heads grid.")
+        .arg(QString::fromStdString(model->config.architecture), QString::fromStdString(model_kind(*model)));
+  if (rgb_.empty()) return tr("Open an image to classify it.");
+  return tr("Running the model on %1...").arg(QFileInfo(path_).fileName());
 }
 
 void MainWindow::runCurrent() {
@@ -460,11 +536,15 @@ void MainWindow::updateDetections() {
     detections_.clear();
     showError(QString::fromStdString(e.what()));
   }
+  // Best first, in the list and on the canvas alike (their indices are shared).
+  std::stable_sort(detections_.begin(), detections_.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
   detection_list_->setDetections(detections_);
   std::vector<CanvasBox> boxes;
+  std::map<int, int> seen;  // boxes of each class so far
   for (const Detection& d : detections_)
     boxes.push_back({QRectF(d.box.x, d.box.y, d.box.width, d.box.height),
-                     QString("%1 %2").arg(QString::fromStdString(d.label)).arg(d.score, 0, 'f', 2), class_qcolor(d.label_id)});
+                     QString("%1 %2").arg(QString::fromStdString(d.label)).arg(d.score, 0, 'f', 2), class_qcolor(d.label_id),
+                     class_outline(seen[d.label_id]++)});
   canvas_->setBoxes(std::move(boxes));
   updateActions();
 }
@@ -522,9 +602,16 @@ bool MainWindow::exportCurrent(ExportKind kind, const QString& path, bool overwr
   }
 }
 
+QString MainWindow::exportFolder() const {
+  // Never the image's own folder: for the samples that is inside the repository.
+  const QString last = settings_->value(key::kExportFolder).toString();
+  if (!last.isEmpty()) return last;
+  const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+  return !pictures.isEmpty() && QFileInfo(pictures).isDir() ? pictures : QDir::homePath();
+}
+
 QString MainWindow::suggestedExportPath(ExportKind kind) const {
-  QString folder = settings_->value(key::kExportFolder).toString();
-  if (folder.isEmpty()) folder = QFileInfo(path_).absolutePath();
+  const QString folder = exportFolder();
   const QString stem = QFileInfo(path_).completeBaseName();
   return QDir(folder).filePath(export_file_name(kind, stem.isEmpty() ? "vitlens" : stem, attention_->settings()));
 }
@@ -540,7 +627,7 @@ void MainWindow::startBatchExport() {
   auto* dialog = new BatchExportDialog(defaults, this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   dialog->setInputFolder(folder_->folder().isEmpty() ? settings_->value(key::kLastFolder).toString() : folder_->folder());
-  dialog->setOutputFolder(settings_->value(key::kExportFolder).toString());
+  dialog->setOutputFolder(exportFolder());
   dialog->open();
 }
 
@@ -614,7 +701,10 @@ void MainWindow::showError(const QString& message) {
 
 void MainWindow::updateStatus() {
   const std::shared_ptr<const Model> model = worker_->model();
-  model_label_->setText(model ? tr("Model: %1").arg(QFileInfo(QString::fromStdString(model->path)).fileName()) : tr("No model"));
+  if (!loading_model_.isEmpty())
+    model_label_->setText(tr("Loading model %1...").arg(loading_model_));
+  else
+    model_label_->setText(model ? tr("Model: %1").arg(QFileInfo(QString::fromStdString(model->path)).fileName()) : tr("No model"));
   model_label_->setToolTip(model ? QString::fromStdString(model->path) : QString());
   device_label_->setText(worker_->hasModel() ? tr("Device: %1").arg(QString::fromStdString(worker_->device().name)) : QString());
   time_label_->setText(result_ ? tr("Inference: %1 ms").arg(result_->output.time_ms, 0, 'f', 1) : QString());
@@ -646,7 +736,28 @@ const QImage& MainWindow::heatmap() const { return attention_view_->heatmap(); }
 
 std::shared_ptr<const Model> MainWindow::model() const { return worker_->model(); }
 
-void MainWindow::setScreenshotPath(const QString& path) { screenshot_path_ = path; }
+void MainWindow::setScreenshotPath(const QString& path) {
+  // A result may never come (a folder without images, a model that never loads): save what
+  // is shown after a bounded wait rather than waiting forever.
+  constexpr int kScreenshotWaitMs = 120000;
+  screenshot_path_ = path;
+  QTimer::singleShot(kScreenshotWaitMs, this, [this] {
+    if (!screenshot_scheduled_) giveUpScreenshot(tr("no result was shown within %1 s").arg(kScreenshotWaitMs / 1000));
+  });
+}
+
+void MainWindow::giveUpScreenshot(const QString& why) {
+  if (screenshot_path_.isEmpty()) return;
+  const QString path = screenshot_path_;
+  screenshot_path_.clear();
+  qCritical("vitlens: %s; the window as it was is saved in %s", qPrintable(why), qPrintable(path));
+  try {
+    export_png(grab().toImage(), path, true);
+  } catch (const std::exception& e) {
+    qCritical("vitlens: %s", e.what());
+  }
+  QCoreApplication::exit(1);
+}
 
 void MainWindow::saveScreenshot() {
   // Let the visible thumbnails arrive first (bounded: a broken one never holds this up).

@@ -22,11 +22,13 @@ class DetectionList;
 class DeviceChooser;
 class ExportMenu;
 class FolderModel;
+class FolderPanel;
 class HeadGridPanel;
 class ImageCanvas;
 class ImageLoader;
 class InferenceWorker;
 class LiveMode;
+class ModelNotice;
 class RecentMenu;
 class ResultsPanel;
 class Settings;
@@ -55,7 +57,9 @@ class MainWindow : public QMainWindow {
   // Writes the current image's export of `kind` to `path` (no questions); false, with the
   // error shown, when it failed.
   bool exportCurrent(ExportKind kind, const QString& path, bool overwrite = true);
-  // Once the first result is shown: grab the window into `path` and quit.
+  // Once the first result is shown: grab the window into `path` and quit (status 0). When no
+  // result can come (a folder without images) or none came within two minutes, the window
+  // is saved as it is and the app quits with status 1 and a message on stderr.
   void setScreenshotPath(const QString& path);
   void copyViewToClipboard();
   void pickPatch(QPointF image_pixel);
@@ -74,6 +78,7 @@ class MainWindow : public QMainWindow {
   DetectionList* detectionList() const { return detection_list_; }
   HeadGridPanel* headGrid() const { return grid_; }
   FolderModel* folderModel() const { return folder_; }
+  FolderPanel* folderPanel() const { return folder_panel_; }
   std::shared_ptr<const Model> model() const;
   std::shared_ptr<const InferenceResult> currentResult() const { return result_; }
   const std::vector<Detection>& detections() const { return detections_; }
@@ -83,6 +88,11 @@ class MainWindow : public QMainWindow {
   AttentionSettings attentionSettings() const;
   LiveMode* liveMode() const { return live_; }
   const QString& lastError() const { return last_error_; }
+  ModelNotice* classesNotice() const { return classes_notice_; }
+  ModelNotice* detectionsNotice() const { return detections_notice_; }
+  // Where an export of `kind` is offered: the last export folder, else the user's Pictures
+  // folder (never the image's folder, which for the samples is inside the repository).
+  QString suggestedExportPath(ExportKind kind) const;
 
  signals:
   void imageShown(const QString& path);
@@ -120,9 +130,12 @@ class MainWindow : public QMainWindow {
   void updateStatus();
   void updateActions();
   void showRow(int row);  // of the folder, clamped
-  QString suggestedExportPath(ExportKind kind) const;
+  QString exportFolder() const;
+  // What the Classes panel says until a result comes: loading, running, or what the model is.
+  QString waitingMessage() const;
   void startBatchExport();
   void saveScreenshot();
+  void giveUpScreenshot(const QString& why);
 
   Settings* settings_;
   InferenceWorker* worker_;
@@ -132,8 +145,11 @@ class MainWindow : public QMainWindow {
 
   ImageCanvas* canvas_;
   ThumbnailStrip* strip_;
+  FolderPanel* folder_panel_ = nullptr;
   ResultsPanel* results_;
   DetectionList* detection_list_;
+  ModelNotice* classes_notice_;
+  ModelNotice* detections_notice_;
   AttentionPanel* attention_;
   HeadGridPanel* grid_;
   DeviceChooser* devices_;
@@ -152,6 +168,7 @@ class MainWindow : public QMainWindow {
   QAction* keep_zoom_ = nullptr;
   QAction* show_heatmap_ = nullptr;
   QAction* model_info_ = nullptr;
+  QAction* open_model_ = nullptr;
   QLabel* model_label_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* time_label_ = nullptr;
@@ -167,6 +184,7 @@ class MainWindow : public QMainWindow {
   int screenshot_waits_ = 0;
   bool screenshot_scheduled_ = false;
   QString last_error_;
+  QString loading_model_;  // the model being loaded, by file name; empty when none
 };
 
 }  // namespace vitlens::gui

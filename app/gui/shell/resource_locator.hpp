@@ -14,4 +14,11 @@ QStringList demo_models();
 // The bundled sample images folder, or empty.
 QString samples_dir();
 
+// What a demo model is for, from the DEMO_NOTICE.txt beside it (the bundled demos have
+// one); empty for any other model.
+QString demo_notice(const QString& model_path);
+
+// The engine's documentation folder (vitlens/util/resources.hpp) as a Qt string, or empty.
+QString docs_dir();
+
 }  // namespace vitlens::gui

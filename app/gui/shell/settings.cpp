@@ -16,6 +16,7 @@ const QHash<QString, QVariant>& defaults() {
       {key::kDevice, QStringLiteral("auto")},
       {key::kRecentFiles, QStringList()},
       {key::kLastFolder, QString()},
+      {key::kRecursiveFolders, false},
       {key::kExportFolder, QString()},
       {key::kKeepZoom, false},
       {key::kLayer, -1},  // the last layer
@@ -23,6 +24,8 @@ const QHash<QString, QVariant>& defaults() {
       {key::kFusion, QStringLiteral("mean")},
       {key::kMethod, QStringLiteral("raw")},
       {key::kMass, 0.6},
+      {key::kDiscard, 0.0},
+      {key::kBlend, QStringLiteral("ramp")},
       {key::kColormap, QStringLiteral("viridis")},
       {key::kOpacity, 0.55},
       {key::kShowHeatmap, true},

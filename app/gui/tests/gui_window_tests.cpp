@@ -27,21 +27,12 @@
 #include "shell/resource_locator.hpp"
 #include "shell/settings.hpp"
 #include "support/video_fixtures.hpp"
+#include "window_harness.hpp"
 
 using namespace vitlens;
 using namespace vitlens::gui;
 
-namespace {
-
-constexpr int kTimeoutMs = 90000;  // generous: a loaded CI machine can stall a run for many seconds
-
-QString fixture(const QString& relative) { return QString(VITLENS_SOURCE_DIR "/tests/fixtures/") + relative; }
-
-QString image(const QString& name) { return fixture("images/" + name); }
-
-QString demo(const QString& name) { return QString(VITLENS_SOURCE_DIR "/resources/models/") + name; }
-
-}  // namespace
+using namespace vitlens::gui::test;
 
 class GuiWindowTests : public QObject {
   Q_OBJECT
@@ -198,20 +189,11 @@ class GuiWindowTests : public QObject {
     openModel(fixture("hf_vit"));
     openImage(image("fruits.jpg"));
     HeadGridPanel* grid = window_->headGrid();
-    QVERIFY(!grid->image().isNull());
+    QVERIFY(grid->hasGrid());
     QSignalSpy clicked(grid, &HeadGridPanel::cellClicked);
-    // Row 0 (layer 0), column 2 (head 2): find a point inside it.
-    const QRectF shown = grid->imageRect();
-    QPoint target;
-    for (int y = int(shown.top()); y < shown.bottom() && target.isNull(); y += 2)
-      for (int x = int(shown.left()); x < shown.right(); x += 2) {
-        const QPointF p = (QPointF(x, y) - shown.topLeft()) * (grid->image().width() / shown.width());
-        if (grid->cellAt(p.toPoint()) == std::pair(0, 2)) {
-          target = {x, y};
-          break;
-        }
-      }
-    QVERIFY(!target.isNull());
+    // Row 0 (layer 0), column 2 (head 2).
+    const QPoint target = grid->currentLayout().cells.at(0).at(2).center().toPoint();
+    QCOMPARE(grid->cellAt(target), std::pair(0, 2));
     QTest::mouseClick(grid, Qt::LeftButton, {}, target);
     QCOMPARE(clicked.count(), 1);
     QCOMPARE(settings().layer, 0);

@@ -84,6 +84,41 @@ cv::Mat overlay(const cv::Mat& rgb, const cv::Mat& colours, double opacity) {
   return out;
 }
 
+const char* to_string(Blend blend) { return blend == Blend::Ramp ? "ramp" : "uniform"; }
+
+Blend parse_blend(const std::string& text) {
+  for (Blend b : {Blend::Ramp, Blend::Uniform})
+    if (text == to_string(b)) return b;
+  throw Error("unknown blend '" + text + "' (expected ramp, uniform)");
+}
+
+cv::Mat overlay(const cv::Mat& rgb, const cv::Mat& colours, const cv::Mat& unit, double opacity, Blend blend) {
+  if (blend == Blend::Uniform) return overlay(rgb, colours, opacity);
+  if (!(opacity >= 0 && opacity <= 1)) throw Error("opacity " + std::to_string(opacity) + " is not in [0, 1]");
+  if (unit.size() != rgb.size() || colours.size() != rgb.size())
+    throw Error("overlay: the map, its colours and the image differ in size");
+  cv::Mat alpha, alpha3, image, paint;
+  unit.convertTo(alpha, CV_32F, opacity);
+  cv::merge(std::vector<cv::Mat>(3, alpha), alpha3);
+  rgb.convertTo(image, CV_32FC3);
+  colours.convertTo(paint, CV_32FC3);
+  cv::Mat blended = image + alpha3.mul(paint - image);
+  cv::Mat out;
+  blended.convertTo(out, CV_8UC3);
+  return out;
+}
+
+cv::Mat with_alpha(const cv::Mat& colours, const cv::Mat& unit, Blend blend) {
+  cv::Mat alpha;
+  if (blend == Blend::Ramp)
+    unit.convertTo(alpha, CV_8U, 255.0);
+  else
+    alpha = cv::Mat(colours.size(), CV_8U, cv::Scalar(255));
+  cv::Mat rgba;
+  cv::merge(std::vector<cv::Mat>{colours, alpha}, rgba);
+  return rgba;
+}
+
 cv::Mat colour_bar(int height, int width, Colormap colormap) {
   cv::Mat ramp(height, width, CV_32F);
   for (int y = 0; y < height; ++y) ramp.row(y).setTo(height > 1 ? 1.0 - static_cast<double>(y) / (height - 1) : 1.0);

@@ -89,20 +89,22 @@ AttentionGrid attention_grid(const std::vector<AttentionMaps>& groups, int query
                        CV_8UC3, kBackground);
   const ValueRange shared = style.shared_range ? shared_range(columns, rows, query) : ValueRange{};
 
-  for (size_t c = 0; c < columns.size(); ++c)
-    label(grid.image, column_label(*columns[c].maps, columns[c].head),
-          {kRowLabelWidth + static_cast<int>(c) * (cell.width + kGap), kHeaderHeight - 8});
+  for (size_t c = 0; c < columns.size(); ++c) {
+    grid.column_labels.push_back(column_label(*columns[c].maps, columns[c].head));
+    label(grid.image, grid.column_labels.back(), {kRowLabelWidth + static_cast<int>(c) * (cell.width + kGap), kHeaderHeight - 8});
+  }
   grid.cells.resize(static_cast<size_t>(rows));
   for (int l = 0; l < rows; ++l) {
     const int y = kHeaderHeight + l * (cell.height + kGap);
-    label(grid.image, "layer " + std::to_string(groups[0].layers[static_cast<size_t>(l)]), {4, y + cell.height / 2});
+    grid.row_labels.push_back("layer " + std::to_string(groups[0].layers[static_cast<size_t>(l)]));
+    label(grid.image, grid.row_labels.back(), {4, y + cell.height / 2});
     for (size_t c = 0; c < columns.size(); ++c) {
       const cv::Mat map = columns[c].maps->map(l, columns[c].head, query);
       const cv::Mat unit = normalise(map, style.shared_range ? shared : value_range(map));
-      const cv::Mat colours =
-          colorize(upsample_to_image(unit, rgb.size(), preprocess, style.upsampling, cell), style.colormap);
+      const cv::Mat cell_unit = upsample_to_image(unit, rgb.size(), preprocess, style.upsampling, cell);
+      const cv::Mat colours = colorize(cell_unit, style.colormap);
       const cv::Rect where(kRowLabelWidth + static_cast<int>(c) * (cell.width + kGap), y, cell.width, cell.height);
-      overlay(thumbnail, colours, style.opacity).copyTo(grid.image(where));
+      overlay(thumbnail, colours, cell_unit, style.opacity, style.blend).copyTo(grid.image(where));
       grid.cells[static_cast<size_t>(l)].push_back(where);
     }
   }

@@ -57,7 +57,8 @@ std::vector<std::string> class_lines(const std::vector<Prediction>& predictions)
 
 std::string describe(const LiveStats& stats) {
   return format("capture %.1f fps", stats.capture_fps) + format(" | inference %.1f fps", stats.inference_fps) +
-         format(", %.0f ms", stats.inference_ms) + format(" | latency %.0f ms", stats.latency_ms) + " | " +
+         format(", %.0f ms", stats.inference_ms) + format(" | latency mean %.0f ms", stats.mean_latency_ms) +
+         format(", p95 %.0f ms", stats.p95_latency_ms) + " | " +
          std::to_string(stats.dropped) + " dropped";
 }
 

@@ -29,17 +29,23 @@ bool holds_model(const fs::path& folder) {
   return false;
 }
 
-}  // namespace
-
-std::optional<fs::path> resources_dir() {
+// A folder installed under <prefix>/share, looked for beside the running executable, then
+// under the prefix the engine was built for, then in the source tree.
+std::optional<fs::path> installed_folder(const fs::path& below_datadir, const fs::path& in_source_tree) {
   std::vector<fs::path> candidates;
-  if (auto exe = executable_dir()) candidates.push_back(*exe / ".." / "share" / "vitlens" / "resources");
-  candidates.emplace_back(VITLENS_INSTALLED_RESOURCES_DIR);
-  candidates.emplace_back(VITLENS_SOURCE_RESOURCES_DIR);
+  if (auto exe = executable_dir()) candidates.push_back(*exe / ".." / "share" / below_datadir);
+  candidates.push_back(fs::path(VITLENS_INSTALL_DATADIR) / below_datadir);
+  candidates.push_back(fs::path(VITLENS_SOURCE_DIR) / in_source_tree);
   for (const fs::path& c : candidates)
     if (is_dir(c)) return fs::weakly_canonical(c);
   return std::nullopt;
 }
+
+}  // namespace
+
+std::optional<fs::path> resources_dir() { return installed_folder("vitlens/resources", "resources"); }
+
+std::optional<fs::path> docs_dir() { return installed_folder("doc/vitlens", "docs"); }
 
 std::vector<fs::path> demo_models() {
   std::vector<fs::path> models;

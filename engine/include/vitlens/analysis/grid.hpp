@@ -1,4 +1,5 @@
 #pragma once
+#include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -15,12 +16,15 @@ struct GridStyle {
   bool shared_range = false;  // one value range for every cell (the colour bar shows it)
   Upsampling upsampling = Upsampling::Nearest;
   double opacity = 0.6;
+  Blend blend = Blend::Ramp;
   int cell_size = 160;  // longest side of a cell, in pixels
 };
 
 struct AttentionGrid {
   cv::Mat image;                             // 8-bit RGB
   std::vector<std::vector<cv::Rect>> cells;  // [row][column]: where each map was drawn
+  std::vector<std::string> row_labels;       // "layer 3", per row
+  std::vector<std::string> column_labels;    // "head 3", "mean", "rollout (mean)", per column
 };
 
 // A montage of one query's maps: a row per layer, and a column per head of each stack in

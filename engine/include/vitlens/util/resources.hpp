@@ -13,6 +13,10 @@ namespace vitlens {
 // was built from. std::nullopt when none of them exists.
 std::optional<std::filesystem::path> resources_dir();
 
+// The documentation (the source tree's docs/, installed as <prefix>/share/doc/vitlens), found
+// the same way; std::nullopt when it is nowhere.
+std::optional<std::filesystem::path> docs_dir();
+
 // The bundled demo models: every folder of <resources>/models that holds a model, by name.
 std::vector<std::filesystem::path> demo_models();
 
