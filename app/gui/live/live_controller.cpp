@@ -123,10 +123,33 @@ FrameProcessor LiveController::processor() {
     live->predictions = shown->predictions;
     if (shown->model->has_detector())
       live->detections = detect_objects(shown->output, shown->model->labels, frame.rgb.size(), detection);
-    QMetaObject::invokeMethod(
-        this, [this, shown, captured = frame.captured] { emit resultArrived(shown, captured); }, Qt::QueuedConnection);
+    offerResult(std::move(shown), frame.captured);
     return live;
   };
+}
+
+void LiveController::offerResult(std::shared_ptr<const InferenceResult> result, std::chrono::steady_clock::time_point captured) {
+  bool waiting = false;
+  {
+    std::lock_guard lock(result_mutex_);
+    waiting = offered_ != nullptr;  // the UI has been told and will take this one instead
+    offered_ = std::move(result);
+    offered_captured_ = captured;
+  }
+  if (waiting) return;
+  QMetaObject::invokeMethod(
+      this,
+      [this] {
+        std::shared_ptr<const InferenceResult> newest;
+        std::chrono::steady_clock::time_point captured;
+        {
+          std::lock_guard lock(result_mutex_);
+          newest = std::move(offered_);
+          captured = offered_captured_;
+        }
+        if (newest) emit resultArrived(newest, captured);
+      },
+      Qt::QueuedConnection);
 }
 
 void LiveController::onFrame(const LiveFrame& frame, const std::shared_ptr<const LiveResult>& latest) {

@@ -24,8 +24,9 @@ namespace vitlens::gui {
 
 // Live mode for the window: runs the engine's LivePipeline (capture thread keeping only the
 // newest frame, inference thread taking it when free) and hands frames and results to the
-// UI thread as signals. Frames are handed over newest-only as well: while the UI has not
-// shown the last one, newer frames are not queued behind it.
+// UI thread as signals. Both are handed over newest-only as well: while the UI has not
+// shown the last frame (or result), newer ones replace it instead of queueing behind it, so
+// a slow UI never builds a backlog and the latency measured stays capture to display.
 class LiveController : public QObject {
   Q_OBJECT
 
@@ -56,6 +57,10 @@ class LiveController : public QObject {
   void stopRecording();
   bool recording() const;
 
+  // Offers a result to the UI thread (called on the inference thread): resultArrived follows
+  // with the newest result offered by the time the UI gets to it; results it replaced are
+  // never shown (nor counted in the latency).
+  void offerResult(std::shared_ptr<const InferenceResult> result, std::chrono::steady_clock::time_point captured);
   // The UI showed the result of a frame captured at `captured`: latency is measured to here.
   void resultShown(std::chrono::steady_clock::time_point captured);
   LiveStats stats() const;
@@ -81,6 +86,9 @@ class LiveController : public QObject {
   std::vector<QueryToken> queries_;
   DetectionOptions detection_;
   std::atomic<bool> frame_pending_{false};
+  std::mutex result_mutex_;  // guards the result offered to the UI and its capture time
+  std::shared_ptr<const InferenceResult> offered_;
+  std::chrono::steady_clock::time_point offered_captured_;
   quint64 open_generation_ = 0;  // the newest open(); older ones are dropped when they finish
   quint64 opening_ = 0;          // the generation being opened, 0 when none
 

@@ -23,6 +23,8 @@
 #include "canvas/image_canvas.hpp"
 #include "folder/folder_model.hpp"
 #include "folder/folder_panel.hpp"
+#include "live/live_controller.hpp"
+#include "live/live_mode.hpp"
 #include "panels/attention_panel.hpp"
 #include "panels/detection_list.hpp"
 #include "panels/head_grid_panel.hpp"
@@ -301,6 +303,19 @@ class GuiNewUserTests : public QObject {
     const QString err = QString::fromLocal8Bit(app->readAllStandardError());
     QVERIFY2(err.contains("no device matches '7'; available devices:"), qPrintable(err));
     QVERIFY(err.contains("cpu"));
+  }
+
+  void liveResultsReachTheUiNewestOnlySoASlowUiBuildsNoBacklog() {
+    LiveController* live = window_->liveMode()->controller();
+    QSignalSpy arrived(live, &LiveController::resultArrived);
+    auto older = std::make_shared<InferenceResult>(), newer = std::make_shared<InferenceResult>();
+    const auto t0 = std::chrono::steady_clock::now();
+    live->offerResult(older, t0);  // the UI is busy: neither is taken before the second comes
+    live->offerResult(newer, t0 + std::chrono::milliseconds(50));
+    QTRY_COMPARE(arrived.count(), 1);
+    QCOMPARE(arrived[0][0].value<std::shared_ptr<const InferenceResult>>(), std::shared_ptr<const InferenceResult>(newer));
+    QCoreApplication::processEvents();
+    QCOMPARE(arrived.count(), 1);  // the replaced result is never shown
   }
 
   void versionPrintsTheVersionAndCommit() {
