@@ -214,22 +214,6 @@ void check_against_model(const AttentionOptions& o, const Model& model) {
   }
 }
 
-// The name each image's outputs start with: its stem, or its whole file name when two
-// inputs share a stem (photo.bmp and photo.tiff). Same file names are a usage mistake.
-std::map<std::string, std::string> output_names(const std::vector<std::string>& images) {
-  std::map<std::string, int> stems;
-  for (const std::string& image : images) ++stems[fs::path(image).stem().string()];
-  std::map<std::string, std::string> names, owners;
-  for (const std::string& image : images) {
-    const fs::path path(image);
-    const std::string name = stems[path.stem().string()] > 1 ? path.filename().string() : path.stem().string();
-    auto [it, fresh] = owners.emplace(name, image);
-    if (!fresh) throw UsageError("'" + it->second + "' and '" + image + "' would write the same output files ('" + name + "')");
-    names[image] = name;
-  }
-  return names;
-}
-
 }  // namespace
 
 ArgParser attention_arguments() {

@@ -40,5 +40,9 @@ int run_attention(const ParsedArgs& args);
 
 ArgParser live_arguments();
 int run_live(const ParsedArgs& args);
+ArgParser features_arguments();
+int run_features(const ParsedArgs& args);
+ArgParser heads_arguments();
+int run_heads(const ParsedArgs& args);
 
 }  // namespace vitlens::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <map>
 
 #include "vitlens/util/error.hpp"
 
@@ -97,6 +98,20 @@ std::vector<std::string> expand_image_inputs(const std::vector<std::string>& pat
     }
   }
   return images;
+}
+
+std::map<std::string, std::string> output_names(const std::vector<std::string>& images) {
+  std::map<std::string, int> stems;
+  for (const std::string& image : images) ++stems[fs::path(image).stem().string()];
+  std::map<std::string, std::string> names, owners;
+  for (const std::string& image : images) {
+    const fs::path path(image);
+    const std::string name = stems[path.stem().string()] > 1 ? path.filename().string() : path.stem().string();
+    auto [it, fresh] = owners.emplace(name, image);
+    if (!fresh) throw UsageError("'" + it->second + "' and '" + image + "' would write the same output files ('" + name + "')");
+    names[image] = name;
+  }
+  return names;
 }
 
 }  // namespace vitlens::cli

@@ -1,4 +1,5 @@
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ ArgParser& add_recursive_flag(ArgParser& parser);
 // skipping it. Throws vitlens::Error naming a folder that holds no images (and, when it has
 // subfolders, suggesting --recursive).
 std::vector<std::string> expand_image_inputs(const std::vector<std::string>& paths, bool recursive = false);
+
+// The name each image's outputs start with: its stem, or its whole file name when two
+// inputs share a stem (photo.bmp and photo.tiff). Throws UsageError when two inputs would
+// write the same files.
+std::map<std::string, std::string> output_names(const std::vector<std::string>& images);
 
 // "img2.png" < "img10.png": runs of digits compare by value, everything else bytewise.
 bool natural_less(const std::string& a, const std::string& b);

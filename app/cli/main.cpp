@@ -21,6 +21,8 @@ const std::vector<Command>& commands() {
       {eval_arguments, run_eval},
       {attention_arguments, run_attention},
       {live_arguments, run_live},
+      {features_arguments, run_features},
+      {heads_arguments, run_heads},
   };
   return all;
 }

@@ -129,6 +129,14 @@ cv::Mat plot_attention_distance(const HeadStatistics& s, cv::Size size, cv::Poin
               1, cv::LINE_AA);
   cv::putText(image, "mean attention distance (pixels)", {f.area.x + 6, 14}, cv::FONT_HERSHEY_SIMPLEX, text, ink, 1,
               cv::LINE_AA);
+  // Legend: one coloured dot per head along the top, right-aligned.
+  const int heads_count = f.layers > 0 ? static_cast<int>(s.mean_attention_distance[0].size()) : 0;
+  const int entry = 34;
+  for (int h = 0; h < heads_count && heads_count * entry < f.area.width - 250; ++h) {
+    const cv::Point p(f.area.x + f.area.width - (heads_count - h) * entry + 6, 10);
+    cv::circle(image, p, 4, head_colour(h, heads_count), cv::FILLED, cv::LINE_AA);
+    cv::putText(image, std::to_string(h), p + cv::Point(7, 4), cv::FONT_HERSHEY_SIMPLEX, 0.38, ink, 1, cv::LINE_AA);
+  }
   for (int l = 0; l < f.layers; ++l) {
     const auto& heads = s.mean_attention_distance[static_cast<size_t>(l)];
     for (size_t h = 0; h < heads.size(); ++h) {
