@@ -96,11 +96,40 @@ def resize_axis(values, axis, size):
     return np.moveaxis(out, 0, axis)
 
 
-def numpy_interpolate(table, prefix, grid0, grid):
+def resize_axis_antialiased(values, axis, size):
+    """Pillow's precompute_coeffs with the bicubic filter (a = -0.5), in float64."""
+    values = np.moveaxis(values, axis, 0)
+    n = values.shape[0]
+    scale = n / size
+    filterscale = max(scale, 1.0)
+    support = 2.0 * filterscale
+    out = np.zeros((size,) + values.shape[1:])
+    for o in range(size):
+        center = (o + 0.5) * scale
+        xmin = max(int(center - support + 0.5), 0)
+        xmax = min(int(center + support + 0.5), n)
+        weights = [cubic_kernel((x - center + 0.5) / filterscale, -0.5) for x in range(xmin, xmax)]
+        total = sum(weights)
+        for x, w in zip(range(xmin, xmax), weights):
+            out[o] += w / total * values[x]
+    return np.moveaxis(out, 0, axis)
+
+
+def cubic_kernel(x, a):
+    x = abs(x)
+    if x < 1:
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+    if x < 2:
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return 0.0
+
+
+def numpy_interpolate(table, prefix, grid0, grid, antialias=False):
     if tuple(grid0) == tuple(grid):
         return table
+    resize = resize_axis_antialiased if antialias else resize_axis
     patches = table[prefix:].reshape(grid0[0], grid0[1], -1)
-    patches = resize_axis(resize_axis(patches, 0, grid[0]), 1, grid[1])
+    patches = resize(resize(patches, 0, grid[0]), 1, grid[1])
     return np.concatenate([table[:prefix], patches.reshape(grid[0] * grid[1], -1)])
 
 
@@ -110,6 +139,9 @@ def check_bicubic():
         mine = ref.interpolate_pos_embed(table, 2, (4, 4), grid).numpy()
         err = np.abs(mine - numpy_interpolate(table.numpy(), 2, (4, 4), grid)).max()
         check(err < 1e-12, f"position embeddings 4x4 -> {grid[0]}x{grid[1]} == NumPy bicubic a=-0.75")
+        mine = ref.interpolate_pos_embed(table, 2, (4, 4), grid, "antialiased_bicubic").numpy()
+        err = np.abs(mine - numpy_interpolate(table.numpy(), 2, (4, 4), grid, antialias=True)).max()
+        check(err < 1e-12, f"timm position embeddings 4x4 -> {grid[0]}x{grid[1]} == NumPy Pillow bicubic a=-0.5")
 
 
 # 4 ---------------------------------------------------------------------------------------
@@ -226,7 +258,7 @@ def numpy_timm_forward(path, pixels):
     patches = patchify(pixels, sd["patch_embed.proj.weight"], sd["patch_embed.proj.bias"])
     pos_prefix = 0 if no_embed_class else len(prefix)
     g0 = math.isqrt(sd["pos_embed"].shape[1] - pos_prefix)
-    pos = numpy_interpolate(sd["pos_embed"][0], pos_prefix, (g0, g0), grid)
+    pos = numpy_interpolate(sd["pos_embed"][0], pos_prefix, (g0, g0), grid, antialias=True)
     if no_embed_class:
         x = np.concatenate([prefix, patches + pos])
     else:

@@ -13,6 +13,13 @@ enum class Pooling {
   Mean,   // every head reads the mean of the patch tokens (timm global_pool="avg")
 };
 
+// How position embeddings follow an input size other than the training one; each
+// framework has its own (see interpolate_pos_embed).
+enum class PositionResample {
+  Bicubic,             // Hugging Face interpolate_pos_encoding=True
+  AntialiasedBicubic,  // timm dynamic_img_size (resample_abs_pos_embed)
+};
+
 // The shape of a ViT encoder, whatever file format it came from.
 struct VitConfig {
   std::string architecture;  // as the checkpoint names it, e.g. "ViTForImageClassification"
@@ -28,6 +35,7 @@ struct VitConfig {
   int num_prefix_tokens = 1;         // CLS, plus DeiT's distillation token
   int num_detection_tokens = 0;      // YOLOS: detection tokens appended after the patches
   bool pos_embed_has_prefix = true;  // false for timm no_embed_class models
+  PositionResample position_resample = PositionResample::Bicubic;  // set by the loader's framework
   double layer_norm_eps = 1e-12;
   Activation activation = Activation::GeluErf;
   Pooling pooling = Pooling::Token;
