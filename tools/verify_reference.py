@@ -6,12 +6,15 @@ Checks, each against code that shares nothing with the reference's forward pass:
   1. attention of a reference block == torch.nn.MultiheadAttention fed the fused qkv and proj;
   2. the activations == their textbook formulas;
   3. bicubic position-embedding resampling == a NumPy transcription of PyTorch's
-     upsample_bicubic2d (a = -0.75, align_corners=False, border taps clamped);
+     upsample_bicubic2d (a = -0.75, align_corners=False, border taps clamped), and the
+     antialiased form timm uses == a NumPy transcription of Pillow's Resample.c
+     precompute_coeffs (a = -0.5, support widened by the downscale, renormalised);
   4. safetensors round trips (F32/F16/BF16 bit patterns, header padding, gap rejection);
   5. every case in tests/fixtures/manifest.json: the committed expected outputs == a
      float64 NumPy forward written straight from the checkpoint's Hugging Face or timm
      tensor names (per-head loops for HF; timm's reshape(T, 3, heads, dh) split with q
-     scaled first), which also bounds the float32 rounding left in the fixtures.
+     scaled first), which also bounds the float32 rounding left in the fixtures; and the
+     same for every case in tests/fixtures/sizes/manifest.json (logits and attention).
 Exits non-zero on the first failure.
 """
 
@@ -309,10 +312,25 @@ def check_fixtures():
               f"{case['name']}: expected outputs == float64 NumPy forward ({summary})")
 
 
+def check_size_fixtures():
+    manifest = json.load(open(os.path.join(FIXTURES, "sizes", "manifest.json")))
+    for case in manifest["cases"]:
+        expected = st.read_safetensors(os.path.join(FIXTURES, "sizes", case["name"] + ".safetensors"))
+        model_path = os.path.join(FIXTURES, case["model"])
+        forward = numpy_timm_forward if case["framework"] == "timm" else numpy_hf_forward
+        logits, _, attention = forward(model_path, expected["pixel_values"].double().numpy())
+        errors = {"logits": np.abs(logits - expected["logits"].numpy()).max(),
+                  "attention": np.abs(attention - expected["attention"].numpy()).max()}
+        summary = ", ".join(f"{k} {v:.1e}" for k, v in errors.items())
+        check(errors["attention"] < 2e-6 and errors["logits"] < 2e-5,
+              f"sizes/{case['name']} (--size {case['size']}): expected outputs == float64 NumPy forward ({summary})")
+
+
 if __name__ == "__main__":
     check_multihead_attention()
     check_activations()
     check_bicubic()
     check_safetensors()
     check_fixtures()
+    check_size_fixtures()
     print("all reference checks passed")

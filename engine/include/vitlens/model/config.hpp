@@ -56,10 +56,16 @@ struct PreprocessConfig {
     // YOLOS (transformers' YolosImageProcessor): shorter side to shortest_edge unless the
     // longer would exceed longest_edge, then both sides floored to multiples of size_multiple.
     ShortestEdgeCapped,
+    // timm's ResizeKeepRatio: the smallest aspect-keeping scale that covers height x width,
+    // each side rounded half to even (timm's non-square centre crops).
+    Cover,
   };
+  // Where a centre crop starts when the margin is odd: transformers floors half the margin,
+  // torchvision's CenterCrop (timm) rounds it half to even.
+  enum class CropRounding { Floor, HalfEven };
   bool do_resize = true;
   ResizeMode resize_mode = ResizeMode::Exact;
-  int height = 224;  // Exact
+  int height = 224;  // Exact, Cover
   int width = 224;
   int shortest_edge = 224;  // ShortestEdge, ShortestEdgeCapped
   int longest_edge = 1333;  // ShortestEdgeCapped
@@ -68,6 +74,10 @@ struct PreprocessConfig {
   bool do_center_crop = false;
   int crop_height = 224;
   int crop_width = 224;
+  CropRounding crop_rounding = CropRounding::Floor;
+  // timm's crop_pct (0 for Hugging Face processors): a timm input size H x W is cropped
+  // from an image resized to floor(H / crop_pct) x floor(W / crop_pct).
+  double crop_pct = 0.0;
   bool do_rescale = true;
   double rescale_factor = 1.0 / 255.0;
   bool do_normalize = true;
