@@ -73,7 +73,7 @@ cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) 
 
 cv::Mat AttentionAnalysis::heatmap(const cv::Mat& grid, Colormap colormap, cv::Size output) const {
   const cv::Mat unit = normalise(grid, value_range(grid));
-  const cv::Mat image_map = upsample_to_image(unit, result_->rgb.size(), result_->model->preprocess, Upsampling::Nearest, output);
+  const cv::Mat image_map = upsample_to_image(unit, result_->rgb.size(), result_->preprocess, Upsampling::Nearest, output);
   return colorize(image_map, colormap);
 }
 
@@ -110,7 +110,7 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
   style.colormap = s.colormap;
   style.opacity = s.opacity;
   style.cell_size = cell_size;
-  return attention_grid(groups, 0, r.rgb, r.model->preprocess, style);
+  return attention_grid(groups, 0, r.rgb, r.preprocess, style);
 }
 
 SidecarContext AttentionAnalysis::sidecar_context(const AttentionSettings& s, const std::string& npy_name) const {

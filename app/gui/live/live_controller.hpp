@@ -49,6 +49,7 @@ class LiveController : public QObject {
   void setSession(std::shared_ptr<Session> session);
   void setQueries(const std::vector<QueryToken>& queries);
   void setDetectionOptions(const DetectionOptions& options);
+  void setInputOptions(const InputOptions& input);
 
   // Records every captured frame with the newest result drawn over it; false (and
   // errorOccurred) when the file cannot be written. stopRecording() finishes the file.
@@ -80,6 +81,7 @@ class LiveController : public QObject {
   std::shared_ptr<Session> session_;
   std::vector<QueryToken> queries_;
   DetectionOptions detection_;
+  InputOptions input_;
   std::atomic<bool> frame_pending_{false};
   quint64 open_generation_ = 0;  // the newest open(); older ones are dropped when they finish
   quint64 opening_ = 0;          // the generation being opened, 0 when none

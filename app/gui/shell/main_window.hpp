@@ -24,6 +24,7 @@ class ExportMenu;
 class FolderModel;
 class HeadGridPanel;
 class ImageCanvas;
+class InputSizeControl;
 class ImageLoader;
 class InferenceWorker;
 class LiveMode;
@@ -73,6 +74,7 @@ class MainWindow : public QMainWindow {
   ResultsPanel* resultsPanel() const { return results_; }
   DetectionList* detectionList() const { return detection_list_; }
   HeadGridPanel* headGrid() const { return grid_; }
+  InputSizeControl* inputSizeControl() const { return input_size_; }
   FolderModel* folderModel() const { return folder_; }
   std::shared_ptr<const Model> model() const;
   std::shared_ptr<const InferenceResult> currentResult() const { return result_; }
@@ -106,6 +108,9 @@ class MainWindow : public QMainWindow {
   DetectionOptions detectionOptions() const;
   // Attention rows a run must keep beyond the defaults: the patch the attention panel queries.
   std::vector<QueryToken> extraQueries() const;
+  // The input size remembered for the current model (settings), shown and used for runs.
+  void restoreInputOptions();
+  void inputOptionsChosen();
   void restoreAttentionSettings();
   void saveAttentionSettings();
   AttentionSettings storedAttentionSettings() const;
@@ -137,6 +142,7 @@ class MainWindow : public QMainWindow {
   AttentionPanel* attention_;
   HeadGridPanel* grid_;
   DeviceChooser* devices_;
+  InputSizeControl* input_size_;
   AttentionView* attention_view_;
   LiveMode* live_ = nullptr;
   QDockWidget* results_dock_ = nullptr;
@@ -155,6 +161,7 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* time_label_ = nullptr;
+  QLabel* input_label_ = nullptr;  // input size and token count of the result shown
   QLabel* pointer_label_ = nullptr;  // position, patch and attention under the cursor
   QProgressBar* busy_ = nullptr;
 
