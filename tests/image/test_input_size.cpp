@@ -79,6 +79,8 @@ TEST_CASE("a size smaller than one patch or off the patch grid is an input-size 
   CHECK_NOTHROW(vitlens::check_input_options({InputSize::exact(8, 64)}, vit));
   // YOLOS's processor floors its shortest edge to the patch size itself.
   CHECK_NOTHROW(vitlens::check_input_options({InputSize::side(37)}, model("yolos/yolos_mid")));
+  CHECK_THROWS_WITH(vitlens::check_input_options({InputSize::side(8)}, model("yolos/yolos_mid")),
+                    Catch::Contains("multiples of 16") && Catch::Contains("at least 16"));
 }
 
 TEST_CASE("an input over the token limit names its token count, the limit and how to raise it", "[cpu][sizes]") {

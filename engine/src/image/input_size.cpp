@@ -100,8 +100,8 @@ int64_t check_token_limit(const VitConfig& config, cv::Size input, int max_token
   if (tokens > max_tokens)
     throw Error("an input of " + std::to_string(input.height) + "x" + std::to_string(input.width) + " is " +
                 grouped(tokens) + " tokens, more than the limit of " + grouped(max_tokens) +
-                "; choose a smaller size or raise the limit (vitlens-cli --max-tokens N, or the token limit in the "
-                "app's input size menu)");
+                "; choose a smaller size or raise the limit (vitlens-cli --max-tokens N, or Max tokens in the "
+                "app's toolbar)");
   return tokens;
 }
 
@@ -127,7 +127,7 @@ PreprocessConfig planned_preprocess(const Model& model, cv::Size image, const In
 }
 
 // Each side names at least one patch and is a multiple of the patch size, except YOLOS's
-// shortest edge, which its processor floors to a multiple itself.
+// shortest edge, which its processor floors to a multiple itself (so it must reach one).
 void check_patch_multiples(const InputSize& size, const Model& model) {
   if (size.kind != InputSize::Kind::Side && size.kind != InputSize::Kind::Exact) return;
   const int patch = model.config.patch_size;
@@ -135,6 +135,11 @@ void check_patch_multiples(const InputSize& size, const Model& model) {
     throw InputSizeError("input size " + size.to_string() + " is smaller than one patch (" + std::to_string(patch) +
                          " pixels) of this model");
   const bool image_dependent = size.kind == InputSize::Kind::Side && keeps_aspect_without_crop(model.preprocess);
+  const int multiple = model.preprocess.size_multiple;
+  if (image_dependent && size.height < multiple)
+    throw InputSizeError("input size " + size.to_string() + ": this detector's processor floors sides to multiples of " +
+                         std::to_string(multiple) + " pixels, so its shortest edge must be at least " +
+                         std::to_string(multiple));
   if (!image_dependent && (size.height % patch || size.width % patch)) {
     const InputSize nearest = size.kind == InputSize::Kind::Side
                                   ? InputSize::side(nearest_multiple(size.height, patch))

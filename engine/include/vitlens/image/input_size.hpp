@@ -61,8 +61,8 @@ struct InputOptions {
 };
 
 // Checks what can be checked before an image is seen: every side names at least one patch
-// and, except YOLOS's shortest edge (its processor floors to the patch size itself), is a
-// multiple of the patch size (InputSizeError); a size that fixes the input on its own
+// and, except YOLOS's shortest edge (its processor floors it to size_multiple itself, so it
+// must be at least that), is a multiple of the patch size (InputSizeError); a size that fixes the input on its own
 // stays within the token limit (vitlens::Error, as input_plan).
 void check_input_options(const InputOptions& options, const Model& model);
 
