@@ -1,12 +1,12 @@
 #include <catch2/catch.hpp>
 
-#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "support/npy_file.hpp"
 #include "support/process.hpp"
 #include "vitlens/checkpoint/safetensors.hpp"
 
@@ -34,15 +34,6 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 // tools/make_size_fixtures.py's output for one case.
 vitlens::Tensor expected(const std::string& name, const std::string& tensor) {
   return vitlens::TensorStore::open_file((kFixtures / "sizes" / (name + ".safetensors")).string()).read(tensor);
-}
-
-std::vector<float> npy_data(const fs::path& path) {
-  const std::string bytes = vitlens::test::detail::slurp(path);
-  REQUIRE(bytes.size() > 10);
-  const size_t offset = 10 + (static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8));
-  std::vector<float> data((bytes.size() - offset) / sizeof(float));
-  std::memcpy(data.data(), bytes.data() + offset, data.size() * sizeof(float));
-  return data;
 }
 
 class OutFolder {
@@ -93,7 +84,7 @@ TEST_CASE("attention --size exports the chosen size's grid with PyTorch's attent
 
   // Raw maps are the CLS row's patch columns: [layers, heads, 1 query, 6, 5].
   const vitlens::Tensor attention = expected("hf_deit_48x40", "attention");  // [2, 3, 32, 32]
-  const std::vector<float> written = npy_data(out.path() / "fruits_raw.npy");
+  const std::vector<float> written = vitlens::test::read_npy_floats(out.path() / "fruits_raw.npy");
   REQUIRE(written.size() == 2 * 3 * 30);
   for (int map = 0; map < 6; ++map)
     for (int patch = 0; patch < 30; ++patch)
