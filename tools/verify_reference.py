@@ -1,6 +1,6 @@
 """Second opinions on tools/vit_reference.py and on the committed golden fixtures.
 
-    /usr/bin/python3 tools/verify_reference.py
+    /usr/bin/python3 tools/verify_reference.py [--timm-pos-embed PATH/timm/layers/pos_embed.py]
 
 Checks, each against code that shares nothing with the reference's forward pass:
   1. attention of a reference block == torch.nn.MultiheadAttention fed the fused qkv and proj;
@@ -15,6 +15,9 @@ Checks, each against code that shares nothing with the reference's forward pass:
      tensor names (per-head loops for HF; timm's reshape(T, 3, heads, dh) split with q
      scaled first), which also bounds the float32 rounding left in the fixtures; and the
      same for every case in tests/fixtures/sizes/manifest.json (logits and attention).
+With --timm-pos-embed (timm's own source file, e.g. from a checkout of
+huggingface/pytorch-image-models; timm need not be installed) the reference's timm position
+resampling is also compared with timm's resample_abs_pos_embed itself.
 Exits non-zero on the first failure.
 """
 
@@ -326,6 +329,24 @@ def check_size_fixtures():
               f"sizes/{case['name']} (--size {case['size']}): expected outputs == float64 NumPy forward ({summary})")
 
 
+def check_timm_source(path):
+    """Runs timm's resample_abs_pos_embed from its source file (its decorators stubbed out)."""
+    source = open(path).read()
+    source = source.replace("from ._fx import register_notrace_function", "register_notrace_function = lambda f: f")
+    source = source.replace("@torch.fx.wrap\n", "")
+    timm = {}
+    exec(compile(source, path, "exec"), timm)
+    generator = torch.Generator().manual_seed(11)
+    for prefix in (0, 1, 2):
+        for grid in [(2, 3), (3, 5), (6, 5), (1, 1), (7, 2), (4, 4)]:
+            table = torch.randn(prefix + 16, 8, generator=generator)
+            theirs = timm["resample_abs_pos_embed"](table[None], new_size=list(grid), old_size=[4, 4],
+                                                    num_prefix_tokens=prefix)[0]
+            mine = ref.interpolate_pos_embed(table, prefix, (4, 4), grid, "antialiased_bicubic")
+            check(torch.equal(theirs, mine), f"timm's resample_abs_pos_embed 4x4 -> {grid[0]}x{grid[1]}, "
+                                             f"{prefix} prefix rows == the reference's, bit for bit")
+
+
 if __name__ == "__main__":
     check_multihead_attention()
     check_activations()
@@ -333,4 +354,6 @@ if __name__ == "__main__":
     check_safetensors()
     check_fixtures()
     check_size_fixtures()
+    if sys.argv[1:2] == ["--timm-pos-embed"]:
+        check_timm_source(sys.argv[2])
     print("all reference checks passed")
