@@ -102,7 +102,7 @@ ArgParser bench_arguments() {
   ArgParser parser(kProgram, "bench", "Time the forward pass on a synthetic pre-processed image.");
   add_model_option(parser);
   add_device_option(parser);
-  add_size_options(parser);
+  add_size_options(parser, "S x S", false);
   parser.option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
       .option("warmup", "W", "untimed runs after the first (default " + std::to_string(kDefaultWarmup) + ")")
       .option("seed", "N", "seed of the random input (default 0)")

@@ -15,10 +15,12 @@ ArgParser& add_device_option(ArgParser& parser) {
 
 ArgParser& add_json_flag(ArgParser& parser) { return parser.flag("json", "print one JSON document instead of text"); }
 
-ArgParser& add_size_options(ArgParser& parser, const std::string& side_meaning) {
-  parser.option("size", "SIZE",
-                "model input size: S (" + side_meaning + "), HxW (height x width) or 'native' (the image's own size "
-                "rounded to the patch size); default: the model's pre-processing");
+ArgParser& add_size_options(ArgParser& parser, const std::string& side_meaning, bool native) {
+  const std::string forms = "S (" + side_meaning + ")" +
+                            (native ? ", HxW (height x width) or 'native' (the image's own size rounded to the patch "
+                                      "size); default: the model's pre-processing"
+                                    : " or HxW (height x width); default: the model's training size");
+  parser.option("size", "SIZE", "model input size: " + forms);
   return parser.option("max-tokens", "N",
                        "refuse inputs of more than N tokens (default " + std::to_string(kDefaultMaxTokens) + ")");
 }

@@ -14,8 +14,9 @@ ArgParser& add_model_option(ArgParser& parser, bool required = true);
 ArgParser& add_device_option(ArgParser& parser);
 ArgParser& add_json_flag(ArgParser& parser);
 // --size S|HxW|native and --max-tokens N. `side_meaning` says what a single S means for
-// the command's models ("S x S", or the shortest edge for YOLOS).
-ArgParser& add_size_options(ArgParser& parser, const std::string& side_meaning = "S x S");
+// the command's models ("S x S", or the shortest edge for YOLOS); `native` whether the
+// command has images to take a native size from.
+ArgParser& add_size_options(ArgParser& parser, const std::string& side_meaning = "S x S", bool native = true);
 
 std::shared_ptr<const Model> load_model_option(const ParsedArgs& args);
 DeviceInfo device_option(const ParsedArgs& args);
