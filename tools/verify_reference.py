@@ -1,17 +1,23 @@
 """Second opinions on tools/vit_reference.py and on the committed golden fixtures.
 
-    /usr/bin/python3 tools/verify_reference.py
+    /usr/bin/python3 tools/verify_reference.py [--timm-pos-embed PATH/timm/layers/pos_embed.py]
 
 Checks, each against code that shares nothing with the reference's forward pass:
   1. attention of a reference block == torch.nn.MultiheadAttention fed the fused qkv and proj;
   2. the activations == their textbook formulas;
   3. bicubic position-embedding resampling == a NumPy transcription of PyTorch's
-     upsample_bicubic2d (a = -0.75, align_corners=False, border taps clamped);
+     upsample_bicubic2d (a = -0.75, align_corners=False, border taps clamped), and the
+     antialiased form timm uses == a NumPy transcription of Pillow's Resample.c
+     precompute_coeffs (a = -0.5, support widened by the downscale, renormalised);
   4. safetensors round trips (F32/F16/BF16 bit patterns, header padding, gap rejection);
   5. every case in tests/fixtures/manifest.json: the committed expected outputs == a
      float64 NumPy forward written straight from the checkpoint's Hugging Face or timm
      tensor names (per-head loops for HF; timm's reshape(T, 3, heads, dh) split with q
-     scaled first), which also bounds the float32 rounding left in the fixtures.
+     scaled first), which also bounds the float32 rounding left in the fixtures; and the
+     same for every case in tests/fixtures/sizes/manifest.json (logits and attention).
+With --timm-pos-embed (timm's own source file, e.g. from a checkout of
+huggingface/pytorch-image-models; timm need not be installed) the reference's timm position
+resampling is also compared with timm's resample_abs_pos_embed itself.
 Exits non-zero on the first failure.
 """
 
@@ -96,11 +102,40 @@ def resize_axis(values, axis, size):
     return np.moveaxis(out, 0, axis)
 
 
-def numpy_interpolate(table, prefix, grid0, grid):
+def resize_axis_antialiased(values, axis, size):
+    """Pillow's precompute_coeffs with the bicubic filter (a = -0.5), in float64."""
+    values = np.moveaxis(values, axis, 0)
+    n = values.shape[0]
+    scale = n / size
+    filterscale = max(scale, 1.0)
+    support = 2.0 * filterscale
+    out = np.zeros((size,) + values.shape[1:])
+    for o in range(size):
+        center = (o + 0.5) * scale
+        xmin = max(int(center - support + 0.5), 0)
+        xmax = min(int(center + support + 0.5), n)
+        weights = [cubic_kernel((x - center + 0.5) / filterscale, -0.5) for x in range(xmin, xmax)]
+        total = sum(weights)
+        for x, w in zip(range(xmin, xmax), weights):
+            out[o] += w / total * values[x]
+    return np.moveaxis(out, 0, axis)
+
+
+def cubic_kernel(x, a):
+    x = abs(x)
+    if x < 1:
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+    if x < 2:
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return 0.0
+
+
+def numpy_interpolate(table, prefix, grid0, grid, antialias=False):
     if tuple(grid0) == tuple(grid):
         return table
+    resize = resize_axis_antialiased if antialias else resize_axis
     patches = table[prefix:].reshape(grid0[0], grid0[1], -1)
-    patches = resize_axis(resize_axis(patches, 0, grid[0]), 1, grid[1])
+    patches = resize(resize(patches, 0, grid[0]), 1, grid[1])
     return np.concatenate([table[:prefix], patches.reshape(grid[0] * grid[1], -1)])
 
 
@@ -110,6 +145,9 @@ def check_bicubic():
         mine = ref.interpolate_pos_embed(table, 2, (4, 4), grid).numpy()
         err = np.abs(mine - numpy_interpolate(table.numpy(), 2, (4, 4), grid)).max()
         check(err < 1e-12, f"position embeddings 4x4 -> {grid[0]}x{grid[1]} == NumPy bicubic a=-0.75")
+        mine = ref.interpolate_pos_embed(table, 2, (4, 4), grid, "antialiased_bicubic").numpy()
+        err = np.abs(mine - numpy_interpolate(table.numpy(), 2, (4, 4), grid, antialias=True)).max()
+        check(err < 1e-12, f"timm position embeddings 4x4 -> {grid[0]}x{grid[1]} == NumPy Pillow bicubic a=-0.5")
 
 
 # 4 ---------------------------------------------------------------------------------------
@@ -226,7 +264,7 @@ def numpy_timm_forward(path, pixels):
     patches = patchify(pixels, sd["patch_embed.proj.weight"], sd["patch_embed.proj.bias"])
     pos_prefix = 0 if no_embed_class else len(prefix)
     g0 = math.isqrt(sd["pos_embed"].shape[1] - pos_prefix)
-    pos = numpy_interpolate(sd["pos_embed"][0], pos_prefix, (g0, g0), grid)
+    pos = numpy_interpolate(sd["pos_embed"][0], pos_prefix, (g0, g0), grid, antialias=True)
     if no_embed_class:
         x = np.concatenate([prefix, patches + pos])
     else:
@@ -277,10 +315,45 @@ def check_fixtures():
               f"{case['name']}: expected outputs == float64 NumPy forward ({summary})")
 
 
+def check_size_fixtures():
+    manifest = json.load(open(os.path.join(FIXTURES, "sizes", "manifest.json")))
+    for case in manifest["cases"]:
+        expected = st.read_safetensors(os.path.join(FIXTURES, "sizes", case["name"] + ".safetensors"))
+        model_path = os.path.join(FIXTURES, case["model"])
+        forward = numpy_timm_forward if case["framework"] == "timm" else numpy_hf_forward
+        logits, _, attention = forward(model_path, expected["pixel_values"].double().numpy())
+        errors = {"logits": np.abs(logits - expected["logits"].numpy()).max(),
+                  "attention": np.abs(attention - expected["attention"].numpy()).max()}
+        summary = ", ".join(f"{k} {v:.1e}" for k, v in errors.items())
+        check(errors["attention"] < 2e-6 and errors["logits"] < 2e-5,
+              f"sizes/{case['name']} (--size {case['size']}): expected outputs == float64 NumPy forward ({summary})")
+
+
+def check_timm_source(path):
+    """Runs timm's resample_abs_pos_embed from its source file (its decorators stubbed out)."""
+    source = open(path).read()
+    source = source.replace("from ._fx import register_notrace_function", "register_notrace_function = lambda f: f")
+    source = source.replace("@torch.fx.wrap\n", "")
+    timm = {}
+    exec(compile(source, path, "exec"), timm)
+    generator = torch.Generator().manual_seed(11)
+    for prefix in (0, 1, 2):
+        for grid in [(2, 3), (3, 5), (6, 5), (1, 1), (7, 2), (4, 4)]:
+            table = torch.randn(prefix + 16, 8, generator=generator)
+            theirs = timm["resample_abs_pos_embed"](table[None], new_size=list(grid), old_size=[4, 4],
+                                                    num_prefix_tokens=prefix)[0]
+            mine = ref.interpolate_pos_embed(table, prefix, (4, 4), grid, "antialiased_bicubic")
+            check(torch.equal(theirs, mine), f"timm's resample_abs_pos_embed 4x4 -> {grid[0]}x{grid[1]}, "
+                                             f"{prefix} prefix rows == the reference's, bit for bit")
+
+
 if __name__ == "__main__":
     check_multihead_attention()
     check_activations()
     check_bicubic()
     check_safetensors()
     check_fixtures()
+    check_size_fixtures()
+    if sys.argv[1:2] == ["--timm-pos-embed"]:
+        check_timm_source(sys.argv[2])
     print("all reference checks passed")

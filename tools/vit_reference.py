@@ -15,11 +15,14 @@ differ between Hugging Face and timm, and the converters below own that mapping:
     ``fc_norm`` after average pooling when ``norm`` is absent) and the distilled variant
     (``dist_token`` + ``head_dist``, averaged at eval).
 
-Position embeddings are resampled for other input sizes exactly like CURRENT transformers'
-``interpolate_pos_encoding`` (prefix rows pass through; the patch rows, viewed as the square
-training grid, go through ``F.interpolate(size=(H/P, W/P), mode="bicubic",
-align_corners=False)``). ViTLens uses that form for timm checkpoints too, and so does this
-reference; timm itself would use antialiased bicubic.
+Position embeddings are resampled for other input sizes the way each framework does it
+(prefix rows pass through; the patch rows, viewed as the square training grid, are resized
+to (H/P, W/P)):
+  * Hugging Face (``pos_embed_resample="bicubic"``): CURRENT transformers'
+    ``interpolate_pos_encoding``, ``F.interpolate(mode="bicubic", align_corners=False)``;
+  * timm (``pos_embed_resample="antialiased_bicubic"``, what ``load_timm`` builds): timm's
+    ``resample_abs_pos_embed`` as ``VisionTransformer._pos_embed`` calls it with
+    ``dynamic_img_size=True``: ``F.interpolate(mode="bicubic", antialias=True)``.
 
 Config dict accepted by ``build_model`` (defaults in ``DEFAULTS``):
   hidden_size, num_layers, num_heads, mlp_size, patch_size, num_channels,
@@ -27,7 +30,7 @@ Config dict accepted by ``build_model`` (defaults in ``DEFAULTS``):
   num_classes (0 = bare encoder), distilled (adds the distillation token and second head),
   global_pool ("token" or "avg"), final_norm, fc_norm, layer_scale, no_embed_class,
   pooler (Hugging Face ViTModel pooler.dense: stored, not used by the outputs),
-  id2label ({"0": "name", ...}).
+  id2label ({"0": "name", ...}), pos_embed_resample ("bicubic" or "antialiased_bicubic").
 
 Checkpoints are read and written with tools/safetensors_io.py.
 """
@@ -62,6 +65,7 @@ DEFAULTS = {
     "no_embed_class": False,
     "pooler": False,
     "id2label": None,
+    "pos_embed_resample": "bicubic",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -97,18 +101,25 @@ def activation(name):
 # Position embeddings
 
 
-def interpolate_pos_embed(table, prefix, grid0, grid):
+def interpolate_pos_embed(table, prefix, grid0, grid, mode="bicubic"):
     """Resamples the patch rows of `table` [prefix + gh0*gw0, D] from grid0 to grid.
 
-    Current transformers semantics: an unchanged grid returns the table as it is; otherwise
-    bicubic (PyTorch's a = -0.75 kernel), align_corners=False, to the exact target size.
+    An unchanged grid returns the table as it is (both frameworks; the training grid is
+    square). "bicubic": current transformers, PyTorch's a = -0.75 kernel, align_corners=False.
+    "antialiased_bicubic": timm's resample_abs_pos_embed, F.interpolate(size=new_size,
+    mode="bicubic", antialias=True) with align_corners left at its default (False).
     """
     if tuple(grid) == tuple(grid0):
         return table
     dim = table.shape[-1]
     head, patches = table[:prefix], table[prefix:]
     patches = patches.reshape(1, grid0[0], grid0[1], dim).permute(0, 3, 1, 2)
-    patches = F.interpolate(patches, size=tuple(grid), mode="bicubic", align_corners=False)
+    if mode == "antialiased_bicubic":
+        patches = F.interpolate(patches, size=tuple(grid), mode="bicubic", antialias=True)
+    elif mode == "bicubic":
+        patches = F.interpolate(patches, size=tuple(grid), mode="bicubic", align_corners=False)
+    else:
+        raise ValueError(f"unknown pos_embed_resample {mode!r}")
     patches = patches.permute(0, 2, 3, 1).reshape(grid[0] * grid[1], dim)
     return torch.cat([head, patches], dim=0)
 
@@ -188,7 +199,8 @@ class VitReference(nn.Module):
             raise ValueError(f"input {h}x{w} is not a multiple of the patch size {p}")
         patches = self.patch_embed(pixels.unsqueeze(0))[0].flatten(1).transpose(0, 1)  # [N, D], row-major grid
         prefix_rows = 0 if self.cfg["no_embed_class"] else self.num_prefix
-        pos = interpolate_pos_embed(self.pos_embed, prefix_rows, self.grid0, (h // p, w // p))
+        pos = interpolate_pos_embed(self.pos_embed, prefix_rows, self.grid0, (h // p, w // p),
+                                    self.cfg["pos_embed_resample"])
         if self.cfg["no_embed_class"]:
             return torch.cat([self.prefix_tokens(), patches + pos], dim=0)
         return torch.cat([self.prefix_tokens(), patches], dim=0) + pos
@@ -508,6 +520,7 @@ def load_timm(path, num_heads=None, hidden_act="gelu", layer_norm_eps=1e-6):
         "fc_norm": has_fc_norm,
         "layer_scale": "blocks.0.ls1.gamma" in tensors,
         "no_embed_class": no_embed_class,
+        "pos_embed_resample": "antialiased_bicubic",
     }
     model = build_model(cfg)
     load_timm_state_dict(model, tensors)

@@ -81,15 +81,18 @@ struct ImageResult {
 
 class AttentionCommand {
  public:
-  AttentionCommand(const AttentionOptions& options, std::shared_ptr<const Model> model, const DeviceInfo& device)
-      : o_(options), model_(std::move(model)), session_(model_, device) {}
+  AttentionCommand(const AttentionOptions& options, const InputOptions& input, std::shared_ptr<const Model> model,
+                   const DeviceInfo& device)
+      : o_(options), input_(input), model_(std::move(model)), session_(model_, device) {}
 
   const Session& session() const { return session_; }
 
   // Computes everything for one image and writes its files; returns how many.
   size_t export_image(const std::string& path, const std::string& name) {
     const cv::Mat rgb = load_image_rgb(path);
-    const Tensor pixels = preprocess(rgb, model_->preprocess);
+    const InputPlan plan = input_plan(*model_, rgb.size(), input_);
+    const PreprocessConfig& p = plan.preprocess;
+    const Tensor pixels = preprocess(rgb, p);
     const TokenLayout layout = token_layout(model_->config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
     const std::vector<int> queries = resolve_queries(o_.selection.queries, layout);
     const AttentionRequest request =
@@ -102,8 +105,8 @@ class AttentionCommand {
     if (o_.npy) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout);
     for (int q = 0; q < static_cast<int>(a.primary.queries.size()); ++q) {
       const std::string query_stem = stem + "_" + a.primary.queries[static_cast<size_t>(q)].file_tag();
-      if (o_.grid) plan_grid(files, a.grid_groups, q, query_stem + "_grid.png", rgb);
-      if (o_.overlay || o_.heatmap) plan_maps(files, a.primary, q, query_stem, rgb);
+      if (o_.grid) plan_grid(files, a.grid_groups, q, query_stem + "_grid.png", rgb, p);
+      if (o_.overlay || o_.heatmap) plan_maps(files, a.primary, q, query_stem, rgb, p);
     }
     for (const PlannedFile& f : files)
       if (!o_.overwrite && fs::exists(f.path)) throw Error(f.path + ": already exists; pass --overwrite to replace it");
@@ -156,15 +159,15 @@ class AttentionCommand {
   }
 
   void plan_grid(std::vector<PlannedFile>& files, const std::vector<AttentionMaps>& groups, int query,
-                 const std::string& path, const cv::Mat& rgb) const {
+                 const std::string& path, const cv::Mat& rgb, const PreprocessConfig& preprocess) const {
     const GridStyle style{o_.colormap, o_.shared_range, o_.upsampling, o_.opacity, o_.blend, o_.cell_size};
-    files.push_back({path, [&groups, query, &rgb, style, this](const std::string& p, bool ow) {
-                       write_png_safely(p, attention_grid(groups, query, rgb, model_->preprocess, style).image, ow);
+    files.push_back({path, [&groups, query, &rgb, &preprocess, style](const std::string& p, bool ow) {
+                       write_png_safely(p, attention_grid(groups, query, rgb, preprocess, style).image, ow);
                      }});
   }
 
   void plan_maps(std::vector<PlannedFile>& files, const AttentionMaps& maps, int query, const std::string& query_stem,
-                 const cv::Mat& rgb) const {
+                 const cv::Mat& rgb, const PreprocessConfig& preprocess) const {
     std::optional<ValueRange> shared;
     for (int l = 0; l < static_cast<int>(maps.layers.size()); ++l)
       for (int h = 0; h < static_cast<int>(maps.heads.size()); ++h) {
@@ -178,8 +181,8 @@ class AttentionCommand {
                                  "_" + head_tag(head, model_->config.num_heads - 1);
         const cv::Mat map = maps.map(l, h, query);
         const ValueRange range = o_.shared_range ? *shared : value_range(map);
-        auto unit = [map, range, &rgb, this] {
-          return upsample_to_image(normalise(map, range), rgb.size(), model_->preprocess, o_.upsampling, rgb.size());
+        auto unit = [map, range, &rgb, &preprocess, this] {
+          return upsample_to_image(normalise(map, range), rgb.size(), preprocess, o_.upsampling, rgb.size());
         };
         if (o_.overlay)
           files.push_back({name + "_overlay.png", [unit, &rgb, this](const std::string& p, bool ow) {
@@ -194,21 +197,19 @@ class AttentionCommand {
   }
 
   AttentionOptions o_;
+  InputOptions input_;
   std::shared_ptr<const Model> model_;
   Session session_;
 };
 
 // The checks that need the model but no image: layers, heads, and the query token where
 // every input has the same grid. They are usage mistakes, reported before any work.
-void check_against_model(const AttentionOptions& o, const Model& model) {
+void check_against_model(const AttentionOptions& o, const InputOptions& input_options, const Model& model) {
+  check_input_options_for(input_options, model);
   try {
     resolve(o.selection, model.config.num_layers, model.config.num_heads);
-    const PreprocessConfig& p = model.preprocess;
-    const bool fixed_grid = p.do_center_crop || (p.do_resize && p.resize_mode == PreprocessConfig::ResizeMode::Exact);
-    if (fixed_grid) {
-      const cv::Size input = input_geometry({p.width, p.height}, p).crop.size();
-      resolve_queries(o.selection.queries, token_layout(model.config, input.height, input.width));
-    }
+    if (const std::optional<cv::Size> input = fixed_input_size(model, input_options.size))
+      resolve_queries(o.selection.queries, token_layout(model.config, input->height, input->width));
   } catch (const Error& e) {
     throw UsageError(model.path + ": " + e.what());
   }
@@ -223,20 +224,22 @@ ArgParser attention_arguments() {
   add_device_option(parser);
   add_attention_options(parser);
   add_recursive_flag(parser);
+  add_size_options(parser);
   return parser.positional("IMAGE_OR_FOLDER", "image files, or folders whose images are taken in natural order", true);
 }
 
 int run_attention(const ParsedArgs& args) {
   const AttentionOptions options = parse_attention_options(args);
+  const InputOptions input = input_options(args);
   const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   const std::map<std::string, std::string> names = output_names(images);
   std::shared_ptr<const Model> model = load_model_option(args);
-  check_against_model(options, *model);
+  check_against_model(options, input, *model);
   std::error_code error;
   fs::create_directories(options.out, error);
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
-  AttentionCommand command(options, model, device_option(args));
+  AttentionCommand command(options, input, model, device_option(args));
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());

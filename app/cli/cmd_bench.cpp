@@ -18,7 +18,6 @@ namespace {
 
 constexpr int kDefaultRuns = 20;
 constexpr int kDefaultWarmup = 3;
-constexpr int kMaxSide = 8192;
 
 struct Size {
   int height = 0;
@@ -32,23 +31,14 @@ struct Stats {
   double p90 = 0;
 };
 
-// "384" or "384x512" (height x width).
-Size parse_size(const std::string& text) {
-  size_t x = text.find_first_of("xX");
-  if (x == std::string::npos) {
-    int side = parse_integer(text, "--size", 1, kMaxSide);
-    return {side, side};
-  }
-  return {parse_integer(text.substr(0, x), "--size height", 1, kMaxSide),
-          parse_integer(text.substr(x + 1), "--size width", 1, kMaxSide)};
-}
-
-Size input_size(const std::optional<Size>& requested, const VitConfig& config) {
-  if (!requested) return {config.image_height, config.image_width};
-  if (requested->height % config.patch_size || requested->width % config.patch_size)
-    throw UsageError("--size " + std::to_string(requested->height) + "x" + std::to_string(requested->width) +
-                     ": both sides must be multiples of the model's patch size " + std::to_string(config.patch_size));
-  return *requested;
+// The input --size names, without an image to take a size from.
+Size input_size(const InputOptions& options, const Model& model) {
+  if (options.size.kind == InputSize::Kind::ModelDefault) return {model.config.image_height, model.config.image_width};
+  check_input_options_for(options, model);
+  const std::optional<cv::Size> input = fixed_input_size(model, options.size);
+  if (!input) throw UsageError("--size " + options.size.to_string() + ": bench runs a synthetic input, which has no "
+                               "size of its own; give S or HxW");
+  return {input->height, input->width};
 }
 
 // Normalised pixels are roughly standard normal; a fixed seed makes runs comparable.
@@ -112,8 +102,8 @@ ArgParser bench_arguments() {
   ArgParser parser(kProgram, "bench", "Time the forward pass on a synthetic pre-processed image.");
   add_model_option(parser);
   add_device_option(parser);
-  parser.option("size", "S|HxW", "input size in pixels (default: the model's training size)")
-      .option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
+  add_size_options(parser, "S x S", false);
+  parser.option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
       .option("warmup", "W", "untimed runs after the first (default " + std::to_string(kDefaultWarmup) + ")")
       .option("seed", "N", "seed of the random input (default 0)")
       .flag("profile", "also report the Vulkan device time of each kernel (timestamps add a little overhead)");
@@ -124,10 +114,9 @@ int run_bench(const ParsedArgs& args) {
   int runs = args.integer("runs", kDefaultRuns, 1, 1'000'000);
   int warmup = args.integer("warmup", kDefaultWarmup, 0, 1'000'000);
   unsigned seed = static_cast<unsigned>(args.integer("seed", 0, 0, std::numeric_limits<int>::max()));
-  std::optional<Size> requested;
-  if (args.has("size")) requested = parse_size(args.value("size"));
+  const InputOptions input = input_options(args);
   std::shared_ptr<const Model> model = load_model_option(args);
-  Size size = input_size(requested, model->config);
+  Size size = input_size(input, *model);
   const bool profile = args.flag("profile");
   Session session(model, device_option(args), BackendOptions{KernelFamily::Auto, profile});
   Tensor pixels = synthetic_input(size, seed);

@@ -8,6 +8,7 @@
 #include "shared_options.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/image/decode.hpp"
+#include "vitlens/image/preprocess.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
@@ -18,6 +19,8 @@ constexpr int kDefaultTopK = 5;
 
 struct Classification {
   std::string image;
+  cv::Size input;  // the model input, width x height
+  int64_t tokens = 0;
   std::vector<Prediction> top;
   Tensor logits;
   double time_ms = 0;   // forward pass on the device
@@ -36,17 +39,19 @@ void require_classifier(const Model& model) {
                 "describe it");
 }
 
-Classification classify(Session& session, const std::string& path, int k) {
+Classification classify(Session& session, const std::string& path, const InputOptions& input, int k) {
   auto start = std::chrono::steady_clock::now();
-  ForwardOutput output = session.run(load_image_rgb(path));
+  const cv::Mat rgb = load_image_rgb(path);
+  const InputPlan plan = input_plan(session.model(), rgb.size(), input);
+  ForwardOutput output = session.run(preprocess(rgb, plan.preprocess));
   std::chrono::duration<double, std::milli> total = std::chrono::steady_clock::now() - start;
   std::vector<Prediction> top = top_k(output.logits, session.model().labels, k);
-  return {path, std::move(top), std::move(output.logits), output.time_ms, total.count()};
+  return {path, plan.input, plan.tokens, std::move(top), std::move(output.logits), output.time_ms, total.count()};
 }
 
 void print_text(const Classification& c) {
-  std::cout << '\n' << c.image << "  (" << fixed(c.time_ms, 1) << " ms forward, " << fixed(c.total_ms, 1)
-            << " ms total)\n";
+  std::cout << '\n' << c.image << "  (" << c.input.height << "x" << c.input.width << ", " << c.tokens << " tokens, "
+            << fixed(c.time_ms, 1) << " ms forward, " << fixed(c.total_ms, 1) << " ms total)\n";
   Table table({{"#", Table::Align::Right},
                {"PROBABILITY", Table::Align::Right},
                {"INDEX", Table::Align::Right},
@@ -61,7 +66,12 @@ Json to_json(const Classification& c) {
   Json top = Json::array();
   for (const Prediction& p : c.top)
     top.push_back({{"index", p.index}, {"label", p.label}, {"probability", shortest(p.probability)}});
-  return {{"image", c.image}, {"top", top}, {"logits", shortest(c.logits.data)}, {"time_ms", c.time_ms},
+  return {{"image", c.image},
+          {"input_size", {c.input.height, c.input.width}},
+          {"tokens", c.tokens},
+          {"top", top},
+          {"logits", shortest(c.logits.data)},
+          {"time_ms", c.time_ms},
           {"total_ms", c.total_ms}};
 }
 
@@ -72,6 +82,7 @@ ArgParser classify_arguments() {
   add_model_option(parser);
   add_device_option(parser);
   parser.option("topk", "K", "how many classes to report per image (default " + std::to_string(kDefaultTopK) + ")");
+  add_size_options(parser);
   add_json_flag(parser);
   add_recursive_flag(parser);
   return parser.positional("IMAGE_OR_FOLDER", "image files (JPEG, PNG, BMP, TIFF, WebP, ...), or folders whose images are taken in natural order", true);
@@ -81,8 +92,10 @@ int run_classify(const ParsedArgs& args) {
   int k = args.integer("topk", kDefaultTopK, 1, 1'000'000);
   bool json = args.flag("json");
   const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
+  const InputOptions input = input_options(args);
   std::shared_ptr<const Model> model = load_model_option(args);
   require_classifier(*model);
+  check_input_options_for(input, *model);
   k = std::min(k, model->config.num_classes);
   Session session(model, device_option(args));
 
@@ -91,7 +104,7 @@ int run_classify(const ParsedArgs& args) {
   Json errors = Json::array();
   for (const std::string& path : images) {
     try {
-      Classification c = classify(session, path, k);
+      Classification c = classify(session, path, input, k);
       if (json)
         results.push_back(to_json(c));
       else

@@ -21,7 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr float kDefaultThreshold = 0.5f;  // transformers' object-detection pipeline
-constexpr int kMinSize = 16, kMaxSize = 4096;
 
 struct ImageDetections {
   std::string image;
@@ -41,10 +40,11 @@ std::string annotation_path(const std::string& folder, const std::string& image)
   return (fs::path(folder) / (fs::path(image).stem().string() + "_detections.png")).string();
 }
 
-ImageDetections detect(Session& session, const PreprocessConfig& preprocess, const std::string& path,
+ImageDetections detect(Session& session, const InputOptions& input, const std::string& path,
                        const DetectionOptions& options, const std::string& annotate, bool overwrite) {
   const cv::Mat rgb = load_image_rgb(path);
-  const ForwardOutput output = session.run(vitlens::preprocess(rgb, preprocess));
+  const InputPlan plan = input_plan(session.model(), rgb.size(), input);
+  const ForwardOutput output = session.run(preprocess(rgb, plan.preprocess));
   ImageDetections result{path, rgb.size(), detect_objects(output, session.model().labels, rgb.size(), options), output.time_ms};
   if (!annotate.empty()) write_png_safely(annotation_path(annotate, path), draw_detections(rgb, result.detections), overwrite);
   return result;
@@ -86,8 +86,7 @@ ArgParser detect_arguments() {
   add_model_option(parser);
   add_device_option(parser);
   parser.option("threshold", "T", "keep detections scoring above T, 0 to 1 (default 0.5 as transformers' pipeline; 0 lists every detection token)");
-  parser.option("size", "S", "resize the shortest image edge to S pixels instead of the model's setting (" +
-                                 std::to_string(kMinSize) + " to " + std::to_string(kMaxSize) + "; smaller is faster)");
+  add_size_options(parser, "the shortest image edge, the longest capped as the model's setting; smaller is faster");
   parser.option("nms", "IOU", "per-class non-maximum suppression: drop a box overlapping a better one of its class by more than IOU (off by default, like the reference)");
   add_json_flag(parser);
   parser.option("annotate", "OUT_DIR", "write each image with its detections drawn to OUT_DIR/<name>_detections.png");
@@ -101,14 +100,13 @@ int run_detect(const ParsedArgs& args) {
   DetectionOptions options;
   options.threshold = static_cast<float>(args.number("threshold", kDefaultThreshold, 0, 1));
   options.nms_iou = static_cast<float>(args.number("nms", 0, 0, 1));
-  const int size = args.integer("size", 0, kMinSize, kMaxSize);
+  const InputOptions input = input_options(args);
   const bool json = args.flag("json");
   const std::string annotate = args.value("annotate");
   const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   std::shared_ptr<const Model> model = load_model_option(args);
   require_detector(*model);
-  PreprocessConfig preprocess = model->preprocess;
-  if (size) preprocess.shortest_edge = size;
+  check_input_options_for(input, *model);
   if (!annotate.empty()) fs::create_directories(annotate);
   Session session(model, device_option(args));
 
@@ -117,7 +115,7 @@ int run_detect(const ParsedArgs& args) {
   Json errors = Json::array();
   for (const std::string& path : images) {
     try {
-      const ImageDetections r = detect(session, preprocess, path, options, annotate, args.flag("overwrite"));
+      const ImageDetections r = detect(session, input, path, options, annotate, args.flag("overwrite"));
       if (json)
         results.push_back(to_json(r));
       else

@@ -58,13 +58,13 @@ struct ClassifierEval {
   double seconds = 0;
 };
 
-ClassifierEval evaluate_classifier(Session& session, const IdxImages& test, int count) {
+ClassifierEval evaluate_classifier(Session& session, const IdxImages& test, int count, const InputOptions& input) {
   ClassifierEval eval{ConfusionMatrix(static_cast<int>(fashion_mnist_classes().size())), {}, 0};
   Progress progress(static_cast<size_t>(count));
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
     progress.step("test image " + std::to_string(i));
-    const int predicted = argmax(session.run(to_rgb(test.image(i))).logits);
+    const int predicted = argmax(session.run(to_rgb(test.image(i)), input).logits);
     eval.predictions.push_back(predicted);
     eval.matrix.add(test.labels[static_cast<size_t>(i)], predicted);
   }
@@ -97,7 +97,7 @@ Json confusion_json(const ConfusionMatrix& m) {
   return rows;
 }
 
-Json run_fashion_mnist(Session& session, const std::string& folder, int limit, bool json) {
+Json run_fashion_mnist(Session& session, const std::string& folder, int limit, const InputOptions& input, bool json) {
   const Model& model = session.model();
   if (!model.has_classifier())
     throw Error(model.path + ": " + model.config.architecture + " is not an image classifier; --dataset " + kFashionMnist +
@@ -108,7 +108,7 @@ Json run_fashion_mnist(Session& session, const std::string& folder, int limit, b
   const int count = limit > 0 ? std::min(limit, test.count()) : test.count();
   if (!json) std::cout << "dataset: Fashion-MNIST test split, " << count << " of " << test.count() << " images (" << folder << ")\n";
 
-  const ClassifierEval eval = evaluate_classifier(session, test, count);
+  const ClassifierEval eval = evaluate_classifier(session, test, count, input);
   const ConfusionMatrix& m = eval.matrix;
   if (!json) {
     std::cout << "\ntop-1 accuracy: " << percent(m.accuracy()) << " (" << m.correct() << " / " << m.total() << ")  in "
@@ -137,7 +137,7 @@ SceneDataset read_scenes(const std::string& folder) {
   return read_scene_dataset(folder);
 }
 
-Json run_fashion_scenes(Session& session, const std::string& folder, int limit, bool json) {
+Json run_fashion_scenes(Session& session, const std::string& folder, int limit, const InputOptions& input, bool json) {
   const Model& model = session.model();
   if (!model.has_detector())
     throw Error(model.path + ": " + model.config.architecture + " is not an object detector; --dataset " + kFashionScenes +
@@ -156,7 +156,7 @@ Json run_fashion_scenes(Session& session, const std::string& folder, int limit, 
     const SceneDataset::Scene& scene = scenes.scenes[static_cast<size_t>(i)];
     progress.step(scene.image);
     const cv::Mat rgb = load_image_rgb(scene.image);
-    const ForwardOutput output = session.run(rgb);
+    const ForwardOutput output = session.run(rgb, input);
     evaluator.add_image(scene.objects, scored_boxes(detect_objects(output, model.labels, rgb.size(), keep_all)));
   }
   progress.finish();
@@ -198,6 +198,7 @@ ArgParser eval_arguments() {
                     default_scenes_folder() + " for " + kFashionScenes);
   parser.option("limit", "N", "evaluate only the first N images or scenes");
   add_device_option(parser);
+  add_size_options(parser, "S x S; for detectors the shortest image edge");
   return add_json_flag(parser);
 }
 
@@ -210,10 +211,13 @@ int run_eval(const ParsedArgs& args) {
   const bool mnist = dataset == kFashionMnist;
   const std::string folder = args.value("data", mnist ? std::string(kFashionMnistDir) : default_scenes_folder());
 
+  const InputOptions input = input_options(args);
   std::shared_ptr<const Model> model = load_model_option(args);
+  check_input_options_for(input, *model);
   Session session(model, device_option(args));
   if (!json) std::cout << "model:   " << model->path << "\ndevice:  " << describe(session.device()) << '\n';
-  Json result = mnist ? run_fashion_mnist(session, folder, limit, json) : run_fashion_scenes(session, folder, limit, json);
+  Json result = mnist ? run_fashion_mnist(session, folder, limit, input, json)
+                      : run_fashion_scenes(session, folder, limit, input, json);
   if (json) {
     Json document{{"model", model->path}, {"device", session.device().name}, {"device_id", session.device().id()}};
     document.update(result);

@@ -16,6 +16,7 @@
 #include "vitlens/analysis/upsampling.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/image/decode.hpp"
+#include "vitlens/image/input_size.hpp"
 #include "vitlens/image/preprocess.hpp"
 #include "vitlens/model/truncate.hpp"
 #include "vitlens/util/error.hpp"
@@ -117,14 +118,17 @@ cv::Mat pca_picture(const Tensor& projections, const cv::Mat& keep, const cv::Ma
 
 class FeaturesCommand {
  public:
-  FeaturesCommand(const FeatureOptions& o, std::shared_ptr<const Model> model, const DeviceInfo& device)
-      : o_(o), model_(std::move(model)), session_(o.layer ? std::make_shared<const Model>(truncated_after_block(*model_, *o.layer)) : model_, device) {}
+  FeaturesCommand(const FeatureOptions& o, const InputOptions& input, std::shared_ptr<const Model> model,
+                  const DeviceInfo& device)
+      : o_(o), input_(input), model_(std::move(model)), session_(o.layer ? std::make_shared<const Model>(truncated_after_block(*model_, *o.layer)) : model_, device) {}
 
   const Session& session() const { return session_; }
 
   size_t export_image(const std::string& path, const std::string& name) {
     const cv::Mat rgb = load_image_rgb(path);
-    const Tensor pixels = preprocess(rgb, model_->preprocess);
+    const InputPlan plan = input_plan(*model_, rgb.size(), input_);
+    const PreprocessConfig& p = plan.preprocess;
+    const Tensor pixels = preprocess(rgb, p);
     const TokenLayout layout = token_layout(model_->config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
     const ForwardOutput output = session_.run(pixels);
     const cv::Mat features = patch_features(output.hidden_state, layout);
@@ -139,8 +143,8 @@ class FeaturesCommand {
       const std::string stem = base + "_pca" + suffix;
       if (o_.npy) files.push_back({stem + ".npy", [this, pca](const std::string& p) { write_file_safely(p, npy_bytes(pca), o_.overwrite); }});
       if (o_.png)
-        files.push_back({stem + ".png", [this, pca, keep, &rgb](const std::string& p) {
-                           write_png_safely(p, pca_picture(pca, keep, rgb, model_->preprocess), o_.overwrite);
+        files.push_back({stem + ".png", [this, pca, keep, &rgb, &p](const std::string& file) {
+                           write_png_safely(file, pca_picture(pca, keep, rgb, p), o_.overwrite);
                          }});
     } else {
       const Tensor similarity = patch_similarity(features, layout, o_.row, o_.column);
@@ -148,10 +152,10 @@ class FeaturesCommand {
       if (o_.npy)
         files.push_back({stem + ".npy", [this, similarity](const std::string& p) { write_file_safely(p, npy_bytes(similarity), o_.overwrite); }});
       if (o_.png)
-        files.push_back({stem + ".png", [this, similarity, &rgb, &layout](const std::string& p) {
+        files.push_back({stem + ".png", [this, similarity, &rgb, &layout, &p](const std::string& file) {
                            cv::Mat grid(layout.grid_h, layout.grid_w, CV_32F, const_cast<float*>(similarity.ptr()));
                            const cv::Mat unit = normalise(grid, value_range(grid));
-                           write_png_safely(p, colorize(on_image(unit, rgb, model_->preprocess), o_.colormap), o_.overwrite);
+                           write_png_safely(file, colorize(on_image(unit, rgb, p), o_.colormap), o_.overwrite);
                          }});
     }
     for (const auto& [file, write] : files)
@@ -164,6 +168,7 @@ class FeaturesCommand {
   static std::string two_digits(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
 
   FeatureOptions o_;
+  InputOptions input_;
   std::shared_ptr<const Model> model_;
   Session session_;
 };
@@ -184,15 +189,18 @@ ArgParser features_arguments() {
       .option("colormap", "NAME", "colours of the similarity map: viridis (default), inferno, magma, turbo, jet, gray")
       .option("out", "DIR", "folder for the files (created if missing)", true)
       .flag("overwrite", "replace existing files");
+  add_size_options(parser);
   add_recursive_flag(parser);
   return parser.positional("IMAGE_OR_FOLDER", "image files, or folders whose images are taken in natural order", true);
 }
 
 int run_features(const ParsedArgs& args) {
   const FeatureOptions options = parse_feature_options(args);
+  const InputOptions input = input_options(args);
   const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   const std::map<std::string, std::string> names = output_names(images);
   std::shared_ptr<const Model> model = load_model_option(args);
+  check_input_options_for(input, *model);
   if (options.layer && *options.layer >= model->config.num_layers)
     throw UsageError(model->path + ": --layer " + std::to_string(*options.layer) + " is out of range: the model has " +
                      std::to_string(model->config.num_layers) + " layers (0-" +
@@ -201,7 +209,7 @@ int run_features(const ParsedArgs& args) {
   fs::create_directories(options.out, error);
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
-  FeaturesCommand command(options, model, device_option(args));
+  FeaturesCommand command(options, input, model, device_option(args));
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());

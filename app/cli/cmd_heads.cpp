@@ -9,6 +9,7 @@
 #include "vitlens/analysis/head_statistics.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/image/decode.hpp"
+#include "vitlens/image/input_size.hpp"
 #include "vitlens/image/preprocess.hpp"
 #include "vitlens/util/error.hpp"
 #include "vitlens/util/safe_file.hpp"
@@ -52,6 +53,7 @@ ArgParser heads_arguments() {
   add_json_flag(parser);
   parser.option("plot", "FILE.png", "also draw the distances per layer and head as a PNG")
       .flag("overwrite", "replace an existing plot");
+  add_size_options(parser);
   add_recursive_flag(parser);
   return parser.positional("IMAGE_OR_FOLDER", "image files, or folders whose images are taken in natural order", true);
 }
@@ -60,9 +62,11 @@ int run_heads(const ParsedArgs& args) {
   const bool json = args.flag("json");
   const std::string plot = args.value("plot");
   const bool overwrite = args.flag("overwrite");
+  const InputOptions input = input_options(args);
   if (!plot.empty() && !overwrite && fs::exists(plot)) throw Error(plot + ": already exists; pass --overwrite to replace it");
   const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   std::shared_ptr<const Model> model = load_model_option(args);
+  check_input_options_for(input, *model);
   Session session(model, device_option(args));
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
 
@@ -73,7 +77,8 @@ int run_heads(const ParsedArgs& args) {
   for (const std::string& image : images) {
     progress.step(image);
     try {
-      const Tensor pixels = preprocess(load_image_rgb(image), model->preprocess);
+      const cv::Mat rgb = load_image_rgb(image);
+      const Tensor pixels = preprocess(rgb, input_plan(*model, rgb.size(), input).preprocess);
       const ForwardOutput output = session.run(pixels, AttentionRequest::all());
       accumulator.add(output, token_layout(c, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2))));
     } catch (const std::exception& e) {

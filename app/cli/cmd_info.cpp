@@ -14,6 +14,7 @@ const char* to_string(PreprocessConfig::ResizeMode mode) {
     case PreprocessConfig::ResizeMode::Exact: return "exact";
     case PreprocessConfig::ResizeMode::ShortestEdge: return "shortest_edge";
     case PreprocessConfig::ResizeMode::ShortestEdgeCapped: return "shortest_edge_capped";
+    case PreprocessConfig::ResizeMode::Cover: return "cover";
   }
   return "unknown";
 }

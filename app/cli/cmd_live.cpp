@@ -18,7 +18,6 @@ namespace vitlens::cli {
 
 namespace {
 
-constexpr int kMinSize = 16, kMaxSize = 4096;
 constexpr auto kReportInterval = std::chrono::seconds(1);
 
 // "640x480" -> cv::Size; throws UsageError.
@@ -49,12 +48,8 @@ void print_cameras() {
 
 LiveOptions live_options(const ParsedArgs& args, const Model& model) {
   LiveOptions options;
-  options.preprocess = model.preprocess;
-  const int size = args.integer("size", 0, kMinSize, kMaxSize);
-  if (size) {
-    if (!model.has_detector()) throw UsageError("--size applies to detectors (YOLOS); " + model.path + " is a classifier");
-    options.preprocess.shortest_edge = size;
-  }
+  options.input = input_options(args);
+  check_input_options_for(options.input, model);
   options.detection.threshold = static_cast<float>(args.number("threshold", options.detection.threshold, 0, 1));
   return options;
 }
@@ -114,7 +109,7 @@ ArgParser live_arguments() {
   parser.option("out", "FILE", "record the annotated video (every captured frame with the newest result) to FILE (.mp4, .avi, .mkv, .mov)");
   parser.flag("overwrite", "replace FILE if it exists (refused otherwise)");
   parser.option("threshold", "T", "detectors: keep detections scoring above T (default 0.5)");
-  parser.option("size", "S", "detectors: resize the shortest frame edge to S pixels instead of the model's setting (smaller is faster)");
+  add_size_options(parser, "S x S; for detectors the shortest frame edge; smaller is faster");
   parser.option("resolution", "WxH", "ask the camera for this frame size (see --list-cameras)");
   parser.flag("list-cameras", "list the V4L2 cameras and the frame sizes they offer, then exit");
   add_json_flag(parser);

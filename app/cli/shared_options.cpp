@@ -19,6 +19,35 @@ ArgParser& add_device_option(ArgParser& parser) {
 
 ArgParser& add_json_flag(ArgParser& parser) { return parser.flag("json", "print one JSON document instead of text"); }
 
+ArgParser& add_size_options(ArgParser& parser, const std::string& side_meaning, bool native) {
+  const std::string forms = "S (" + side_meaning + ")" +
+                            (native ? ", HxW (height x width) or 'native' (the image's own size rounded to the patch "
+                                      "size); default: the model's pre-processing"
+                                    : " or HxW (height x width); default: the model's training size");
+  parser.option("size", "SIZE", "model input size: " + forms);
+  return parser.option("max-tokens", "N",
+                       "refuse inputs of more than N tokens (default " + std::to_string(kDefaultMaxTokens) + ")");
+}
+
+InputOptions input_options(const ParsedArgs& args) {
+  InputOptions options;
+  options.max_tokens = args.integer("max-tokens", kDefaultMaxTokens, 1, kMaxTokenLimit);
+  try {
+    options.size = parse_input_size(args.value("size", "default"));
+  } catch (const InputSizeError& e) {
+    throw UsageError(std::string("--size: ") + e.what());
+  }
+  return options;
+}
+
+void check_input_options_for(const InputOptions& options, const Model& model) {
+  try {
+    check_input_options(options, model);
+  } catch (const InputSizeError& e) {
+    throw UsageError("--size: " + model.path + ": " + e.what());
+  }
+}
+
 std::shared_ptr<const Model> load_model_option(const ParsedArgs& args) {
   return std::make_shared<const Model>(load_model(locate_model(args.value("model"))));
 }

@@ -1,7 +1,6 @@
 // `vitlens-cli attention`, run as a subprocess on the fixture models and real test images.
 #include <catch2/catch.hpp>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "support/npy_file.hpp"
 #include "support/process.hpp"
 #include "vitlens/analysis/maps.hpp"
 #include "vitlens/backend/session.hpp"
@@ -59,15 +59,6 @@ std::string slurp(const fs::path& path) {
   return text.str();
 }
 
-std::vector<float> npy_data(const fs::path& path) {
-  const std::string bytes = slurp(path);
-  REQUIRE(bytes.size() > 10);
-  const size_t offset = 10 + (static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8));
-  std::vector<float> data((bytes.size() - offset) / sizeof(float));
-  std::memcpy(data.data(), bytes.data() + offset, data.size() * sizeof(float));
-  return data;
-}
-
 cv::Size png_size(const fs::path& path) {
   const cv::Mat image = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
   return image.size();
@@ -90,7 +81,7 @@ TEST_CASE("attention --format npy writes the engine's raw maps and a sidecar des
   selection.queries = {vitlens::QueryToken::parse("dist")};
   const vitlens::AttentionMaps expected =
       vitlens::raw_attention_maps(session.run(pixels, vitlens::AttentionRequest::selected({1})), layout, selection);
-  const std::vector<float> written = npy_data(out / "fruits_raw_dist.npy");
+  const std::vector<float> written = vitlens::test::read_npy_floats(out / "fruits_raw_dist.npy");
   REQUIRE(written.size() == expected.values.data.size());
   for (size_t i = 0; i < written.size(); ++i) CHECK(written[i] == Approx(expected.values.data[i]).margin(1e-6));
 
@@ -147,7 +138,7 @@ TEST_CASE("rollout and mask runs write one map per layer and query, named predic
                             "--format", "npy", "--out", out.str(), kFruits});
   INFO(mask.err);
   REQUIRE(mask.exit_code == 0);
-  for (float v : npy_data(out / "fruits_mask_cls.npy")) CHECK((v == 0.0f || v == 1.0f));
+  for (float v : vitlens::test::read_npy_floats(out / "fruits_mask_cls.npy")) CHECK((v == 0.0f || v == 1.0f));
 }
 
 TEST_CASE("bad attention arguments exit with status 2 and say what is wrong", "[attention]") {

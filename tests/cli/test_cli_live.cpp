@@ -90,12 +90,12 @@ TEST_CASE("live reports a source that cannot be opened, or fails mid-stream, wit
   CHECK(contains(json::parse(truncated.out).at("error").get<std::string>(), "truncated"));
 }
 
-TEST_CASE("live's usage errors: no source, a bad resolution, --size on a classifier, a negative time", "[cli][live]") {
+TEST_CASE("live's usage errors: no source, a bad resolution, a size below one patch, a negative time", "[cli][live]") {
   CHECK(cli({"live", "--model", kDetector}).exit_code == 2);
   CHECK(cli({"live", "--model", kDetector, "--source", "0", "--resolution", "wide"}).exit_code == 2);
-  const auto size = cli({"live", "--model", kClassifier, "--source", "0", "--size", "64"});
+  const auto size = cli({"live", "--model", kClassifier, "--source", "0", "--size", "2x64"});
   CHECK(size.exit_code == 2);
-  CHECK(contains(size.err, "--size applies to detectors"));
+  CHECK(contains(size.err, "smaller than one patch"));
   const auto seconds = cli({"live", "--model", kDetector, "--source", "0", "--seconds", "-1"});
   CHECK(seconds.exit_code == 2);
   CHECK(contains(seconds.err, "--seconds expects a number"));

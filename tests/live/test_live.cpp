@@ -276,7 +276,6 @@ TEST_CASE("the bundled detector finds the scene items live, and the recording ha
   vitlens::test::write_scene_video(video, 20, 20, 1);  // at the scenes' own size: the pixels the detector was checked on
   auto model = std::make_shared<const Model>(load_model(kDetector));
   LiveOptions options;
-  options.preprocess = model->preprocess;
   options.attention_queries = {QueryToken::parse("det:0")};
   auto session = std::make_shared<Session>(model, choose_device("auto"));
 

@@ -27,11 +27,30 @@ Tensor counting_table(int rows, int width) {
   return t;
 }
 
-nlohmann::json load_fixture() {
-  const std::string path = std::string(VITLENS_SOURCE_DIR) + "/tests/fixtures/interpolation/bicubic.json";
+nlohmann::json load_fixture(const std::string& name) {
+  const std::string path = std::string(VITLENS_SOURCE_DIR) + "/tests/fixtures/interpolation/" + name;
   std::ifstream in(path);
   REQUIRE(in.good());
   return nlohmann::json::parse(in);
+}
+
+// Every case of a tools/make_interpolation_fixture.py file, resampled with `mode`.
+void check_against_fixture(const std::string& name, vitlens::PositionResample mode, size_t cases) {
+  const nlohmann::json fixture = load_fixture(name);
+  const int prefix = fixture.at("prefix").get<int>();
+  const int gh0 = fixture.at("grid").at(0).get<int>();
+  const int gw0 = fixture.at("grid").at(1).get<int>();
+  const Tensor table = table_from_json(fixture.at("table"));
+
+  REQUIRE(fixture.at("cases").size() == cases);
+  for (const auto& c : fixture.at("cases")) {
+    INFO(c.at("name").get<std::string>());
+    const Tensor expected = table_from_json(c.at("expected"));
+    const Tensor out = vitlens::interpolate_pos_embed(table, prefix, gh0, gw0, c.at("grid").at(0).get<int>(),
+                                                      c.at("grid").at(1).get<int>(), mode);
+    REQUIRE(out.shape == expected.shape);
+    for (size_t i = 0; i < out.data.size(); ++i) CHECK(out.data[i] == Approx(expected.data[i]).margin(1e-6));
+  }
 }
 
 }  // namespace
@@ -60,21 +79,18 @@ TEST_CASE("a constant position table stays constant at any grid", "[cpu]") {
 }
 
 TEST_CASE("position interpolation matches PyTorch's bicubic F.interpolate", "[cpu]") {
-  const nlohmann::json fixture = load_fixture();
-  const int prefix = fixture.at("prefix").get<int>();
-  const int gh0 = fixture.at("grid").at(0).get<int>();
-  const int gw0 = fixture.at("grid").at(1).get<int>();
-  const Tensor table = table_from_json(fixture.at("table"));
+  check_against_fixture("bicubic.json", vitlens::PositionResample::Bicubic, 3);
+}
 
-  REQUIRE(fixture.at("cases").size() == 3);
-  for (const auto& c : fixture.at("cases")) {
-    INFO(c.at("name").get<std::string>());
-    const Tensor expected = table_from_json(c.at("expected"));
-    const Tensor out = vitlens::interpolate_pos_embed(table, prefix, gh0, gw0, c.at("grid").at(0).get<int>(),
-                                                      c.at("grid").at(1).get<int>());
-    REQUIRE(out.shape == expected.shape);
-    for (size_t i = 0; i < out.data.size(); ++i) CHECK(out.data[i] == Approx(expected.data[i]).margin(1e-6));
-  }
+TEST_CASE("timm's antialiased position resampling matches F.interpolate(antialias=True), growing and shrinking",
+          "[cpu]") {
+  check_against_fixture("bicubic_antialias.json", vitlens::PositionResample::AntialiasedBicubic, 5);
+}
+
+TEST_CASE("antialiased resampling to the table's own grid returns it unchanged", "[cpu]") {
+  const Tensor table = counting_table(1 + 3 * 5, 4);
+  const Tensor out = vitlens::interpolate_pos_embed(table, 1, 3, 5, 3, 5, vitlens::PositionResample::AntialiasedBicubic);
+  CHECK(out.data == table.data);
 }
 
 TEST_CASE("a position table whose rows do not match its grid is rejected", "[cpu]") {

@@ -16,7 +16,7 @@ QPointF resize_scale(const InferenceResult& r, const InputGeometry& g) {
 }  // namespace
 
 std::optional<QueryToken> patch_at(const InferenceResult& r, QPointF pixel) {
-  const InputGeometry g = input_geometry(r.rgb.size(), r.model->preprocess);
+  const InputGeometry g = input_geometry(r.rgb.size(), r.preprocess);
   const QPointF s = resize_scale(r, g);
   const double patch = r.model->config.patch_size;
   const int column = static_cast<int>(std::floor((pixel.x() / s.x() - g.crop.x) / patch));
@@ -26,7 +26,7 @@ std::optional<QueryToken> patch_at(const InferenceResult& r, QPointF pixel) {
 }
 
 QRectF patch_rect(const InferenceResult& r, int row, int column) {
-  const InputGeometry g = input_geometry(r.rgb.size(), r.model->preprocess);
+  const InputGeometry g = input_geometry(r.rgb.size(), r.preprocess);
   const QPointF s = resize_scale(r, g);
   const double patch = r.model->config.patch_size;
   const QPointF top_left((g.crop.x + column * patch) * s.x(), (g.crop.y + row * patch) * s.y());

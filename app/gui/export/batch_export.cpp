@@ -112,7 +112,8 @@ BatchSummary BatchExport::run(const BatchJob& job) {
       }
     }
     try {
-      const AttentionAnalysis analysis(run_inference(job.model, *session, image, load_image_rgb(image.toStdString()), {job.settings.query}));
+      const AttentionAnalysis analysis(run_inference(job.model, *session, image, load_image_rgb(image.toStdString()),
+                                                           {job.settings.query}, kAllRowsBudgetBytes, job.input));
       if (const QString why = analysis.unavailable(job.settings); !why.isEmpty()) throw Error(why.toStdString());
       int f = 0;
       for (ExportKind k : kinds) {

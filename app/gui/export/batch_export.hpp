@@ -10,6 +10,7 @@
 #include "export/export_files.hpp"
 #include "panels/attention_settings.hpp"
 #include "vitlens/backend/devices.hpp"
+#include "vitlens/image/input_size.hpp"
 #include "vitlens/model/model.hpp"
 
 namespace vitlens::gui {
@@ -23,6 +24,7 @@ struct BatchJob {
   double score_threshold = 0.5;
   float nms_iou = 0;  // detections: per-class NMS, 0 for none
   std::shared_ptr<const Model> model;
+  InputOptions input;  // the input size chosen in the window
   QString device;  // choose_device spec
   bool overwrite = false;  // else images with an existing output are skipped
 };

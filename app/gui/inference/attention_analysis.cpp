@@ -69,7 +69,7 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
 
 cv::Mat AttentionAnalysis::unit(const cv::Mat& grid, cv::Size output) const {
   const cv::Mat values = normalise(grid, value_range(grid));
-  return upsample_to_image(values, result_->rgb.size(), result_->model->preprocess, Upsampling::Nearest, output);
+  return upsample_to_image(values, result_->rgb.size(), result_->preprocess, Upsampling::Nearest, output);
 }
 
 cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) const {
@@ -116,7 +116,7 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
   style.opacity = s.opacity;
   style.blend = s.blend;
   style.cell_size = cell_size;
-  return attention_grid(groups, 0, r.rgb, r.model->preprocess, style);
+  return attention_grid(groups, 0, r.rgb, r.preprocess, style);
 }
 
 SidecarContext AttentionAnalysis::sidecar_context(const AttentionSettings& s, const std::string& npy_name) const {

@@ -18,6 +18,7 @@ struct InferenceResult {
   QString image_path;
   std::shared_ptr<const Model> model;
   cv::Mat rgb;  // the decoded image, 8-bit RGB
+  PreprocessConfig preprocess;  // how rgb became the model input (the input size chosen)
   cv::Size input_size;
   TokenLayout layout;
   ForwardOutput output;

@@ -27,13 +27,16 @@ AttentionRequest some_rows(const TokenLayout& layout, const std::vector<QueryTok
 
 std::shared_ptr<const InferenceResult> run_inference(const std::shared_ptr<const Model>& model, Session& session,
                                                      const QString& path, const cv::Mat& rgb,
-                                                     const std::vector<QueryToken>& queries, double budget_bytes) {
+                                                     const std::vector<QueryToken>& queries, double budget_bytes,
+                                                     const InputOptions& input) {
   auto result = std::make_shared<InferenceResult>();
   result->image_path = path;
   result->model = model;
   result->rgb = rgb;
-  const Tensor pixels = preprocess(rgb, model->preprocess);
-  result->input_size = cv::Size(static_cast<int>(pixels.dim(2)), static_cast<int>(pixels.dim(1)));
+  const InputPlan plan = input_plan(*model, rgb.size(), input);
+  result->preprocess = plan.preprocess;
+  const Tensor pixels = preprocess(rgb, plan.preprocess);
+  result->input_size = plan.input;
   result->layout = token_layout(model->config, result->input_size.height, result->input_size.width);
   result->all_rows = all_rows_bytes(*model, result->layout) <= budget_bytes;
   result->output = session.run(pixels, result->all_rows ? AttentionRequest::all() : some_rows(result->layout, queries));

@@ -7,6 +7,7 @@
 
 #include "inference/inference_result.hpp"
 #include "vitlens/analysis/query_token.hpp"
+#include "vitlens/image/input_size.hpp"
 
 namespace vitlens::gui {
 
@@ -16,11 +17,12 @@ inline constexpr double kAllRowsBudgetBytes = 256.0 * 1024 * 1024;
 
 // Runs one decoded image through a session and keeps what the GUI shows: the whole
 // attention when it fits in `budget_bytes`, else only the rows of the prefix, detection and
-// `queries` tokens. Blocking; throws vitlens::Error. Shared by the window's worker and
-// batch export.
+// `queries` tokens. The image is pre-processed for `input` (input_plan). Blocking; throws
+// vitlens::Error. Shared by the window's worker and batch export.
 std::shared_ptr<const InferenceResult> run_inference(const std::shared_ptr<const Model>& model, Session& session,
                                                      const QString& path, const cv::Mat& rgb,
                                                      const std::vector<QueryToken>& queries = {},
-                                                     double budget_bytes = kAllRowsBudgetBytes);
+                                                     double budget_bytes = kAllRowsBudgetBytes,
+                                                     const InputOptions& input = {});
 
 }  // namespace vitlens::gui

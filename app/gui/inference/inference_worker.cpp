@@ -96,14 +96,14 @@ void InferenceWorker::run(const QString& path, const cv::Mat& rgb, const std::ve
     else
       emit runFailed(path, outcome.error);
   });
-  watcher->setFuture(QtConcurrent::run(&pool_, [this, generation, model = model_, session = session_, path, rgb, queries] {
+  watcher->setFuture(QtConcurrent::run(&pool_, [this, generation, model = model_, session = session_, path, rgb, queries, input = input_] {
     RunOutcome outcome;
     if (generation != generation_) {
       outcome.superseded = true;
       return outcome;
     }
     try {
-      outcome.result = run_inference(model, *session, path, rgb, queries);
+      outcome.result = run_inference(model, *session, path, rgb, queries, kAllRowsBudgetBytes, input);
     } catch (const std::exception& e) {
       outcome.error = QString::fromStdString(e.what());
     }

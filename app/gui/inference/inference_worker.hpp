@@ -11,6 +11,7 @@
 #include "inference/inference_result.hpp"
 #include "vitlens/analysis/query_token.hpp"
 #include "vitlens/backend/devices.hpp"
+#include "vitlens/image/input_size.hpp"
 
 namespace vitlens {
 class Session;
@@ -37,6 +38,9 @@ class InferenceWorker : public QObject {
   // Runs an image with the current model. `queries` are tokens whose attention rows must
   // be kept even when the input is too large to keep them all.
   void run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries = {});
+  // The input size and token limit later runs use.
+  void setInputOptions(const InputOptions& input) { input_ = input; }
+  const InputOptions& inputOptions() const { return input_; }
 
   bool hasModel() const { return session_ != nullptr; }
   // The open session, for live mode, which runs it from its own thread (Session serialises runs).
@@ -60,6 +64,7 @@ class InferenceWorker : public QObject {
   std::shared_ptr<const Model> model_;
   std::shared_ptr<Session> session_;
   DeviceInfo device_;
+  InputOptions input_;
   std::atomic<quint64> generation_{0};
   int in_flight_ = 0;
 };

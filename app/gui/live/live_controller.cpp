@@ -106,6 +106,11 @@ void LiveController::setDetectionOptions(const DetectionOptions& options) {
   updateProcessor();
 }
 
+void LiveController::setInputOptions(const InputOptions& input) {
+  input_ = input;
+  updateProcessor();
+}
+
 void LiveController::updateProcessor() {
   if (pipeline_) pipeline_->set_processor(processor());
 }
@@ -113,9 +118,10 @@ void LiveController::updateProcessor() {
 // The window's own still-image run (same attention rows, same results), then the boxes or
 // classes the recording draws.
 FrameProcessor LiveController::processor() {
-  return [this, session = session_, queries = queries_, detection = detection_,
+  return [this, session = session_, queries = queries_, detection = detection_, input = input_,
           name = source_name_](const LiveFrame& frame) {
-    std::shared_ptr<const InferenceResult> shown = run_inference(session->shared_model(), *session, name, frame.rgb, queries);
+    std::shared_ptr<const InferenceResult> shown =
+        run_inference(session->shared_model(), *session, name, frame.rgb, queries, kAllRowsBudgetBytes, input);
     auto live = std::make_shared<LiveResult>();
     live->model = shown->model;
     live->input_size = shown->input_size;

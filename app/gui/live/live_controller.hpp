@@ -50,6 +50,7 @@ class LiveController : public QObject {
   void setSession(std::shared_ptr<Session> session);
   void setQueries(const std::vector<QueryToken>& queries);
   void setDetectionOptions(const DetectionOptions& options);
+  void setInputOptions(const InputOptions& input);
 
   // Records every captured frame with the newest result drawn over it; false (and
   // errorOccurred) when the file cannot be written. stopRecording() finishes the file.
@@ -85,6 +86,7 @@ class LiveController : public QObject {
   std::shared_ptr<Session> session_;
   std::vector<QueryToken> queries_;
   DetectionOptions detection_;
+  InputOptions input_;
   std::atomic<bool> frame_pending_{false};
   std::mutex result_mutex_;  // guards the result offered to the UI and its capture time
   std::shared_ptr<const InferenceResult> offered_;

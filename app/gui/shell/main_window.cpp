@@ -46,6 +46,7 @@
 #include "panels/results_panel.hpp"
 #include "shell/device_chooser.hpp"
 #include "shell/help_texts.hpp"
+#include "shell/input_size_control.hpp"
 #include "shell/model_info.hpp"
 #include "shell/recent_menu.hpp"
 #include "shell/resource_locator.hpp"
@@ -101,6 +102,7 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
       attention_(new AttentionPanel),
       grid_(new HeadGridPanel),
       devices_(new DeviceChooser),
+      input_size_(new InputSizeControl),
       attention_view_(new AttentionView(attention_, canvas_, grid_, this)) {
   setWindowTitle("ViTLens");
   setAcceptDrops(true);
@@ -246,6 +248,8 @@ void MainWindow::createToolBar() {
   bar->addSeparator();
   bar->addWidget(new QLabel(tr(" Device ")));
   bar->addWidget(devices_);
+  bar->addSeparator();
+  bar->addWidget(input_size_);
 }
 
 void MainWindow::createStatusBar() {
@@ -258,12 +262,15 @@ void MainWindow::createStatusBar() {
   model_label_ = new QLabel;
   device_label_ = new QLabel;
   time_label_ = new QLabel;
+  input_label_ = new QLabel;
+  input_label_->setObjectName("input_size");
   pointer_label_ = new QLabel;
   pointer_label_->setObjectName("pointer");
   statusBar()->addPermanentWidget(pointer_label_);
   statusBar()->addPermanentWidget(busy_);
   statusBar()->addPermanentWidget(model_label_);
   statusBar()->addPermanentWidget(device_label_);
+  statusBar()->addPermanentWidget(input_label_);
   statusBar()->addPermanentWidget(time_label_);
 }
 
@@ -302,6 +309,7 @@ void MainWindow::connectComponents() {
           [this](bool on) { settings_->setValue(key::kRecursiveFolders, on); });
   connect(strip_, &ThumbnailStrip::pathActivated, this, &MainWindow::openImage);
   connect(devices_, &DeviceChooser::deviceChosen, this, &MainWindow::setDevice);
+  connect(input_size_, &InputSizeControl::optionsChanged, this, &MainWindow::inputOptionsChosen);
   connect(attention_, &AttentionPanel::settingsChanged, this, &MainWindow::saveAttentionSettings);
   connect(attention_view_, &AttentionView::queryRowNeeded, this,
           [this](const QueryToken& query) { worker_->run(path_, rgb_, {query}); });
@@ -473,6 +481,7 @@ void MainWindow::modelLoaded() {
   if (s.head >= c.num_heads) s.head = -1;
   attention_->setSettings(s);
   restoring_ = false;
+  restoreInputOptions();
   results_dock_->setVisible(!model->has_detector());
   detections_dock_->setVisible(model->has_detector());
   const QString notice = demo_notice(path);
@@ -497,6 +506,34 @@ QString MainWindow::waitingMessage() const {
         .arg(QString::fromStdString(model->config.architecture), QString::fromStdString(model_kind(*model)));
   if (rgb_.empty()) return tr("Open an image to classify it.");
   return tr("Running the model on %1...").arg(QFileInfo(path_).fileName());
+}
+
+void MainWindow::restoreInputOptions() {
+  const Model& model = *worker_->model();
+  InputOptions options;
+  options.max_tokens = settings_->value(key::kMaxTokens).toInt();
+  const QString stored = settings_->value(key::kInputSizes).toMap().value(QString::fromStdString(model.path)).toString();
+  try {
+    if (!stored.isEmpty()) options.size = parse_input_size(stored.toStdString());
+    check_input_options(options, model);
+  } catch (const Error&) {
+    options.size = InputSize::model_default();  // a size this model cannot take (or another limit) is forgotten
+  }
+  const cv::Size own = fixed_input_size(model, {}).value_or(cv::Size(model.config.image_width, model.config.image_height));
+  input_size_->setOptions(options, model.config.patch_size, own);
+  worker_->setInputOptions(options);
+}
+
+void MainWindow::inputOptionsChosen() {
+  const InputOptions options = input_size_->options();
+  worker_->setInputOptions(options);
+  settings_->setValue(key::kMaxTokens, options.max_tokens);
+  if (const std::shared_ptr<const Model> model = worker_->model()) {
+    QVariantMap sizes = settings_->value(key::kInputSizes).toMap();
+    sizes.insert(QString::fromStdString(model->path), QString::fromStdString(options.size.to_string()));
+    settings_->setValue(key::kInputSizes, sizes);
+  }
+  runCurrent();
 }
 
 void MainWindow::runCurrent() {
@@ -623,6 +660,7 @@ void MainWindow::startBatchExport() {
   defaults.score_threshold = detection_list_->threshold();
   defaults.nms_iou = detection_list_->mergeOverlaps() ? kMergeIou : 0.0f;
   defaults.model = worker_->model();
+  defaults.input = worker_->inputOptions();
   defaults.device = QString::fromStdString(worker_->device().id());
   auto* dialog = new BatchExportDialog(defaults, this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -644,11 +682,13 @@ void MainWindow::createLiveMode() {
   const auto follow = [this] {
     live_->controller()->setQueries(extraQueries());
     live_->controller()->setDetectionOptions(detectionOptions());
+    live_->controller()->setInputOptions(input_size_->options());
   };
   connect(live_, &LiveMode::started, this, follow);
   connect(attention_, &AttentionPanel::settingsChanged, this, follow);
   connect(detection_list_, &DetectionList::thresholdChanged, this, follow);
   connect(detection_list_, &DetectionList::mergeOverlapsChanged, this, follow);
+  connect(input_size_, &InputSizeControl::optionsChanged, this, follow);
 }
 
 void MainWindow::beginLive(const QString& source_name) {
@@ -708,6 +748,11 @@ void MainWindow::updateStatus() {
   model_label_->setToolTip(model ? QString::fromStdString(model->path) : QString());
   device_label_->setText(worker_->hasModel() ? tr("Device: %1").arg(QString::fromStdString(worker_->device().name)) : QString());
   time_label_->setText(result_ ? tr("Inference: %1 ms").arg(result_->output.time_ms, 0, 'f', 1) : QString());
+  input_label_->setText(result_ ? tr("Input: %1 x %2, %3 tokens")
+                                      .arg(result_->input_size.height)
+                                      .arg(result_->input_size.width)
+                                      .arg(result_->layout.tokens())
+                                : QString());
 }
 
 void MainWindow::updateActions() {

@@ -25,6 +25,7 @@ class FolderModel;
 class FolderPanel;
 class HeadGridPanel;
 class ImageCanvas;
+class InputSizeControl;
 class ImageLoader;
 class InferenceWorker;
 class LiveMode;
@@ -77,6 +78,7 @@ class MainWindow : public QMainWindow {
   ResultsPanel* resultsPanel() const { return results_; }
   DetectionList* detectionList() const { return detection_list_; }
   HeadGridPanel* headGrid() const { return grid_; }
+  InputSizeControl* inputSizeControl() const { return input_size_; }
   FolderModel* folderModel() const { return folder_; }
   FolderPanel* folderPanel() const { return folder_panel_; }
   std::shared_ptr<const Model> model() const;
@@ -116,6 +118,9 @@ class MainWindow : public QMainWindow {
   DetectionOptions detectionOptions() const;
   // Attention rows a run must keep beyond the defaults: the patch the attention panel queries.
   std::vector<QueryToken> extraQueries() const;
+  // The input size remembered for the current model (settings), shown and used for runs.
+  void restoreInputOptions();
+  void inputOptionsChosen();
   void restoreAttentionSettings();
   void saveAttentionSettings();
   AttentionSettings storedAttentionSettings() const;
@@ -153,6 +158,7 @@ class MainWindow : public QMainWindow {
   AttentionPanel* attention_;
   HeadGridPanel* grid_;
   DeviceChooser* devices_;
+  InputSizeControl* input_size_;
   AttentionView* attention_view_;
   LiveMode* live_ = nullptr;
   QDockWidget* results_dock_ = nullptr;
@@ -172,6 +178,7 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* time_label_ = nullptr;
+  QLabel* input_label_ = nullptr;  // input size and token count of the result shown
   QLabel* pointer_label_ = nullptr;  // position, patch and attention under the cursor
   QProgressBar* busy_ = nullptr;
 

@@ -2,6 +2,9 @@
 
 #include <QHash>
 #include <QStringList>
+#include <QVariantMap>
+
+#include "vitlens/image/input_size.hpp"
 
 namespace vitlens::gui {
 
@@ -14,6 +17,8 @@ const QHash<QString, QVariant>& defaults() {
       {key::kLastModel, QString()},
       {key::kRecentModels, QStringList()},
       {key::kDevice, QStringLiteral("auto")},
+      {key::kInputSizes, QVariantMap()},
+      {key::kMaxTokens, kDefaultMaxTokens},
       {key::kRecentFiles, QStringList()},
       {key::kLastFolder, QString()},
       {key::kRecursiveFolders, false},

@@ -125,6 +125,7 @@ class GuiLogicTests : public QObject {
     model->preprocess.crop_width = model->preprocess.crop_height = 64;
     InferenceResult r;
     r.model = model;
+    r.preprocess = model->preprocess;
     r.rgb = cv::Mat(100, 200, CV_8UC3);  // resized to 128 x 64, cropped at x = 32
     r.layout.grid_h = r.layout.grid_w = 4;
     QVERIFY(!patch_at(r, {10, 50}));  // in the left margin the crop cut off

@@ -14,6 +14,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <QComboBox>
+#include <QSpinBox>
+
 #include "canvas/image_canvas.hpp"
 #include "export/batch_export_dialog.hpp"
 #include "folder/folder_model.hpp"
@@ -23,10 +26,12 @@
 #include "panels/detection_list.hpp"
 #include "panels/head_grid_panel.hpp"
 #include "panels/results_panel.hpp"
+#include "shell/input_size_control.hpp"
 #include "shell/main_window.hpp"
 #include "shell/resource_locator.hpp"
 #include "shell/settings.hpp"
 #include "support/video_fixtures.hpp"
+#include "vitlens/checkpoint/safetensors.hpp"
 #include "window_harness.hpp"
 
 using namespace vitlens;
@@ -116,6 +121,60 @@ class GuiWindowTests : public QObject {
     QVERIFY(window_->canvas()->hasImage());
     QVERIFY(window_->canvas()->heatmapShown());
     QCOMPARE(settings().layer, 1);  // the last layer by default
+  }
+
+  void theInputSizeControlChangesTheTokenCountAndTheResultAndIsRememberedPerModel() {
+    openModel(fixture("hf_deit_distilled"));  // patch 8, crops 32 x 32: 2 + 16 tokens
+    openImage(image("fruits.jpg"));           // 160 x 120
+    QCOMPARE(window_->currentResult()->layout.tokens(), 18);
+    const std::vector<float> default_logits = window_->currentResult()->output.logits.data;
+    auto* mode = window_->inputSizeControl()->findChild<QComboBox*>("input_size_mode");
+    auto* height = window_->inputSizeControl()->findChild<QSpinBox*>("input_height");
+    auto* width = window_->inputSizeControl()->findChild<QSpinBox*>("input_width");
+    auto* status = window_->findChild<QLabel*>("input_size");
+    QVERIFY(mode && height && width && status);
+    QCOMPARE(status->text(), QString("Input: 32 x 32, 18 tokens"));
+
+    const auto tokens_after = [&](const std::function<void()>& change, int tokens) {
+      QSignalSpy shown(window_.get(), &MainWindow::resultShown);
+      change();
+      while (window_->currentResult()->layout.tokens() != tokens) QVERIFY(shown.wait(kTimeoutMs));
+    };
+    tokens_after([&] {
+      mode->setCurrentIndex(2);
+      emit mode->activated(2);
+      height->setValue(48);
+      width->setValue(40);
+    }, 2 + 6 * 5);
+    QCOMPARE(status->text(), QString("Input: 48 x 40, 32 tokens"));
+    // The same logits as the Hugging Face processor and model at 48 x 40 (tools/make_size_fixtures.py).
+    const Tensor expected = TensorStore::open_file(fixture("sizes/hf_deit_48x40.safetensors").toStdString()).read("logits");
+    const std::vector<float>& logits = window_->currentResult()->output.logits.data;
+    QCOMPARE(logits.size(), expected.data.size());
+    for (size_t i = 0; i < logits.size(); ++i) QVERIFY(std::abs(logits[i] - expected.data[i]) < 1e-4f);
+    QVERIFY(logits != default_logits);
+
+    tokens_after([&] {
+      mode->setCurrentIndex(1);
+      emit mode->activated(1);
+    }, 2 + 15 * 20);  // native: 120 x 160
+    const QString deit = QString::fromStdString(window_->model()->path);
+    QCOMPARE(settings_->value(key::kInputSizes).toMap().value(deit).toString(), QString("native"));
+
+    // Another model starts at its own default; the first gets its size back.
+    openModel(fixture("hf_vit"));
+    QCOMPARE(mode->currentIndex(), 0);
+    tokens_after([] {}, 1 + 16);
+    openModel(fixture("hf_deit_distilled"));
+    QCOMPARE(mode->currentIndex(), 1);
+    tokens_after([] {}, 302);
+
+    // Over the token limit: a dialog names the count and the limit.
+    QSignalSpy errors(window_.get(), &MainWindow::errorShown);
+    window_->inputSizeControl()->findChild<QSpinBox*>("max_tokens")->setValue(300);
+    QVERIFY(errors.wait(kTimeoutMs));
+    QVERIFY(window_->lastError().contains("302 tokens, more than the limit of 300"));
+    QCOMPARE(settings_->value(key::kMaxTokens).toInt(), 300);
   }
 
   void everyDemoModelRunsOnASample() {

@@ -41,7 +41,11 @@ Session::Session(std::shared_ptr<const Model> model, const DeviceInfo& device, c
     : model_(std::move(model)), device_(device), backend_(make_backend(model_, device_, options)) {}
 
 ForwardOutput Session::run(const cv::Mat& rgb, const AttentionRequest& attention) {
-  return run(preprocess(rgb, model_->preprocess), attention);
+  return run(rgb, InputOptions{}, attention);
+}
+
+ForwardOutput Session::run(const cv::Mat& rgb, const InputOptions& input, const AttentionRequest& attention) {
+  return run(preprocess(rgb, input_plan(*model_, rgb.size(), input).preprocess), attention);
 }
 
 ForwardOutput Session::run(const Tensor& pixels, const AttentionRequest& attention) {

@@ -157,6 +157,8 @@ PreprocessConfig timm_eval_preprocess(const JsonFile& cfg, const VitConfig& mode
   config.do_center_crop = true;
   config.crop_height = input.height;
   config.crop_width = input.width;
+  config.crop_rounding = PreprocessConfig::CropRounding::HalfEven;
+  config.crop_pct = crop_pct;
   config.mean = channel_values(cfg, "mean", kImagenetMean);
   config.std = channel_values(cfg, "std", kImagenetStd);
   return config;

@@ -150,6 +150,7 @@ VitConfig infer_config(const TimmConfig& config, const TensorStore& store, const
   VitConfig c;
   c.architecture = config.architecture;
   c.format = "timm";
+  c.position_resample = PositionResample::AntialiasedBicubic;
   const std::vector<int64_t>& patch = required_shape(store, "patch_embed.proj.weight", 4);
   if (patch[2] != patch[3]) throw Error(store.path_of("patch_embed.proj.weight") + ": non-square patches " + shape_string(patch) + " are not supported");
   c.hidden_size = static_cast<int>(patch[0]);

@@ -1,5 +1,7 @@
 #include "vitlens/image/preprocess.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "image/capped_resize.hpp"
@@ -12,7 +14,8 @@ namespace {
 std::string size_string(int width, int height) { return std::to_string(width) + "x" + std::to_string(height); }
 
 void check_config(const PreprocessConfig& c) {
-  const bool exact = c.resize_mode == PreprocessConfig::ResizeMode::Exact;
+  const bool exact = c.resize_mode == PreprocessConfig::ResizeMode::Exact ||
+                     c.resize_mode == PreprocessConfig::ResizeMode::Cover;
   if (c.do_resize && exact && (c.width <= 0 || c.height <= 0))
     throw Error("pre-processing: resize size " + size_string(c.width, c.height) + " is not positive");
   if (c.do_resize && !exact && c.shortest_edge <= 0)
@@ -26,8 +29,20 @@ void check_config(const PreprocessConfig& c) {
 
 // transformers' get_resize_output_image_size(default_to_square=False): the long side is
 // int(shortest_edge * long / short), i.e. floored (torchvision's Resize(int) does the same).
+// timm's ResizeKeepRatio(longest=0): ratio = min(h / target_h, w / target_w), each side
+// round(side / ratio) with Python's round (half to even, which nearbyint does by default).
+cv::Size cover_size(cv::Size in, const PreprocessConfig& c) {
+  const double ratio = std::min(static_cast<double>(in.height) / c.height, static_cast<double>(in.width) / c.width);
+  const double width = std::nearbyint(in.width / ratio), height = std::nearbyint(in.height / ratio);
+  if (width * height > static_cast<double>(kMaxImagePixels))
+    throw Error("pre-processing: resizing a " + size_string(in.width, in.height) + " image to cover " +
+                size_string(c.width, c.height) + " gives more than " + std::to_string(kMaxImagePixels) + " pixels");
+  return {static_cast<int>(width), static_cast<int>(height)};
+}
+
 cv::Size resized_size(cv::Size in, const PreprocessConfig& c) {
   if (c.resize_mode == PreprocessConfig::ResizeMode::Exact) return {c.width, c.height};
+  if (c.resize_mode == PreprocessConfig::ResizeMode::Cover) return cover_size(in, c);
   if (c.resize_mode == PreprocessConfig::ResizeMode::ShortestEdgeCapped) return capped_resized_size(in, c);
   const int64_t short_side = std::min(in.width, in.height), long_side = std::max(in.width, in.height);
   const int64_t new_long = c.shortest_edge * long_side / short_side;
@@ -38,12 +53,21 @@ cv::Size resized_size(cv::Size in, const PreprocessConfig& c) {
   return in.width <= in.height ? cv::Size(c.shortest_edge, n) : cv::Size(n, c.shortest_edge);
 }
 
-// transformers' center_crop: top = (h - crop_h) // 2 (floor; torchvision rounds instead),
-// and an image smaller than the crop is centred on zeros, placed ceil((crop - h) / 2) in.
-cv::Rect center_crop_rect(cv::Size in, int crop_width, int crop_height) {
-  const int top = (in.height - crop_height) >= 0 ? (in.height - crop_height) / 2 : -((crop_height - in.height + 1) / 2);
-  const int left = (in.width - crop_width) >= 0 ? (in.width - crop_width) / 2 : -((crop_width - in.width + 1) / 2);
-  return {left, top, crop_width, crop_height};
+// Half of a non-negative crop margin: floored (transformers' (h - crop_h) // 2) or, as
+// torchvision's int(round((h - crop_h) / 2.0)), rounded half to even.
+int half_margin(int margin, PreprocessConfig::CropRounding rounding) {
+  const int half = margin / 2;
+  const bool odd = margin % 2 != 0;
+  return rounding == PreprocessConfig::CropRounding::HalfEven && odd && half % 2 != 0 ? half + 1 : half;
+}
+
+// transformers' center_crop, and an image smaller than the crop is centred on zeros,
+// placed ceil((crop - h) / 2) in.
+cv::Rect center_crop_rect(cv::Size in, const PreprocessConfig& c) {
+  const auto offset = [&](int size, int crop) {
+    return size >= crop ? half_margin(size - crop, c.crop_rounding) : -((crop - size + 1) / 2);
+  };
+  return {offset(in.width, c.crop_width), offset(in.height, c.crop_height), c.crop_width, c.crop_height};
 }
 
 cv::Mat center_crop(const cv::Mat& rgb, cv::Rect crop) {
@@ -79,7 +103,7 @@ InputGeometry input_geometry(cv::Size image, const PreprocessConfig& config) {
   check_config(config);
   InputGeometry geometry;
   geometry.resized = config.do_resize ? resized_size(image, config) : image;
-  geometry.crop = config.do_center_crop ? center_crop_rect(geometry.resized, config.crop_width, config.crop_height)
+  geometry.crop = config.do_center_crop ? center_crop_rect(geometry.resized, config)
                                         : cv::Rect(cv::Point(0, 0), geometry.resized);
   return geometry;
 }

@@ -25,8 +25,9 @@ FrameProcessor session_processor(std::shared_ptr<Session> session, LiveOptions o
     auto result = std::make_shared<LiveResult>();
     const Model& model = session->model();
     result->model = session->shared_model();
-    const Tensor pixels = preprocess(frame.rgb, options.preprocess);
-    result->input_size = cv::Size(static_cast<int>(pixels.dim(2)), static_cast<int>(pixels.dim(1)));
+    const InputPlan plan = input_plan(model, frame.rgb.size(), options.input);
+    const Tensor pixels = preprocess(frame.rgb, plan.preprocess);
+    result->input_size = plan.input;
     result->layout = token_layout(model.config, result->input_size.height, result->input_size.width);
     result->output = session->run(pixels, attention_rows(options, result->layout));
     if (model.has_detector())

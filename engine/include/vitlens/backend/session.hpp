@@ -8,6 +8,7 @@
 
 #include "vitlens/backend/devices.hpp"
 #include "vitlens/backend/forward.hpp"
+#include "vitlens/image/input_size.hpp"
 #include "vitlens/model/model.hpp"
 
 namespace vitlens {
@@ -47,6 +48,8 @@ class Session {
 
   // Pre-processes an 8-bit RGB image with the model's configuration and runs it.
   ForwardOutput run(const cv::Mat& rgb, const AttentionRequest& attention = {});
+  // The same at a requested input size (input_plan); throws what input_plan throws.
+  ForwardOutput run(const cv::Mat& rgb, const InputOptions& input, const AttentionRequest& attention = {});
   ForwardOutput run(const Tensor& pixels, const AttentionRequest& attention = {});
 
  private:

@@ -9,9 +9,10 @@ namespace vitlens {
 // Turns an 8-bit RGB image (CV_8UC3) into the model input [3, H, W] float32 the way the
 // Hugging Face image processors do, step for step:
 //  - resize with resize_like_pil; Exact squashes to width x height, ShortestEdge scales
-//    the shorter side to shortest_edge and the longer to floor(shortest_edge * long / short);
-//  - center crop with top = (h - crop_height) / 2 rounded down (transformers; torchvision
-//    and timm round half to even instead, which differs by one row for odd margins), and
+//    the shorter side to shortest_edge and the longer to floor(shortest_edge * long / short),
+//    Cover scales to the smallest aspect-keeping size covering width x height (timm);
+//  - center crop with top = (h - crop_height) / 2 rounded down (transformers) or, with
+//    CropRounding::HalfEven, rounded half to even (torchvision, timm's configurations), and
 //    zero padding, centred, when the image is smaller than the crop;
 //  - rescale as float32(double(value) * rescale_factor), then (x - mean) / std in float32.
 // The output equals transformers' numpy pipeline on the same pixels up to float rounding.

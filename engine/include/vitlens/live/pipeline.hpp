@@ -12,6 +12,7 @@
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/detection/postprocess.hpp"
+#include "vitlens/image/input_size.hpp"
 #include "vitlens/live/latest_slot.hpp"
 #include "vitlens/live/source.hpp"
 #include "vitlens/live/stats.hpp"
@@ -34,7 +35,7 @@ struct LiveResult {
 
 // How session_processor runs each frame.
 struct LiveOptions {
-  PreprocessConfig preprocess;  // usually the model's; a smaller YOLOS size is faster
+  InputOptions input;  // the model's size by default; a smaller one is faster
   DetectionOptions detection;
   int top_k = 5;
   // Attention rows to keep for a live heatmap: every row (rollout needs them all), or those

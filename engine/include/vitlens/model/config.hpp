@@ -13,6 +13,13 @@ enum class Pooling {
   Mean,   // every head reads the mean of the patch tokens (timm global_pool="avg")
 };
 
+// How position embeddings follow an input size other than the training one; each
+// framework has its own (see interpolate_pos_embed).
+enum class PositionResample {
+  Bicubic,             // Hugging Face interpolate_pos_encoding=True
+  AntialiasedBicubic,  // timm dynamic_img_size (resample_abs_pos_embed)
+};
+
 // The shape of a ViT encoder, whatever file format it came from.
 struct VitConfig {
   std::string architecture;  // as the checkpoint names it, e.g. "ViTForImageClassification"
@@ -28,6 +35,7 @@ struct VitConfig {
   int num_prefix_tokens = 1;         // CLS, plus DeiT's distillation token
   int num_detection_tokens = 0;      // YOLOS: detection tokens appended after the patches
   bool pos_embed_has_prefix = true;  // false for timm no_embed_class models
+  PositionResample position_resample = PositionResample::Bicubic;  // set by the loader's framework
   double layer_norm_eps = 1e-12;
   Activation activation = Activation::GeluErf;
   Pooling pooling = Pooling::Token;
@@ -48,10 +56,16 @@ struct PreprocessConfig {
     // YOLOS (transformers' YolosImageProcessor): shorter side to shortest_edge unless the
     // longer would exceed longest_edge, then both sides floored to multiples of size_multiple.
     ShortestEdgeCapped,
+    // timm's ResizeKeepRatio: the smallest aspect-keeping scale that covers height x width,
+    // each side rounded half to even (timm's non-square centre crops).
+    Cover,
   };
+  // Where a centre crop starts when the margin is odd: transformers floors half the margin,
+  // torchvision's CenterCrop (timm) rounds it half to even.
+  enum class CropRounding { Floor, HalfEven };
   bool do_resize = true;
   ResizeMode resize_mode = ResizeMode::Exact;
-  int height = 224;  // Exact
+  int height = 224;  // Exact, Cover
   int width = 224;
   int shortest_edge = 224;  // ShortestEdge, ShortestEdgeCapped
   int longest_edge = 1333;  // ShortestEdgeCapped
@@ -60,6 +74,10 @@ struct PreprocessConfig {
   bool do_center_crop = false;
   int crop_height = 224;
   int crop_width = 224;
+  CropRounding crop_rounding = CropRounding::Floor;
+  // timm's crop_pct (0 for Hugging Face processors): a timm input size H x W is cropped
+  // from an image resized to floor(H / crop_pct) x floor(W / crop_pct).
+  double crop_pct = 0.0;
   bool do_rescale = true;
   double rescale_factor = 1.0 / 255.0;
   bool do_normalize = true;

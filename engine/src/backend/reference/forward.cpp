@@ -131,7 +131,8 @@ class CpuBackend : public ForwardBackend {
     const int prefix = config().num_prefix_tokens;
     const int table_prefix = config().pos_embed_has_prefix ? prefix : 0;
     const Tensor table = interpolate_pos_embed(positions, table_prefix, config().num_detection_tokens,
-                                               config().grid_height(), config().grid_width(), grid_h, grid_w);
+                                               config().grid_height(), config().grid_width(), grid_h, grid_w,
+                                               config().position_resample);
     double* first = x.row(prefix - table_prefix);
     for (size_t i = 0; i < table.data.size(); ++i) first[i] += table.data[i];
   }

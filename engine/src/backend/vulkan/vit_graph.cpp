@@ -110,7 +110,7 @@ void VitGraph::upload_constants() {
   const size_t first_suffix = size_t{prefix_} + patches_;
   const auto interpolated = [&](const Tensor& table) {
     return interpolate_pos_embed(table, static_cast<int>(table_prefix), static_cast<int>(suffix_), c.grid_height(),
-                                 c.grid_width(), static_cast<int>(gh_), static_cast<int>(gw_));
+                                 c.grid_width(), static_cast<int>(gh_), static_cast<int>(gw_), c.position_resample);
   };
   const Tensor pos = interpolated(w.pos_embed);
   std::vector<float> init(size_t{tokens_} * D_, 0.0f);
