@@ -78,13 +78,13 @@ TEST_CASE("attention --size exports the chosen size's grid with PyTorch's attent
                                  "--format", "npy", "--out", out.path().string(), kFruits});
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
-  const json sidecar = json::parse(vitlens::test::detail::slurp(out.path() / "fruits_raw.json"));
+  const json sidecar = json::parse(vitlens::test::detail::slurp(out.path() / "fruits_raw_cls.json"));
   CHECK(sidecar["input_size"] == json({{"width", 40}, {"height", 48}}));
   CHECK(sidecar["grid"] == json({{"height", 6}, {"width", 5}}));
 
   // Raw maps are the CLS row's patch columns: [layers, heads, 1 query, 6, 5].
   const vitlens::Tensor attention = expected("hf_deit_48x40", "attention");  // [2, 3, 32, 32]
-  const std::vector<float> written = vitlens::test::read_npy_floats(out.path() / "fruits_raw.npy");
+  const std::vector<float> written = vitlens::test::read_npy_floats(out.path() / "fruits_raw_cls.npy");
   REQUIRE(written.size() == 2 * 3 * 30);
   for (int map = 0; map < 6; ++map)
     for (int patch = 0; patch < 30; ++patch)
