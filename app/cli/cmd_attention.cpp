@@ -95,11 +95,8 @@ class AttentionCommand {
     const Tensor pixels = preprocess(rgb, p);
     const TokenLayout layout = token_layout(model_->config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
     const std::vector<int> queries = resolve_queries(o_.selection.queries, layout);
-    const AttentionRequest request =
-        o_.method == AttentionMethod::Rollout ? AttentionRequest::all() : attention_request(queries);
-    const ForwardOutput output = session_.run(pixels, request);
-
-    Analysis a = analyse(output, layout);
+    Analysis a = o_.method == AttentionMethod::Rollout ? rollout(pixels, layout, queries)
+                                                       : analyse(session_.run(pixels, attention_request(queries)), layout);
     const std::string stem = (fs::path(o_.out) / name).string() + "_" + a.primary.method;
     std::vector<PlannedFile> files;
     if (o_.npy) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout);
@@ -120,7 +117,18 @@ class AttentionCommand {
     std::vector<AttentionMaps> grid_groups;  // the grid's column groups
   };
 
-  Analysis analyse(const ForwardOutput& output, const TokenLayout& layout) const {
+  // Rollout needs every row of every layer: it is accumulated while the forward pass streams
+  // them, so only one layer's rows are held (a ViT-S/8's 785 tokens would need 170 MB).
+  Analysis rollout(const Tensor& pixels, const TokenLayout& layout, const std::vector<int>& queries) {
+    RolloutAccumulator accumulator(layout, o_.selection, o_.discard, model_->config.num_layers, model_->config.num_heads);
+    ForwardOutput output = session_.run(pixels, accumulator.request(queries));
+    output.attention = accumulator.kept_rows();
+    output.attention_queries = queries;
+    return analyse(output, layout, accumulator.maps());
+  }
+
+  Analysis analyse(const ForwardOutput& output, const TokenLayout& layout,
+                   const std::optional<AttentionMaps>& rollout = std::nullopt) const {
     MapSelection per_head = o_.selection;
     per_head.fusion.reset();
     const AttentionMaps heads = raw_attention_maps(output, layout, per_head);
@@ -138,10 +146,7 @@ class AttentionCommand {
         if (several_heads) groups.push_back(mass_masks(fused, o_.mass));
         return {o_.selection.fusion ? groups.back() : groups.front(), groups};
       }
-      case AttentionMethod::Rollout: {
-        AttentionMaps rollout = attention_rollout(output, layout, o_.selection, o_.discard);
-        return {rollout, {heads, fused, rollout}};
-      }
+      case AttentionMethod::Rollout: return {*rollout, {heads, fused, *rollout}};
     }
     return {};
   }

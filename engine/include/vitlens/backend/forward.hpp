@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,15 +9,28 @@
 
 namespace vitlens {
 
+// Receives one layer's post-softmax attention rows, [heads, queries, tokens], as soon as the
+// forward pass has computed that layer; layers arrive in order 0, 1, ... The tensor is only
+// valid during the call.
+using LayerAttentionConsumer = std::function<void(int layer, const Tensor& rows)>;
+
 // Which attention probabilities a forward pass should hand back.
 struct AttentionRequest {
   enum class Rows { None, All, Selected };
   Rows rows = Rows::None;
   std::vector<int> query_tokens;  // token indices when rows == Selected (0 = CLS)
+  // When set, the rows go to this consumer layer by layer and ForwardOutput::attention stays
+  // empty: only one layer's rows are held at a time, so every row of a long sequence (what
+  // rollout needs) costs heads x queries x tokens floats instead of layers times that.
+  LayerAttentionConsumer per_layer;
 
   static AttentionRequest none() { return {}; }
-  static AttentionRequest all() { return {Rows::All, {}}; }
-  static AttentionRequest selected(std::vector<int> tokens) { return {Rows::Selected, std::move(tokens)}; }
+  static AttentionRequest all() { return {Rows::All, {}, {}}; }
+  static AttentionRequest selected(std::vector<int> tokens) { return {Rows::Selected, std::move(tokens), {}}; }
+  // The same rows handed to `consumer` one layer at a time.
+  AttentionRequest streamed(LayerAttentionConsumer consumer) const {
+    return {rows, query_tokens, std::move(consumer)};
+  }
 };
 
 struct ForwardOutput {
@@ -28,7 +42,8 @@ struct ForwardOutput {
   Tensor detection_logits;
   Tensor detection_boxes;
   // Post-softmax attention [layers, heads, queries, tokens]; queries are every token or the
-  // requested ones in request order. Empty when none was requested.
+  // requested ones in request order. Empty when none was requested or it was streamed
+  // (AttentionRequest::per_layer).
   Tensor attention;
   std::vector<int> attention_queries;  // token index of each query row
   double time_ms = 0;                  // device time of the forward pass, pre-processing excluded

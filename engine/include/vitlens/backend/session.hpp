@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +21,9 @@ enum class KernelFamily { Auto, Texel, Tiled };
 struct BackendOptions {
   KernelFamily kernels = KernelFamily::Auto;
   bool profile = false;  // fill ForwardOutput::op_times_ms (Vulkan timestamps per shader)
+  // Vulkan: the largest attention read-back band in bytes; 0 means the device's storage-buffer
+  // range. A lower value makes a small model split its read-back as a large one must (tests).
+  uint64_t max_binding_bytes = 0;
 };
 
 // A forward backend on the chosen device: the CPU reference for "cpu", else Vulkan.

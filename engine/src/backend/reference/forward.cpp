@@ -46,17 +46,22 @@ class CpuBackend : public ForwardBackend {
     const std::vector<int> queries = attention_queries(request, tokens);
 
     ForwardOutput out;
+    const bool streamed = static_cast<bool>(request.per_layer);
+    Tensor layer_rows;  // the one layer a streamed request holds
+    Tensor& rows = streamed ? layer_rows : out.attention;
     if (request.rows != AttentionRequest::Rows::None) {
-      check_attention_size(static_cast<int64_t>(queries.size()), tokens);
-      out.attention = Tensor({config().num_layers, config().num_heads, static_cast<int64_t>(queries.size()), tokens});
+      const auto q = static_cast<int64_t>(queries.size());
+      check_attention_size(streamed ? 1 : config().num_layers, q, tokens);
+      rows = streamed ? Tensor({config().num_heads, q, tokens}) : Tensor({config().num_layers, config().num_heads, q, tokens});
       out.attention_queries = queries;
     }
 
     Matrix x = embed(pixels, grid_h, grid_w);
     const size_t layer_stride = static_cast<size_t>(config().num_heads) * queries.size() * tokens;
     for (int l = 0; l < config().num_layers; ++l) {
-      float* probabilities = out.attention.empty() ? nullptr : out.attention.ptr() + l * layer_stride;
+      float* probabilities = rows.empty() ? nullptr : rows.ptr() + (streamed ? 0 : l * layer_stride);
       encoder_layer(x, weights().layers[static_cast<size_t>(l)], queries, probabilities);
+      if (streamed && probabilities) request.per_layer(l, rows);
       if (static_cast<size_t>(l) < weights().mid_pos_embed.size())
         add_positions(x, weights().mid_pos_embed[static_cast<size_t>(l)], grid_h, grid_w);
     }
@@ -85,13 +90,15 @@ class CpuBackend : public ForwardBackend {
   }
 
   // All rows of a very large image would not fit in memory; say so instead of failing to allocate.
-  void check_attention_size(int64_t queries, int64_t tokens) const {
+  void check_attention_size(int64_t layers, int64_t queries, int64_t tokens) const {
     constexpr int64_t kMaxValues = int64_t{1} << 30;
-    const int64_t values = int64_t{config().num_layers} * config().num_heads * queries * tokens;
+    const int64_t values = layers * config().num_heads * queries * tokens;
     if (values > kMaxValues)
       throw Error("attention for " + std::to_string(queries) + " query tokens over " + std::to_string(tokens) +
-                  " tokens would need " + std::to_string(values * 4 / (1 << 20)) +
-                  " MiB; request fewer rows (for example only the CLS token)");
+                  " tokens would need " + std::to_string(values * 4 / (1 << 20)) + " MiB (the limit is " +
+                  std::to_string(kMaxValues * 4 / (1 << 20)) +
+                  " MiB); request fewer rows (for example only the CLS token)" +
+                  (layers > 1 ? " or stream them layer by layer" : ""));
   }
 
   static std::vector<int> attention_queries(const AttentionRequest& request, int tokens) {

@@ -1,5 +1,6 @@
 #include "backend/vulkan/backend.hpp"
 
+#include <algorithm>
 #include <list>
 #include <tuple>
 
@@ -19,8 +20,9 @@ struct GraphKey {
   int grid_h, grid_w;
   AttentionRequest::Rows rows;
   std::vector<int> tokens;
+  bool streamed;
   bool operator==(const GraphKey& o) const {
-    return std::tie(grid_h, grid_w, rows, tokens) == std::tie(o.grid_h, o.grid_w, o.rows, o.tokens);
+    return std::tie(grid_h, grid_w, rows, tokens, streamed) == std::tie(o.grid_h, o.grid_w, o.rows, o.tokens, o.streamed);
   }
 };
 
@@ -31,7 +33,9 @@ class VulkanBackend final : public ForwardBackend {
         ctx_(vk::Context::create(device_index)),
         kernels_(ctx_, options.kernels),
         weights_(ctx_, *model_, kernels_.weight_interleave()),
-        profile_(options.profile) {}
+        profile_(options.profile),
+        max_binding_bytes_(options.max_binding_bytes ? std::min<VkDeviceSize>(options.max_binding_bytes, ctx_->max_binding_bytes())
+                                                     : ctx_->max_binding_bytes()) {}
 
   std::string device_name() const override {
     return ctx_->name() + (kernels_.family() == KernelFamily::Texel ? " (Vulkan, texel kernels)" : " (Vulkan, tiled kernels)");
@@ -39,8 +43,10 @@ class VulkanBackend final : public ForwardBackend {
 
   ForwardOutput forward(const Tensor& pixels, const AttentionRequest& attention) override {
     const auto [gh, gw] = grid_of(pixels);
-    GraphKey key{gh, gw, attention.rows, attention.rows == AttentionRequest::Rows::Selected ? attention.query_tokens : std::vector<int>{}};
-    return graph_for(key, attention).run(pixels);
+    GraphKey key{gh, gw, attention.rows,
+                 attention.rows == AttentionRequest::Rows::Selected ? attention.query_tokens : std::vector<int>{},
+                 static_cast<bool>(attention.per_layer)};
+    return graph_for(key, attention).run(pixels, attention.per_layer);
   }
 
  private:
@@ -63,7 +69,7 @@ class VulkanBackend final : public ForwardBackend {
       }
     if (graphs_.size() >= kGraphCacheSize) graphs_.pop_back();
     graphs_.emplace_front(key, std::make_unique<vk::VitGraph>(ctx_, kernels_, weights_, *model_, key.grid_h,
-                                                              key.grid_w, attention, profile_));
+                                                              key.grid_w, attention, profile_, max_binding_bytes_));
     return *graphs_.front().second;
   }
 
@@ -72,6 +78,7 @@ class VulkanBackend final : public ForwardBackend {
   vk::Kernels kernels_;
   vk::DeviceWeights weights_;
   bool profile_;
+  VkDeviceSize max_binding_bytes_;
   std::list<std::pair<GraphKey, std::unique_ptr<vk::VitGraph>>> graphs_;  // most recent first
 };
 

@@ -16,9 +16,7 @@ constexpr uint32_t kMaxTimestamps = 8192;
 }  // namespace
 
 Recording::Recording(std::shared_ptr<Context> ctx, bool profile) : ctx_(std::move(ctx)) {
-  cb_ = ctx_->allocate_command_buffer();
-  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  check(vkBeginCommandBuffer(cb_, &begin), "vkBeginCommandBuffer");
+  begin_segment();
   if (profile && ctx_->properties().limits.timestampComputeAndGraphics) {
     VkQueryPoolCreateInfo info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
     info.queryType = VK_QUERY_TYPE_TIMESTAMP;
@@ -31,7 +29,7 @@ Recording::Recording(std::shared_ptr<Context> ctx, bool profile) : ctx_(std::mov
 
 Recording::~Recording() {
   VkDevice device = ctx_->device();
-  ctx_->free_command_buffer(cb_);
+  for (VkCommandBuffer cb : segments_) ctx_->free_command_buffer(cb);
   for (auto view : views_) vkDestroyBufferView(device, view, nullptr);
   for (auto pool : pools_) vkDestroyDescriptorPool(device, pool, nullptr);
   if (queries_) vkDestroyQueryPool(device, queries_, nullptr);
@@ -165,8 +163,24 @@ void Recording::barrier() {
   vkCmdPipelineBarrier(cb_, stages, stages | VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b, 0, nullptr, 0, nullptr);
 }
 
+void Recording::begin_segment() {
+  cb_ = ctx_->allocate_command_buffer();
+  segments_.push_back(cb_);
+  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  check(vkBeginCommandBuffer(cb_, &begin), "vkBeginCommandBuffer");
+}
+
+void Recording::end_segment() {
+  finish();
+  begin_segment();
+}
+
 void Recording::finish() { check(vkEndCommandBuffer(cb_), "vkEndCommandBuffer"); }
 
-void Recording::submit() const { ctx_->submit_and_wait(cb_); }
+void Recording::submit() const {
+  for (size_t i = 0; i < segments_.size(); ++i) submit_segment(i);
+}
+
+void Recording::submit_segment(size_t index) const { ctx_->submit_and_wait(segments_.at(index)); }
 
 }  // namespace vitlens::vk

@@ -10,9 +10,10 @@
 
 namespace vitlens::vk {
 
-// One command buffer recorded once and submitted many times. It owns everything its
-// commands refer to besides buffers and pipelines: one descriptor set per dispatch
-// (written once, at record time) and the texel-buffer views they use.
+// Commands recorded once and submitted many times, as one command buffer or as several
+// segments submitted in turn (so the host can read results between them). It owns
+// everything its commands refer to besides buffers and pipelines: one descriptor set per
+// dispatch (written once, at record time) and the texel-buffer views they use.
 class Recording {
  public:
   // With `profile`, a timestamp follows every command and op_times() reports them.
@@ -31,8 +32,14 @@ class Recording {
   // Names the next command in op_times() ("gemm_texel:fc1" rather than "gemm_texel").
   void label_next(std::string label) { next_label_ = std::move(label); }
   void copy(const Slice& src, const Slice& dst);
+  // Ends the current segment; what is recorded next goes into a new one.
+  void end_segment();
   void finish();
+  size_t segment_count() const { return segments_.size(); }
+  // Submits every segment in order, each after the one before has finished.
   void submit() const;
+  // Submits one segment and waits for it.
+  void submit_segment(size_t index) const;
   size_t dispatch_count() const { return dispatches_; }
   // Device time of each shader (summed over its dispatches) during the last submit.
   std::vector<std::pair<std::string, double>> op_times() const;
@@ -45,8 +52,11 @@ class Recording {
   void barrier();
   void timestamp(std::string label);
 
+  void begin_segment();
+
   std::shared_ptr<Context> ctx_;
-  VkCommandBuffer cb_ = VK_NULL_HANDLE;
+  std::vector<VkCommandBuffer> segments_;
+  VkCommandBuffer cb_ = VK_NULL_HANDLE;  // the segment being recorded
   std::vector<VkDescriptorPool> pools_;
   uint32_t sets_left_ = 0;
   std::vector<VkBufferView> views_;

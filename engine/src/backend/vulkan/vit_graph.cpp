@@ -33,7 +33,8 @@ std::vector<int> attention_rows(const AttentionRequest& request, uint32_t tokens
 }  // namespace
 
 VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const DeviceWeights& weights,
-                   const Model& model, int grid_h, int grid_w, const AttentionRequest& attention, bool profile)
+                   const Model& model, int grid_h, int grid_w, const AttentionRequest& attention, bool profile,
+                   VkDeviceSize max_binding_bytes)
     : ctx_(std::move(ctx)), kernels_(kernels), weights_(weights), model_(model) {
   const VitConfig& c = model.config;
   gh_ = static_cast<uint32_t>(grid_h);
@@ -53,12 +54,21 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
                 std::to_string(D_) + " and " + std::to_string(dh_) + "); use --device cpu");
   queries_ = attention_rows(attention, tokens_);
   want_attention_ = !queries_.empty();
+  streamed_ = want_attention_ && attention.per_layer;
 
   const VkDeviceSize per_head = VkDeviceSize{tokens_} * tokens_pad_ * 4;
   const VkDeviceSize budget = std::min<VkDeviceSize>(ctx_->max_binding_bytes(), kScoresBudget);
   if (per_head > ctx_->max_binding_bytes())
-    throw Error("input of " + std::to_string(tokens_) + " tokens is too large for this device's attention buffers");
+    throw Error("an input of " + std::to_string(tokens_) + " tokens needs " + std::to_string(per_head >> 20) +
+                " MiB of attention scores per head, more than this device's storage-buffer range (" +
+                std::to_string(ctx_->max_binding_bytes() >> 20) + " MiB); use a smaller input size or --device cpu");
   heads_per_chunk_ = static_cast<uint32_t>(std::clamp<VkDeviceSize>(budget / per_head, 1, heads_));
+  if (want_attention_) {
+    const auto layers = static_cast<uint32_t>(weights_.layers.size());
+    attention_ = std::make_unique<AttentionReadback>(ctx_, streamed_ ? 1 : layers, heads_, queries_.size() * size_t{tokens_},
+                                                     heads_per_chunk_, max_binding_bytes);
+    heads_per_chunk_ = attention_->heads_per_write();
+  }
 
   plan_buffers();
   upload_constants();
@@ -88,12 +98,6 @@ void VitGraph::plan_buffers() {
   id_.det_boxes = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * 4, 4));
   id_.logits = readback_.reserve_floats(std::max<size_t>(pad4(static_cast<uint32_t>(model_.config.num_classes)), 4));
   id_.hidden = readback_.reserve_floats(T * D);
-  const size_t attention_floats = model_.weights.layers.size() * heads_ * queries_.size() * T;
-  if (attention_floats * 4 > ctx_->max_binding_bytes())
-    throw Error("the attention of all " + std::to_string(queries_.size()) + " query tokens (" +
-                std::to_string(attention_floats * 4 >> 20) + " MiB) exceeds this device's buffer range; "
-                "request fewer query rows");
-  id_.attention = readback_.reserve_floats(std::max<size_t>(attention_floats, 4));
   device_.allocate(ctx_, MemoryUse::Device);
   readback_.allocate(ctx_, MemoryUse::Readback);
   upload_.allocate(ctx_, MemoryUse::Upload);
@@ -157,7 +161,10 @@ void VitGraph::record(bool profile) {
     rec.copy(device_[id_.init].sub(first_suffix, size_t{suffix_} * D_), device_[id_.x].sub(first_suffix, size_t{suffix_} * D_));
   }
 
-  for (size_t l = 0; l < weights_.layers.size(); ++l) record_layer(l);
+  for (size_t l = 0; l < weights_.layers.size(); ++l) {
+    record_layer(l);
+    if (streamed_ && l + 1 < weights_.layers.size()) rec.end_segment();
+  }
 
   const Slice hidden = readback_[id_.hidden];
   if (weights_.final_norm.gamma)
@@ -240,7 +247,6 @@ void VitGraph::record_attention(size_t index) {
   Recording& rec = *recording_;
   const uint32_t T = tokens_;
   const uint32_t Q = static_cast<uint32_t>(queries_.size());
-  const Slice attention = readback_[id_.attention];
   for (uint32_t h0 = 0; h0 < heads_; h0 += heads_per_chunk_) {
     const uint32_t count = std::min(heads_per_chunk_, heads_ - h0);
     const MatrixRef scores{device_[id_.scores], 0, tokens_pad_, T * tokens_pad_};
@@ -257,8 +263,9 @@ void VitGraph::record_attention(size_t index) {
     qk.label = "qk";
   kernels_.gemm(rec, qk);
 
-    const uint32_t out_offset = want_attention_ ? (static_cast<uint32_t>(index) * heads_ + h0) * Q * T : 0;
-    kernels_.softmax(rec, T, count, T, scores, device_[id_.slots], attention, out_offset, Q * T);
+    const AttentionReadback::Target out =
+        attention_ ? attention_->target(static_cast<uint32_t>(index), h0) : AttentionReadback::Target{device_[id_.slots], 0};
+    kernels_.softmax(rec, T, count, T, scores, device_[id_.slots], out.slice, out.offset, Q * T);
 
     GemmArgs pv;
     pv.M = T;
@@ -367,13 +374,37 @@ void VitGraph::write_patches(const Tensor& pixels) {
     }
 }
 
-ForwardOutput VitGraph::run(const Tensor& pixels) {
-  write_patches(pixels);
-  const auto start = std::chrono::steady_clock::now();
-  recording_->submit();
-  ForwardOutput out;
-  out.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+// Submits the recording; a streamed graph hands each layer's rows to `per_layer` between
+// its segments. Returns the device time in milliseconds, the hand-overs excluded.
+double VitGraph::submit(ForwardOutput& out, const LayerAttentionConsumer& per_layer) {
+  if (streamed_ && !per_layer) throw Error("internal: a streamed graph run without a consumer");
+  using Clock = std::chrono::steady_clock;
+  double ms = 0;
+  Tensor rows;
+  if (streamed_) rows = Tensor({int64_t{heads_}, static_cast<int64_t>(queries_.size()), int64_t{tokens_}});
+  for (size_t i = 0; i < recording_->segment_count(); ++i) {
+    const auto start = Clock::now();
+    recording_->submit_segment(i);
+    ms += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (!streamed_) continue;
+    attention_->read_layer(static_cast<uint32_t>(i), rows.ptr());
+    per_layer(static_cast<int>(i), rows);
+  }
   out.op_times_ms = recording_->op_times();
+  return ms;
+}
+
+void VitGraph::read_attention(ForwardOutput& out) const {
+  const auto L = static_cast<uint32_t>(weights_.layers.size());
+  out.attention = Tensor({int64_t{L}, int64_t{heads_}, static_cast<int64_t>(queries_.size()), int64_t{tokens_}});
+  const size_t layer_floats = size_t{heads_} * queries_.size() * tokens_;
+  for (uint32_t l = 0; l < L; ++l) attention_->read_layer(l, out.attention.ptr() + l * layer_floats);
+}
+
+ForwardOutput VitGraph::run(const Tensor& pixels, const LayerAttentionConsumer& per_layer) {
+  write_patches(pixels);
+  ForwardOutput out;
+  out.time_ms = submit(out, per_layer);
 
   const auto C = static_cast<size_t>(model_.config.num_classes);
   if (!weights_.heads.empty()) {
@@ -384,11 +415,7 @@ ForwardOutput VitGraph::run(const Tensor& pixels) {
   const float* hidden = readback_[id_.hidden].host();
   out.hidden_state = Tensor({int64_t{tokens_}, int64_t{D_}}, std::vector<float>(hidden, hidden + size_t{tokens_} * D_));
   if (want_attention_) {
-    const std::vector<int64_t> shape{static_cast<int64_t>(weights_.layers.size()), int64_t{heads_},
-                                     static_cast<int64_t>(queries_.size()), int64_t{tokens_}};
-    const float* a = readback_[id_.attention].host();
-    const size_t count = shape[0] * shape[1] * shape[2] * shape[3];
-    out.attention = Tensor(shape, std::vector<float>(a, a + count));
+    if (!streamed_) read_attention(out);
     out.attention_queries = queries_;
   }
   return out;

@@ -2,6 +2,7 @@
 #include <memory>
 #include <vector>
 
+#include "backend/vulkan/attention_readback.hpp"
 #include "backend/vulkan/device_weights.hpp"
 #include "backend/vulkan/kernels.hpp"
 #include "backend/vulkan/recording.hpp"
@@ -11,13 +12,18 @@ namespace vitlens::vk {
 
 // The forward pass of one model at one input size with one attention request, recorded
 // once into a command buffer. Shapes are static, so running it is: im2col the pixels into
-// the upload buffer, submit, read the outputs.
+// the upload buffer, submit, read the outputs. A streamed request (per_layer) records one
+// segment per layer and hands each layer's rows over between segments, so the device holds
+// one layer's rows, not all of them.
 class VitGraph {
  public:
+  // `max_binding_bytes` bounds each attention read-back band (the device's range, or lower).
   VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const DeviceWeights& weights, const Model& model,
-           int grid_h, int grid_w, const AttentionRequest& attention, bool profile);
+           int grid_h, int grid_w, const AttentionRequest& attention, bool profile, VkDeviceSize max_binding_bytes);
 
-  ForwardOutput run(const Tensor& pixels);
+  // `per_layer` must be set exactly when the graph was made for a streamed request.
+  ForwardOutput run(const Tensor& pixels, const LayerAttentionConsumer& per_layer = {});
+  size_t attention_bands() const { return attention_ ? attention_->band_count() : 0; }
   size_t dispatch_count() const { return recording_->dispatch_count(); }
 
  private:
@@ -31,6 +37,8 @@ class VitGraph {
   void record_mlp(const std::vector<DeviceLinear>& layers, const Slice& out);
   void read_detection(ForwardOutput& out) const;
   void write_patches(const Tensor& pixels);
+  double submit(ForwardOutput& out, const LayerAttentionConsumer& per_layer);
+  void read_attention(ForwardOutput& out) const;
 
   std::shared_ptr<Context> ctx_;
   const Kernels& kernels_;
@@ -42,12 +50,14 @@ class VitGraph {
   uint32_t heads_per_chunk_ = 1;
   std::vector<int> queries_;  // token index of each attention output row
   bool want_attention_ = false;
+  bool streamed_ = false;
+  std::unique_ptr<AttentionReadback> attention_;
 
   Arena device_, readback_, upload_;
   struct {
     Arena::Id input, patches, init, x, ln, qkv, vt, scores, attn, mlp, pooled, pooled_norm, slots;
     Arena::Id mid, det_a, det_b;  // YOLOS: mid-position tables of every layer, head MLP activations
-    Arena::Id logits, hidden, attention, det_logits, det_boxes;
+    Arena::Id logits, hidden, det_logits, det_boxes;
   } id_{};
   std::unique_ptr<Recording> recording_;
 };
