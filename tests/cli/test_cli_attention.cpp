@@ -13,6 +13,7 @@
 
 #include "support/npy_file.hpp"
 #include "support/process.hpp"
+#include "support/safetensors_writer.hpp"
 #include "vitlens/analysis/maps.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/checkpoint/load.hpp"
@@ -231,4 +232,34 @@ TEST_CASE("attention --help documents the output file names", "[attention]") {
   CHECK(contains(help.out, "STEM_METHOD_QUERY.npy"));
   CHECK(contains(help.out, "_overlay.png"));
   CHECK(contains(help.out, "--overwrite"));
+}
+
+TEST_CASE("rollout of a model whose every attention row exceeds a device binding succeeds and equals the CPU's",
+          "[attention]") {
+  // 12 layers x 12 heads x 530^2 rows of 4 bytes: 162 MB, over lavapipe's 128 MiB range.
+  vitlens::test::TinyVit v;
+  v.width = 48;
+  v.layers = 12;
+  v.heads = 12;
+  v.mlp = 48;
+  v.image = 92;  // 23 x 23 patches + CLS = 530 tokens
+  vitlens::test::TempDir model("rollout-over-binding");
+  vitlens::test::write_hf_folder(model.path(), vitlens::test::hf_config(v, "ViTForImageClassification"),
+                                 vitlens::test::hf_tensors(v, "vit.", false, {"classifier"}));
+  OutFolder out("rollout_over_binding");
+  std::vector<std::vector<float>> maps;
+  for (const char* device : {"auto", "cpu"}) {
+    const fs::path folder = out / device;
+    ProcessResult run = cli({"--model", model.path().string(), "--device", device, "--method", "rollout", "--format",
+                             "npy", "--out", folder.string(), kPhoto});
+    INFO(device << ": " << run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto sidecar = nlohmann::json::parse(slurp(folder / "photo_rollout_cls.json"));
+    CHECK(sidecar["shape"] == nlohmann::json({12, 1, 1, 23, 23}));
+    maps.push_back(vitlens::test::read_npy_floats(folder / "photo_rollout_cls.npy"));
+  }
+  REQUIRE(maps[0].size() == maps[1].size());
+  float worst = 0;
+  for (size_t i = 0; i < maps[0].size(); ++i) worst = std::max(worst, std::abs(maps[0][i] - maps[1][i]));
+  CHECK(worst <= 1e-5f);
 }
