@@ -112,8 +112,9 @@ BatchSummary BatchExport::run(const BatchJob& job) {
       }
     }
     try {
-      const AttentionAnalysis analysis(run_inference(job.model, *session, image, load_image_rgb(image.toStdString()),
-                                                           {job.settings.query}, kAllRowsBudgetBytes, job.input));
+      const RunRequest request{{job.settings.query}, rollout_of(job.settings), job.budget_bytes, job.input};
+      const AttentionAnalysis analysis(
+          run_inference(job.model, *session, image, load_image_rgb(image.toStdString()), request));
       if (const QString why = analysis.unavailable(job.settings); !why.isEmpty()) throw Error(why.toStdString());
       int f = 0;
       for (ExportKind k : kinds) {

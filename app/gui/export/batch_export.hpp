@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include "export/export_files.hpp"
+#include "inference/inference_run.hpp"
 #include "panels/attention_settings.hpp"
 #include "vitlens/backend/devices.hpp"
 #include "vitlens/image/input_size.hpp"
@@ -25,6 +26,7 @@ struct BatchJob {
   float nms_iou = 0;  // detections: per-class NMS, 0 for none
   std::shared_ptr<const Model> model;
   InputOptions input;  // the input size chosen in the window
+  double budget_bytes = kDefaultAttentionBudgetBytes;  // what a run may keep of the attention
   QString device;  // choose_device spec
   bool overwrite = false;  // else images with an existing output are skipped
 };

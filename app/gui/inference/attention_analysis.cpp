@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "inference/inference_run.hpp"
 #include "vitlens/analysis/colormap.hpp"
 #include "vitlens/analysis/mask.hpp"
 #include "vitlens/analysis/rollout.hpp"
@@ -22,24 +23,37 @@ QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
     return QString::fromStdString(e.what());
   }
   if (r.all_rows) return {};
-  if (s.method == AttentionMethod::Rollout)
-    return "rollout needs every token's attention, which this input is too large to keep";
+  if (s.method == AttentionMethod::Rollout && !(r.rollout && same_rollout(r.rollout->settings, s)))
+    return r.rollout_unavailable.isEmpty() ? QString("rollout for these settings was not computed for this large input")
+                                           : r.rollout_unavailable;
   const auto& rows = r.output.attention_queries;
   if (std::find(rows.begin(), rows.end(), token) == rows.end())
     return QString("token %1's attention was not kept for this large input").arg(token);
   return {};
 }
 
-bool AttentionAnalysis::needsQueryRow(const AttentionSettings& s) const {
+bool AttentionAnalysis::needsRun(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
-  if (r.all_rows || r.output.attention.empty() || s.method == AttentionMethod::Rollout) return false;
+  if (r.all_rows || r.output.attention.empty() || !r.rollout_unavailable.isEmpty()) return false;
   try {
     const int token = s.query.resolve(r.layout);
     const auto& rows = r.output.attention_queries;
+    if (s.method == AttentionMethod::Rollout) return !(r.rollout && same_rollout(r.rollout->settings, s));
     return std::find(rows.begin(), rows.end(), token) == rows.end();
   } catch (const Error&) {
     return false;
   }
+}
+
+AttentionMaps AttentionAnalysis::rollout(const AttentionSettings& s, bool fused) const {
+  const InferenceResult& r = *result_;
+  if (!r.all_rows) {
+    if (!r.rollout || !same_rollout(r.rollout->settings, s)) throw Error("rollout was not computed for these settings");
+    return fused ? r.rollout->fused : r.rollout->selected;
+  }
+  AttentionSettings one = s;
+  if (fused) one.head = -1;
+  return attention_rollout(r.output, r.layout, selection(one, true, false), s.discard);
 }
 
 MapSelection AttentionAnalysis::selection(const AttentionSettings& s, bool all_layers, bool per_head) const {
@@ -62,7 +76,13 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
   switch (s.method) {
     case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, one).map(0, 0, 0).clone();
     case AttentionMethod::Mask: return mass_mask(raw_attention_maps(r.output, r.layout, one).map(0, 0, 0), s.mass);
-    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, one, s.discard).map(0, 0, 0).clone();
+    case AttentionMethod::Rollout: {
+      if (r.all_rows) return attention_rollout(r.output, r.layout, one, s.discard).map(0, 0, 0).clone();
+      const AttentionMaps all = rollout(s, false);
+      const auto at = std::find(all.layers.begin(), all.layers.end(), s.layer);
+      if (at == all.layers.end()) throw Error("rollout through layer " + std::to_string(s.layer) + " was not computed");
+      return all.map(static_cast<int>(at - all.layers.begin()), 0, 0).clone();
+    }
   }
   return {};
 }
@@ -91,7 +111,7 @@ AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
   switch (s.method) {
     case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, selection(s, true, true));
     case AttentionMethod::Mask: return mass_masks(raw_attention_maps(r.output, r.layout, selection(s, true, true)), s.mass);
-    case AttentionMethod::Rollout: return attention_rollout(r.output, r.layout, selection(s, true, false), s.discard);
+    case AttentionMethod::Rollout: return rollout(s, false);
   }
   return {};
 }
@@ -104,12 +124,7 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
   switch (s.method) {
     case AttentionMethod::Raw: groups = {heads, fused}; break;
     case AttentionMethod::Mask: groups = {mass_masks(heads, s.mass), mass_masks(fused, s.mass)}; break;
-    case AttentionMethod::Rollout: {
-      AttentionSettings fused_rollout = s;
-      fused_rollout.head = -1;
-      groups = {heads, fused, attention_rollout(r.output, r.layout, selection(fused_rollout, true, false), s.discard)};
-      break;
-    }
+    case AttentionMethod::Rollout: groups = {heads, fused, rollout(s, true)}; break;
   }
   GridStyle style;
   style.colormap = s.colormap;

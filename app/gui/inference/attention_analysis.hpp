@@ -23,9 +23,10 @@ class AttentionAnalysis {
   // Empty when the stored attention can show `settings`; otherwise why not (the query's row
   // was not kept, or rollout needs every row), for the user.
   QString unavailable(const AttentionSettings& settings) const;
-  // The settings' query row was left out because the input was large; running the image
-  // again with that query (InferenceWorker::run's `queries`) makes it available.
-  bool needsQueryRow(const AttentionSettings& settings) const;
+  // What the settings need was left out because the input was large (the query's row, or
+  // the rollout for these settings); running the image again for these settings
+  // (RunRequest's queries and rollout) makes it available.
+  bool needsRun(const AttentionSettings& settings) const;
 
   // The selected map over the patch grid (CV_32F grid_h x grid_w). Throws vitlens::Error.
   cv::Mat map(const AttentionSettings& settings) const;
@@ -46,6 +47,8 @@ class AttentionAnalysis {
 
  private:
   MapSelection selection(const AttentionSettings& settings, bool all_layers, bool per_head) const;
+  // The rollout of every layer for the settings: from every row, or the streamed one.
+  AttentionMaps rollout(const AttentionSettings& settings, bool fused) const;
   // A map normalised to [0, 1] and placed over the image's geometry at `output` size.
   cv::Mat unit(const cv::Mat& map, cv::Size output) const;
 

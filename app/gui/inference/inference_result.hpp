@@ -1,10 +1,13 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <QString>
 #include <opencv2/core.hpp>
 
+#include "panels/attention_settings.hpp"
+#include "vitlens/analysis/maps.hpp"
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/model/model.hpp"
@@ -26,6 +29,16 @@ struct InferenceResult {
   // output.attention holds every query row, so any query token and rollout are available;
   // otherwise only the rows of attention_queries (the input was too large to keep them all).
   bool all_rows = false;
+  // Without every row: the rollout one setting shows, accumulated while the forward pass
+  // streamed its layers, for every layer; `fused` is the head fusion's rollout (the grid's
+  // column), the same maps when the settings already fuse every head.
+  struct StreamedRollout {
+    AttentionSettings settings;  // its query, head, fusion and discard
+    AttentionMaps selected;
+    AttentionMaps fused;
+  };
+  std::optional<StreamedRollout> rollout;
+  QString rollout_unavailable;  // why a rollout that was asked for was not computed
 };
 
 }  // namespace vitlens::gui

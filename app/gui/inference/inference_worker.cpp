@@ -81,7 +81,8 @@ void InferenceWorker::open(const QString& path, const QString& device, std::shar
   watcher->setFuture(QtConcurrent::run(&pool_, load, path, device, std::move(loaded)));
 }
 
-void InferenceWorker::run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries) {
+void InferenceWorker::run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries,
+                          const std::optional<AttentionSettings>& rollout) {
   if (!session_) return;
   const quint64 generation = ++generation_;
   started();
@@ -96,14 +97,15 @@ void InferenceWorker::run(const QString& path, const cv::Mat& rgb, const std::ve
     else
       emit runFailed(path, outcome.error);
   });
-  watcher->setFuture(QtConcurrent::run(&pool_, [this, generation, model = model_, session = session_, path, rgb, queries, input = input_] {
+  watcher->setFuture(QtConcurrent::run(&pool_, [this, generation, model = model_, session = session_, path, rgb,
+                                                request = RunRequest{queries, rollout, budget_bytes_, input_}] {
     RunOutcome outcome;
     if (generation != generation_) {
       outcome.superseded = true;
       return outcome;
     }
     try {
-      outcome.result = run_inference(model, *session, path, rgb, queries, kAllRowsBudgetBytes, input);
+      outcome.result = run_inference(model, *session, path, rgb, request);
     } catch (const std::exception& e) {
       outcome.error = QString::fromStdString(e.what());
     }

@@ -1,6 +1,7 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <QObject>
@@ -9,6 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include "inference/inference_result.hpp"
+#include "inference/inference_run.hpp"
 #include "vitlens/analysis/query_token.hpp"
 #include "vitlens/backend/devices.hpp"
 #include "vitlens/image/input_size.hpp"
@@ -36,11 +38,16 @@ class InferenceWorker : public QObject {
   // Opens the current model on another device; modelReady or modelFailed follows.
   void setDevice(const QString& device);
   // Runs an image with the current model. `queries` are tokens whose attention rows must
-  // be kept even when the input is too large to keep them all.
-  void run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries = {});
+  // be kept even when the input is too large to keep them all; `rollout`, the settings
+  // whose rollout is then accumulated layer by layer (RunRequest).
+  void run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries = {},
+           const std::optional<AttentionSettings>& rollout = std::nullopt);
   // The input size and token limit later runs use.
   void setInputOptions(const InputOptions& input) { input_ = input; }
   const InputOptions& inputOptions() const { return input_; }
+  // What later runs may keep of the attention (RunRequest::budget_bytes).
+  void setAttentionBudget(double bytes) { budget_bytes_ = bytes; }
+  double attentionBudget() const { return budget_bytes_; }
 
   bool hasModel() const { return session_ != nullptr; }
   // The open session, for live mode, which runs it from its own thread (Session serialises runs).
@@ -65,6 +72,7 @@ class InferenceWorker : public QObject {
   std::shared_ptr<Session> session_;
   DeviceInfo device_;
   InputOptions input_;
+  double budget_bytes_ = kDefaultAttentionBudgetBytes;
   std::atomic<quint64> generation_{0};
   int in_flight_ = 0;
 };

@@ -111,6 +111,11 @@ void LiveController::setInputOptions(const InputOptions& input) {
   updateProcessor();
 }
 
+void LiveController::setAttentionBudget(double bytes) {
+  budget_bytes_ = bytes;
+  updateProcessor();
+}
+
 void LiveController::updateProcessor() {
   if (pipeline_) pipeline_->set_processor(processor());
 }
@@ -118,10 +123,9 @@ void LiveController::updateProcessor() {
 // The window's own still-image run (same attention rows, same results), then the boxes or
 // classes the recording draws.
 FrameProcessor LiveController::processor() {
-  return [this, session = session_, queries = queries_, detection = detection_, input = input_,
+  return [this, session = session_, request = RunRequest{queries_, {}, budget_bytes_, input_}, detection = detection_,
           name = source_name_](const LiveFrame& frame) {
-    std::shared_ptr<const InferenceResult> shown =
-        run_inference(session->shared_model(), *session, name, frame.rgb, queries, kAllRowsBudgetBytes, input);
+    std::shared_ptr<const InferenceResult> shown = run_inference(session->shared_model(), *session, name, frame.rgb, request);
     auto live = std::make_shared<LiveResult>();
     live->model = shown->model;
     live->input_size = shown->input_size;

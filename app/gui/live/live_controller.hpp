@@ -10,6 +10,8 @@
 #include <QString>
 #include <opencv2/core.hpp>
 
+#include "inference/inference_run.hpp"
+
 #include "inference/inference_result.hpp"
 #include "vitlens/analysis/query_token.hpp"
 #include "vitlens/detection/postprocess.hpp"
@@ -49,6 +51,9 @@ class LiveController : public QObject {
   // From the next frame on: another model or device, or other attention rows to keep.
   void setSession(std::shared_ptr<Session> session);
   void setQueries(const std::vector<QueryToken>& queries);
+  // What a frame may keep of the attention (RunRequest::budget_bytes). Live frames keep no
+  // streamed rollout: a rollout over the budget is shown as unavailable.
+  void setAttentionBudget(double bytes);
   void setDetectionOptions(const DetectionOptions& options);
   void setInputOptions(const InputOptions& input);
 
@@ -85,6 +90,7 @@ class LiveController : public QObject {
   QString source_name_;
   std::shared_ptr<Session> session_;
   std::vector<QueryToken> queries_;
+  double budget_bytes_ = kDefaultAttentionBudgetBytes;
   DetectionOptions detection_;
   InputOptions input_;
   std::atomic<bool> frame_pending_{false};

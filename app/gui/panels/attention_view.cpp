@@ -37,7 +37,7 @@ void AttentionView::setResult(std::shared_ptr<const InferenceResult> result) {
   heatmap_ = {};
   heatmap_settings_.reset();
   grid_settings_.reset();
-  asked_for_row_ = false;
+  asked_for_run_ = false;
   render();
 }
 
@@ -58,10 +58,11 @@ void AttentionView::render() {
   if (heatmap_settings_ == map_settings) return;
   heatmap_settings_ = map_settings;
   if (const QString why = analysis_->unavailable(s); !why.isEmpty()) {
-    if (analysis_->needsQueryRow(s) && !asked_for_row_) {
-      asked_for_row_ = true;
-      panel_->setNote(tr("Running the model again to keep this token's attention..."));
-      emit queryRowNeeded(s.query);
+    if (analysis_->needsRun(s) && !asked_for_run_) {
+      asked_for_run_ = true;
+      panel_->setNote(s.method == AttentionMethod::Rollout ? tr("Running the model again to roll out its attention...")
+                                                           : tr("Running the model again to keep this token's attention..."));
+      emit runNeeded(s);
       return;
     }
     showUnavailable(why);

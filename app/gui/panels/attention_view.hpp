@@ -35,9 +35,9 @@ class AttentionView : public QObject {
   const QImage& heatmap() const { return heatmap_; }
 
  signals:
-  // The query's attention row was not kept for this large input: run the image again
-  // keeping it (asked once per result).
-  void queryRowNeeded(const QueryToken& query);
+  // What the settings show was not kept for this large input (the query's attention row,
+  // or the rollout for these settings): run the image again for them (asked once per result).
+  void runNeeded(const AttentionSettings& settings);
 
  private:
   void render();
@@ -56,7 +56,7 @@ class AttentionView : public QObject {
   QImage heatmap_;
   std::optional<AttentionSettings> heatmap_settings_;  // what heatmap_ was drawn for
   std::optional<AttentionSettings> grid_settings_;     // what the grid was drawn for
-  bool asked_for_row_ = false;
+  bool asked_for_run_ = false;
 };
 
 }  // namespace vitlens::gui

@@ -1,8 +1,10 @@
 #include "shell/main_window.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <map>
 
+#include <QActionGroup>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -213,6 +215,7 @@ void MainWindow::createMenus() {
     box.setTextInteractionFlags(Qt::TextSelectableByMouse);
     box.exec();
   });
+  model->addMenu(budgetMenu());
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&Documentation"), QKeySequence::HelpContents, this, [this] {
@@ -311,8 +314,13 @@ void MainWindow::connectComponents() {
   connect(devices_, &DeviceChooser::deviceChosen, this, &MainWindow::setDevice);
   connect(input_size_, &InputSizeControl::optionsChanged, this, &MainWindow::inputOptionsChosen);
   connect(attention_, &AttentionPanel::settingsChanged, this, &MainWindow::saveAttentionSettings);
-  connect(attention_view_, &AttentionView::queryRowNeeded, this,
-          [this](const QueryToken& query) { worker_->run(path_, rgb_, {query}); });
+  connect(attention_view_, &AttentionView::runNeeded, this, [this](const AttentionSettings& s) {
+    statusBar()->showMessage(tr("Computing the %1 of %2 for this large input...")
+                                 .arg(s.method == AttentionMethod::Rollout ? tr("rollout") : tr("attention"),
+                                      QString::fromStdString(s.query.name())));
+    computing_shown_ = true;
+    worker_->run(path_, rgb_, extraQueries(), rollout_of(s));
+  });
   connect(show_heatmap_, &QAction::toggled, this, [this](bool on) {
     AttentionSettings s = attention_->settings();
     s.visible = on;
@@ -538,7 +546,7 @@ void MainWindow::inputOptionsChosen() {
 
 void MainWindow::runCurrent() {
   if (rgb_.empty() || !worker_->hasModel()) return;
-  worker_->run(path_, rgb_, extraQueries());
+  worker_->run(path_, rgb_, extraQueries(), rollout_of(attention_->settings()));
 }
 
 std::vector<QueryToken> MainWindow::extraQueries() const {
@@ -550,6 +558,7 @@ std::vector<QueryToken> MainWindow::extraQueries() const {
 void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   if (result->image_path != path_) return;
   result_ = std::move(result);
+  if (std::exchange(computing_shown_, false)) statusBar()->clearMessage();
   const Model& model = *result_->model;
   if (model.has_classifier()) results_->setPredictions(result_->predictions);
   if (model.has_detector()) updateDetections();
@@ -661,6 +670,7 @@ void MainWindow::startBatchExport() {
   defaults.nms_iou = detection_list_->mergeOverlaps() ? kMergeIou : 0.0f;
   defaults.model = worker_->model();
   defaults.input = worker_->inputOptions();
+  defaults.budget_bytes = worker_->attentionBudget();
   defaults.device = QString::fromStdString(worker_->device().id());
   auto* dialog = new BatchExportDialog(defaults, this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -683,6 +693,7 @@ void MainWindow::createLiveMode() {
     live_->controller()->setQueries(extraQueries());
     live_->controller()->setDetectionOptions(detectionOptions());
     live_->controller()->setInputOptions(input_size_->options());
+    live_->controller()->setAttentionBudget(worker_->attentionBudget());
   };
   connect(live_, &LiveMode::started, this, follow);
   connect(attention_, &AttentionPanel::settingsChanged, this, follow);
@@ -737,6 +748,32 @@ void MainWindow::showError(const QString& message) {
   auto* box = new QMessageBox(QMessageBox::Warning, tr("ViTLens"), message, QMessageBox::Ok, this);
   box->setAttribute(Qt::WA_DeleteOnClose);
   box->open();
+}
+
+// Model > Attention Memory Budget: what a run may keep of the attention (every row only
+// under it), persisted in MiB. A stored value that is not one of the choices stays in use.
+QMenu* MainWindow::budgetMenu() {
+  auto* menu = new QMenu(tr("Attention &Memory Budget"), this);
+  menu->setObjectName("attention_budget");
+  auto* group = new QActionGroup(menu);
+  const int stored = settings_->value(key::kAttentionBudget).toInt();
+  for (const int mib : {256, 512, 1024, 2048, 4096, 8192}) {
+    QAction* choice = menu->addAction(mib < 1024 ? tr("%1 MiB").arg(mib) : tr("%1 GiB").arg(mib / 1024));
+    choice->setObjectName(QString("attention_budget_%1").arg(mib));
+    choice->setCheckable(true);
+    choice->setChecked(mib == stored);
+    group->addAction(choice);
+    connect(choice, &QAction::triggered, this, [this, mib] { setAttentionBudget(mib); });
+  }
+  worker_->setAttentionBudget(stored * 1024.0 * 1024.0);
+  return menu;
+}
+
+void MainWindow::setAttentionBudget(int mib) {
+  settings_->setValue(key::kAttentionBudget, mib);
+  worker_->setAttentionBudget(mib * 1024.0 * 1024.0);
+  if (live_) live_->controller()->setAttentionBudget(worker_->attentionBudget());
+  runCurrent();
 }
 
 void MainWindow::updateStatus() {

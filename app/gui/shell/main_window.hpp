@@ -118,6 +118,8 @@ class MainWindow : public QMainWindow {
   DetectionOptions detectionOptions() const;
   // Attention rows a run must keep beyond the defaults: the patch the attention panel queries.
   std::vector<QueryToken> extraQueries() const;
+  QMenu* budgetMenu();
+  void setAttentionBudget(int mib);
   // The input size remembered for the current model (settings), shown and used for runs.
   void restoreInputOptions();
   void inputOptionsChosen();
@@ -174,6 +176,7 @@ class MainWindow : public QMainWindow {
   QAction* keep_zoom_ = nullptr;
   QAction* show_heatmap_ = nullptr;
   QAction* model_info_ = nullptr;
+  bool computing_shown_ = false;  // the status bar says a run for the attention view is computing
   QAction* open_model_ = nullptr;
   QLabel* model_label_ = nullptr;
   QLabel* device_label_ = nullptr;

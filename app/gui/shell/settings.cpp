@@ -31,6 +31,7 @@ const QHash<QString, QVariant>& defaults() {
       {key::kMass, 0.6},
       {key::kDiscard, 0.0},
       {key::kBlend, QStringLiteral("ramp")},
+      {key::kAttentionBudget, 1024},
       {key::kColormap, QStringLiteral("viridis")},
       {key::kOpacity, 0.55},
       {key::kShowHeatmap, true},

@@ -14,6 +14,8 @@
 #include "panels/attention_settings.hpp"
 #include "shell/launch_options.hpp"
 #include "shell/settings.hpp"
+#include "support/random_model.hpp"
+#include "vitlens/analysis/rollout.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/checkpoint/load.hpp"
 #include "vitlens/image/decode.hpp"
@@ -141,7 +143,7 @@ class GuiLogicTests : public QObject {
     Session session(model, choose_device("cpu"));
     const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
     const QueryToken patch = QueryToken::parse("patch:1,2");
-    const AttentionAnalysis analysis(run_inference(model, session, "fruits.jpg", rgb, {patch}, 0.0));
+    const AttentionAnalysis analysis(run_inference(model, session, "fruits.jpg", rgb, {{patch}, {}, 0.0, {}}));
     QVERIFY(!analysis.result().all_rows);
     QCOMPARE(analysis.result().output.attention_queries, std::vector<int>({0, 7}));  // CLS and patch (1, 2)
     AttentionSettings s;
@@ -154,6 +156,40 @@ class GuiLogicTests : public QObject {
     s.query = {};
     s.method = AttentionMethod::Rollout;
     QVERIFY(analysis.unavailable(s).contains("rollout"));
+  }
+
+  void rolloutOverTheBudgetIsAccumulatedLayerByLayerAndEqualsTheRolloutOfEveryRow() {
+    test::RandomVitSpec spec;
+    spec.layers = 6;
+    const std::shared_ptr<Model> model = test::random_vit(spec);  // 4 heads
+    model->preprocess.height = model->preprocess.width = 32;     // 17 tokens
+    Session session(model, choose_device("cpu"));
+    const cv::Mat rgb(32, 32, CV_8UC3, cv::Scalar(40, 160, 90));
+    AttentionSettings s;
+    s.method = AttentionMethod::Rollout;
+    s.query = QueryToken::parse("patch:2,1");
+    s.head = 1;
+    s.discard = 0.2;
+    s.layer = 3;
+    // Every row: 6 x 4 x 17^2 x 4 bytes = 27,744; one layer streamed into a rollout: 25,432.
+    const AttentionAnalysis all(run_inference(model, session, "a", rgb, {{}, s, 1e9, {}}));
+    const AttentionAnalysis streamed(run_inference(model, session, "a", rgb, {{}, s, 26000, {}}));
+    QVERIFY(all.result().all_rows);
+    QVERIFY(!streamed.result().all_rows);
+    QVERIFY2(streamed.unavailable(s).isEmpty(), qPrintable(streamed.unavailable(s)));
+    QVERIFY(!streamed.needsRun(s));
+    QCOMPARE(streamed.result().output.attention_queries, std::vector<int>({0, 10}));  // CLS and the query
+    const cv::Mat difference = cv::abs(streamed.map(s) - all.map(s));
+    QVERIFY(cv::norm(difference, cv::NORM_INF) < 1e-6);
+    QCOMPARE(streamed.stack(s).values.data, all.stack(s).values.data);
+    QCOMPARE(streamed.grid(s, 24).image.size(), all.grid(s, 24).image.size());
+    AttentionSettings other = s;
+    other.discard = 0.3;
+    QVERIFY(streamed.unavailable(other).contains("rollout"));
+    QVERIFY(streamed.needsRun(other));  // the window runs the image again for these settings
+    const AttentionAnalysis too_small(run_inference(model, session, "a", rgb, {{}, s, 1000, {}}));
+    QVERIFY(too_small.unavailable(s).contains("memory budget"));
+    QVERIFY(!too_small.needsRun(s));
   }
 
   void exportNamesSayWhatTheFileHolds() {

@@ -16,6 +16,7 @@
 
 #include <QComboBox>
 #include <QSpinBox>
+#include <QStatusBar>
 
 #include "canvas/image_canvas.hpp"
 #include "export/batch_export_dialog.hpp"
@@ -242,6 +243,35 @@ class GuiWindowTests : public QObject {
     QCOMPARE(q.index, 1);   // row: 0.3 * 4
     QCOMPARE(q.column, 2);  // column: 0.6 * 4
     QVERIFY(window_->heatmap() != cls);
+  }
+
+  void anImageOverTheMemoryBudgetKeepsThePrefixRowsAndComputesAClickedPatchsRow() {
+    settings_->setValue(key::kAttentionBudget, 0);  // every input is over it
+    window_ = std::make_unique<MainWindow>(settings_.get());
+    window_->show();
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    QVERIFY(!window_->currentResult()->all_rows);
+    QCOMPARE(window_->currentResult()->output.attention_queries, std::vector<int>({0}));  // CLS only
+    QVERIFY(!window_->heatmap().isNull());
+    const auto result = window_->currentResult();
+    const QPointF pixel(result->rgb.cols * 0.6, result->rgb.rows * 0.3);  // patch (1, 2): token 7
+    QSignalSpy shown(window_.get(), &MainWindow::resultShown);
+    QTest::mouseClick(window_->canvas(), Qt::LeftButton, {}, window_->canvas()->transform().mapToView(pixel).toPoint());
+    QVERIFY(window_->statusBar()->currentMessage().contains("Computing the attention of patch:1,2"));
+    QVERIFY(shown.wait(kTimeoutMs));
+    QCOMPARE(window_->currentResult()->output.attention_queries, std::vector<int>({0, 7}));
+    QVERIFY(window_->statusBar()->currentMessage().isEmpty());
+    QVERIFY(!window_->heatmap().isNull());
+  }
+
+  void theAttentionMemoryBudgetIsAModelMenuChoiceThatPersists() {
+    auto* budget = window_->findChild<QAction*>("attention_budget_1024");
+    QVERIFY(budget && budget->isChecked());  // 1 GiB by default
+    window_->findChild<QAction*>("attention_budget_256")->trigger();
+    QCOMPARE(settings_->value(key::kAttentionBudget).toInt(), 256);
+    window_ = std::make_unique<MainWindow>(settings_.get());
+    QVERIFY(window_->findChild<QAction*>("attention_budget_256")->isChecked());
   }
 
   void clickingAGridCellSelectsItsLayerAndHead() {
