@@ -43,7 +43,8 @@ Buffer::Buffer(std::shared_ptr<Context> ctx, VkDeviceSize bytes, MemoryUse use) 
   if (result != VK_SUCCESS) {
     vkDestroyBuffer(device, buffer_, nullptr);
     throw Error("Vulkan device '" + ctx_->name() + "' could not allocate " + std::to_string(req.size >> 20) +
-                " MiB (" + result_name(result) + ")");
+                " MiB (" + result_name(result) + "; its memory heap holds " + std::to_string(ctx_->heap_bytes(type) >> 20) +
+                " MiB); use a smaller input size or --device cpu");
   }
   check(vkBindBufferMemory(device, buffer_, memory_, 0), "vkBindBufferMemory");
   if (ctx_->memory_type_has(type, host)) {

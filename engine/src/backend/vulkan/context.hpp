@@ -36,6 +36,8 @@ class Context {
   // A memory type with all `required` flags, preferring one that also has `preferred`.
   uint32_t memory_type(uint32_t type_bits, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) const;
   bool memory_type_has(uint32_t type, VkMemoryPropertyFlags flags) const;
+  // The size of the heap memory type `type` allocates from.
+  VkDeviceSize heap_bytes(uint32_t type) const { return memory_.memoryHeaps[memory_.memoryTypes[type].heapIndex].size; }
 
   VkCommandBuffer allocate_command_buffer() const;
   void free_command_buffer(VkCommandBuffer cb) const;

@@ -99,7 +99,8 @@ VkBufferView Recording::texel_view(const Slice& slice) {
   // Whole texels: the last one may run into the arena's alignment padding, never past the buffer.
   info.range = std::min((slice.bytes + 15) / 16 * 16, (slice.buffer->bytes() - slice.offset) / 16 * 16);
   if (info.range > ctx_->max_texel_bytes())
-    throw Error("tensor of " + std::to_string(slice.bytes >> 20) + " MiB exceeds the device's texel-buffer limit");
+    throw Error("tensor of " + std::to_string(slice.bytes >> 20) + " MiB exceeds the device's texel-buffer limit (" +
+                std::to_string(ctx_->max_texel_bytes() >> 20) + " MiB); use a smaller input size or --device cpu");
   VkBufferView view = VK_NULL_HANDLE;
   check(vkCreateBufferView(ctx_->device(), &info, nullptr, &view), "vkCreateBufferView");
   views_.push_back(view);
@@ -119,7 +120,8 @@ void Recording::dispatch_raw(const Pipeline& pipeline, std::initializer_list<Sli
   uint32_t i = 0;
   for (const Slice& s : slices) {
     if (s.bytes > ctx_->max_binding_bytes())
-      throw Error("tensor of " + std::to_string(s.bytes >> 20) + " MiB exceeds the device's storage-buffer range");
+      throw Error("tensor of " + std::to_string(s.bytes >> 20) + " MiB exceeds the device's storage-buffer range (" +
+                  std::to_string(ctx_->max_binding_bytes() >> 20) + " MiB); use a smaller input size or --device cpu");
     VkWriteDescriptorSet w{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
     w.dstSet = set;
     w.dstBinding = i;
