@@ -135,7 +135,12 @@ TEST_CASE("rollout accumulated layer by layer from a streamed forward pass equal
     CHECK(streamed.heads == std::vector<std::string>{"max"});
     CHECK(streamed.query_tokens == stored.query_tokens);
     REQUIRE(streamed.values.shape == stored.values.shape);
-    CHECK(streamed.values.data == stored.values.data);
+    // The stored rows are rolled out from the last layer down, the streamed ones forward
+    // through the whole product: the same sums in another order.
+    float worst = 0;
+    for (size_t i = 0; i < stored.values.data.size(); ++i)
+      worst = std::max(worst, std::abs(streamed.values.data[i] - stored.values.data[i]));
+    CHECK(worst <= 1e-6f);
     REQUIRE(rollout.kept_rows().shape == std::vector<int64_t>{3, 4, 2, layout.tokens()});
   }
 }

@@ -295,6 +295,7 @@ void MainWindow::connectComponents() {
     connect(notice, &ModelNotice::openModelRequested, open_model_, &QAction::trigger);
   connect(worker_, &InferenceWorker::resultReady, this, &MainWindow::resultReady);
   connect(worker_, &InferenceWorker::runFailed, this, [this](const QString&, const QString& message) {
+    if (std::exchange(computing_shown_, false)) statusBar()->clearMessage();
     results_->setMessage(tr("The model could not run on this image."));
     showError(message);
   });

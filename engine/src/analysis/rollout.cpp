@@ -65,20 +65,71 @@ RolloutOptions checked(RolloutOptions options, int num_layers, int num_heads) {
   return options;
 }
 
+// One layer's A from its rows [heads, tokens, tokens].
+Matrix layer_matrix(const float* layer_rows, size_t tokens, const RolloutOptions& options) {
+  Matrix a = fused_heads(layer_rows, tokens * tokens, options.heads, options.fusion);
+  discard_lowest(a, options.discard);
+  add_identity_and_normalise_rows(a, tokens);
+  return a;
+}
+
+std::vector<Matrix> layer_matrices(const Tensor& attention, int last_layer, const RolloutOptions& options) {
+  const auto tokens = static_cast<size_t>(attention.dim(2));
+  const size_t layer_floats = static_cast<size_t>(attention.dim(1)) * tokens * tokens;
+  std::vector<Matrix> layers;
+  for (int l = 0; l <= last_layer; ++l)
+    layers.push_back(layer_matrix(attention.ptr() + static_cast<size_t>(l) * layer_floats, tokens, options));
+  return layers;
+}
+
+// e_q^T A_last ... A_0, as row-vector times matrix products from the last layer down: with
+// every layer stored this costs tokens^2 per layer, not the tokens^3 of the whole product.
+std::vector<float> row_through(const std::vector<Matrix>& layers, size_t tokens, int query_token, int last_layer) {
+  std::vector<double> v(tokens, 0.0);
+  v[static_cast<size_t>(query_token)] = 1.0;
+  for (int l = last_layer; l >= 0; --l) {
+    std::vector<double> next(tokens, 0.0);
+    const Matrix& a = layers[static_cast<size_t>(l)];
+    for (size_t r = 0; r < tokens; ++r)
+      if (v[r] != 0.0)
+        for (size_t c = 0; c < tokens; ++c) next[c] += v[r] * a[r * tokens + c];
+    v.swap(next);
+  }
+  return {v.begin(), v.end()};
+}
+
+// The maps' labels for a resolved selection, values still zero.
+AttentionMaps empty_rollout_maps(const TokenLayout& layout, const MapSelection& s, const RolloutOptions& options) {
+  AttentionMaps maps;
+  maps.method = "rollout";
+  maps.layers = s.layers;
+  maps.heads = {to_string(options.fusion)};
+  maps.queries = s.queries;
+  maps.query_tokens = resolve_queries(s.queries, layout);
+  maps.grid_h = layout.grid_h;
+  maps.grid_w = layout.grid_w;
+  maps.allocate();
+  return maps;
+}
+
+// A rollout row over every token into map (layer, 0, query): its patch tokens.
+void put_row(AttentionMaps& maps, const TokenLayout& layout, size_t layer, size_t query, const std::vector<float>& row) {
+  cv::Mat(layout.grid_h, layout.grid_w, CV_32F, const_cast<float*>(row.data() + layout.first_patch()))
+      .copyTo(maps.map(static_cast<int>(layer), 0, static_cast<int>(query)));
+}
+
 }  // namespace
 
-// The running rollout A_l ... A_0 of one forward pass, one layer at a time. Rows are what
-// rollout reads (e_q^T A_l ... A_0), so the product is kept whole and in double.
+// The running rollout A_l ... A_0 of a streamed forward pass, one layer at a time. Without
+// the later layers the rows cannot be taken from the last layer down, so the product is
+// kept whole (tokens^3 per layer) and in double.
 class RolloutProduct {
  public:
   RolloutProduct(int tokens, RolloutOptions options) : tokens_(tokens), options_(std::move(options)) {}
 
   // One layer's rows [heads, tokens, tokens].
   void add(const float* layer_rows) {
-    const auto T = static_cast<size_t>(tokens_);
-    Matrix a = fused_heads(layer_rows, T * T, options_.heads, options_.fusion);
-    discard_lowest(a, options_.discard);
-    add_identity_and_normalise_rows(a, T);
+    Matrix a = layer_matrix(layer_rows, static_cast<size_t>(tokens_), options_);
     cv::Mat layer;
     cv::Mat(tokens_, tokens_, CV_32F, a.data()).convertTo(layer, CV_64F);
     if (product_.empty())
@@ -102,14 +153,31 @@ class RolloutProduct {
 std::vector<float> rollout_row(const Tensor& attention, int query_token, int last_layer, const RolloutOptions& options) {
   check_full_attention(attention);
   const auto layers = static_cast<int>(attention.dim(0)), heads = static_cast<int>(attention.dim(1));
-  const int tokens = static_cast<int>(attention.dim(2));
-  RolloutProduct product(tokens, checked(options, layers, heads));
+  const RolloutOptions o = checked(options, layers, heads);
   const int last = resolve({{last_layer}, {}, {}, {}}, layers, 1).layers[0];
-  if (query_token < 0 || query_token >= tokens)
-    throw Error("rollout: token " + std::to_string(query_token) + " is out of range (0-" + std::to_string(tokens - 1) + ")");
-  const size_t layer_floats = static_cast<size_t>(heads) * tokens * tokens;
-  for (int l = 0; l <= last; ++l) product.add(attention.ptr() + static_cast<size_t>(l) * layer_floats);
-  return product.row(query_token);
+  if (query_token < 0 || query_token >= attention.dim(2))
+    throw Error("rollout: token " + std::to_string(query_token) + " is out of range (0-" +
+                std::to_string(attention.dim(2) - 1) + ")");
+  return row_through(layer_matrices(attention, last, o), static_cast<size_t>(attention.dim(2)), query_token, last);
+}
+
+AttentionMaps attention_rollout(const ForwardOutput& output, const TokenLayout& layout, const MapSelection& selection,
+                                double discard) {
+  const Tensor& attention = output.attention;
+  check_full_attention(attention);
+  if (attention.dim(3) != layout.tokens())
+    throw Error("attention over " + std::to_string(attention.dim(3)) + " tokens does not match the token layout " +
+                describe(layout));
+  const auto layers = static_cast<int>(attention.dim(0)), heads = static_cast<int>(attention.dim(1));
+  const MapSelection s = resolve(selection, layers, heads);
+  const RolloutOptions options = checked({s.fusion.value_or(HeadFusion::Mean), s.heads, discard}, layers, heads);
+  AttentionMaps maps = empty_rollout_maps(layout, s, options);
+  const std::vector<Matrix> matrices = layer_matrices(attention, *std::max_element(s.layers.begin(), s.layers.end()), options);
+  for (size_t l = 0; l < s.layers.size(); ++l)
+    for (size_t q = 0; q < maps.queries.size(); ++q)
+      put_row(maps, layout, l, q,
+              row_through(matrices, static_cast<size_t>(layout.tokens()), maps.query_tokens[q], s.layers[l]));
+  return maps;
 }
 
 RolloutAccumulator::RolloutAccumulator(const TokenLayout& layout, const MapSelection& selection, double discard,
@@ -118,14 +186,7 @@ RolloutAccumulator::RolloutAccumulator(const TokenLayout& layout, const MapSelec
   const MapSelection s = resolve(selection, num_layers, num_heads);
   const RolloutOptions options = checked({s.fusion.value_or(HeadFusion::Mean), s.heads, discard}, num_layers, num_heads);
   product_ = std::make_unique<RolloutProduct>(layout.tokens(), options);
-  maps_.method = "rollout";
-  maps_.layers = s.layers;
-  maps_.heads = {to_string(options.fusion)};
-  maps_.queries = s.queries;
-  maps_.query_tokens = resolve_queries(s.queries, layout);
-  maps_.grid_h = layout.grid_h;
-  maps_.grid_w = layout.grid_w;
-  maps_.allocate();
+  maps_ = empty_rollout_maps(layout, s, options);
   last_layer_ = *std::max_element(s.layers.begin(), s.layers.end());
 }
 
@@ -162,11 +223,7 @@ void RolloutAccumulator::add_layer(int layer, const Tensor& rows) {
   product_->add(rows.ptr());
   for (size_t l = 0; l < maps_.layers.size(); ++l) {
     if (maps_.layers[l] != layer) continue;
-    for (size_t q = 0; q < maps_.query_tokens.size(); ++q) {
-      const std::vector<float> row = product_->row(maps_.query_tokens[q]);
-      cv::Mat(layout_.grid_h, layout_.grid_w, CV_32F, const_cast<float*>(row.data() + layout_.first_patch()))
-          .copyTo(maps_.map(static_cast<int>(l), 0, static_cast<int>(q)));
-    }
+    for (size_t q = 0; q < maps_.query_tokens.size(); ++q) put_row(maps_, layout_, l, q, product_->row(maps_.query_tokens[q]));
   }
 }
 
@@ -174,25 +231,6 @@ AttentionMaps RolloutAccumulator::maps() const {
   if (next_layer_ <= last_layer_)
     throw Error("rollout: layer " + std::to_string(next_layer_) + "'s attention has not been added yet");
   return maps_;
-}
-
-AttentionMaps attention_rollout(const ForwardOutput& output, const TokenLayout& layout, const MapSelection& selection,
-                                double discard) {
-  const Tensor& attention = output.attention;
-  check_full_attention(attention);
-  if (attention.dim(3) != layout.tokens())
-    throw Error("attention over " + std::to_string(attention.dim(3)) + " tokens does not match the token layout " +
-                describe(layout));
-  const auto layers = static_cast<int>(attention.dim(0)), heads = static_cast<int>(attention.dim(1));
-  RolloutAccumulator rollout(layout, selection, discard, layers, heads);
-  const int64_t T = layout.tokens();
-  Tensor layer({heads, T, T});
-  for (int l = 0; l < layers; ++l) {
-    const float* first = attention.ptr() + static_cast<size_t>(l) * layer.data.size();
-    std::copy(first, first + layer.data.size(), layer.data.begin());
-    rollout.add_layer(l, layer);
-  }
-  return rollout.maps();
 }
 
 }  // namespace vitlens

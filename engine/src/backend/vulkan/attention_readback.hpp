@@ -23,7 +23,6 @@ class AttentionReadback {
 
   // The heads one write may cover: `heads_per_write` lowered so that a write fits a band.
   uint32_t heads_per_write() const { return heads_per_write_; }
-  size_t band_count() const { return bands_.size(); }
 
   // Where the rows of (layer, first head of a write) start: a band and a float offset into it.
   struct Target {

@@ -263,6 +263,7 @@ void VitGraph::record_attention(size_t index) {
     qk.label = "qk";
   kernels_.gemm(rec, qk);
 
+    // Without requested rows every slot is -1 and nothing is written: any slice fills the binding.
     const AttentionReadback::Target out =
         attention_ ? attention_->target(static_cast<uint32_t>(index), h0) : AttentionReadback::Target{device_[id_.slots], 0};
     kernels_.softmax(rec, T, count, T, scores, device_[id_.slots], out.slice, out.offset, Q * T);

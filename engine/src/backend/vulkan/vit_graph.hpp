@@ -23,7 +23,6 @@ class VitGraph {
 
   // `per_layer` must be set exactly when the graph was made for a streamed request.
   ForwardOutput run(const Tensor& pixels, const LayerAttentionConsumer& per_layer = {});
-  size_t attention_bands() const { return attention_ ? attention_->band_count() : 0; }
   size_t dispatch_count() const { return recording_->dispatch_count(); }
 
  private:
