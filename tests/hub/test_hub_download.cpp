@@ -309,7 +309,7 @@ TEST_CASE("--model resolves an existing path first, then a demo name, then a hub
   std::vector<std::string> notes;
   const std::string folder = resolve_model(kTiny, options, &notes);
   CHECK(folder == (cache.path() / "models--vitlens--tiny-vit/snapshots" / commit_of(kTiny)).string());
-  CHECK_THAT(notes.at(0), Contains("downloaded config.json"));
+  CHECK_THAT(notes.at(0), Contains("downloaded config.json, preprocessor_config.json, model.safetensors"));
   CHECK(resolve_model("no/such/thing", options) == "no/such/thing");
   CHECK(file_downloads(hub).size() == 4);  // config, preprocessor config, weights + redirect
 }

@@ -14,9 +14,20 @@ std::string resolve_model(const std::string& spec, const HubOptions& options, st
   if (located != spec || std::filesystem::exists(spec, ec)) return located;
   const std::optional<HubModelId> id = parse_hub_model_id(spec);
   if (!id) return spec;
-  HubModel model = fetch_hub_model(*id, options);
+  HubModel model;
+  try {
+    model = fetch_hub_model(*id, options);
+  } catch (const HubCancelled&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (and there is no local file or folder '" + spec + "')");
+  }
   if (notes) {
-    for (const std::string& file : model.fetched) notes->push_back(id->to_string() + ": downloaded " + file);
+    if (!model.fetched.empty()) {
+      std::string files;
+      for (const std::string& file : model.fetched) files += (files.empty() ? "" : ", ") + file;
+      notes->push_back(id->to_string() + ": downloaded " + files + " into " + options.cache_dir.string());
+    }
     notes->insert(notes->end(), model.notes.begin(), model.notes.end());
   }
   return model.folder.string();
