@@ -56,7 +56,9 @@ std::shared_ptr<const Model> load_model_option(const ParsedArgs& args) {
   std::vector<std::string> notes;
   const std::string path = resolve_model(args.value("model"), hub_options(), &notes);
   for (const std::string& note : notes) std::cerr << note << '\n';
-  return std::make_shared<const Model>(load_model(path));
+  auto model = std::make_shared<const Model>(load_model(path));
+  for (const std::string& note : model->notes) std::cerr << note << '\n';
+  return model;
 }
 
 DeviceInfo device_option(const ParsedArgs& args) { return choose_device(args.value("device", "auto")); }

@@ -313,3 +313,16 @@ TEST_CASE("--model resolves an existing path first, then a demo name, then a hub
   CHECK(resolve_model("no/such/thing", options) == "no/such/thing");
   CHECK(file_downloads(hub).size() == 4);  // config, preprocessor config, weights + redirect
 }
+
+TEST_CASE("sharded weights are fetched through their index, PyTorch weights only when there is no safetensors", "[hub]") {
+  TestHub hub({{{"vitlens/sharded", kFixtures + "hf_vit_sharded"}, {"vitlens/pytorch", kFixtures + "pickle/hf_vit_bin_sharded"}}, {}, {}});
+  TempDir cache("hub-shards");
+  const HubModel sharded = fetch_hub_model(id_of("vitlens/sharded"), options_for(hub, cache));
+  CHECK(std::set<std::string>(sharded.fetched.begin(), sharded.fetched.end()) ==
+        std::set<std::string>{"config.json", "preprocessor_config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors",
+                              "model-00002-of-00002.safetensors"});
+  const HubModel pytorch = fetch_hub_model(id_of("vitlens/pytorch"), options_for(hub, cache));
+  CHECK(pytorch.fetched.size() == 5);
+  CHECK(std::count(pytorch.fetched.begin(), pytorch.fetched.end(), "pytorch_model.bin.index.json") == 1);
+  CHECK(load_model(pytorch.folder.string()).weights.pos_embed.data == load_model(sharded.folder.string()).weights.pos_embed.data);
+}
