@@ -284,6 +284,9 @@ class Fetcher {
   // once the whole file is there (and its sha256 matches, for LFS files).
   void fetch_blob(const RemoteFile& file) {
     const fs::path partial = cache_.incomplete_blob(file.etag);
+    std::error_code ec;
+    if (!report(file, fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0))
+      throw HubCancelled(id_.to_string() + ": download cancelled before " + file.name);
     const hub::HttpProgress progress = [&](uint64_t received) { return report(file, received); };
     constexpr int kAttempts = 5;  // a broken connection is resumed where it stopped, as huggingface_hub does
     for (int attempt = 1;; ++attempt) {
