@@ -10,14 +10,16 @@ RepoNotFound (401), GatedRepo (401 without the right token), RevisionNotFound an
 EntryNotFound (404). Every request is logged as a JSON line so tests can see what was asked.
 
   test_hub.py --port-file F --log F --repo ORG/NAME=DIR [--repo ...] [--gated ORG/NAME]
-              [--token T] [--drop-once FILE]
+              [--token T] [--drop-once FILE] [--cdn-rate BYTES_PER_SECOND]
 --drop-once FILE: the first CDN download of FILE sends half its bytes, then closes.
+--cdn-rate: the CDN sends no faster than this (for screenshots of a download under way).
 """
 import argparse
 import hashlib
 import json
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
@@ -57,6 +59,7 @@ class Hub:
         self.lock = threading.Lock()
         self.log_file = open(args.log, "a", buffering=1)
         self.cdn_port = 0
+        self.cdn_rate = args.cdn_rate
 
     def log(self, server, handler):
         entry = {"server": server, "method": handler.command, "path": handler.path,
@@ -160,7 +163,12 @@ def make_handler(hub, server_name):
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
-            self.wfile.write(body)
+            if not hub.cdn_rate:
+                return self.wfile.write(body)
+            chunk = max(1, hub.cdn_rate // 10)
+            for begin in range(0, len(body), chunk):
+                self.wfile.write(body[begin:begin + chunk])
+                time.sleep(0.1)
 
     return Handler
 
@@ -173,6 +181,7 @@ def main():
     parser.add_argument("--gated", action="append", default=[])
     parser.add_argument("--token", default="hf_test_token")
     parser.add_argument("--drop-once", action="append", default=[])
+    parser.add_argument("--cdn-rate", type=int, default=0)
     args = parser.parse_args()
     hub = Hub(args)
     api = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(hub, "hub"))

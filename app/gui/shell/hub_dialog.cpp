@@ -32,9 +32,8 @@ HubDialog::HubDialog(Settings* settings, QWidget* parent)
   id_->setCurrentText(id_->count() ? id_->itemText(0) : QString());
   id_->lineEdit()->setPlaceholderText("google/vit-base-patch16-224");
   id_->setMinimumWidth(360);
-  auto* hint = new QLabel(tr("A model id, ORG/NAME or ORG/NAME@REVISION. Only the files ViTLens reads are downloaded, into the "
-                             "Hugging Face cache that Python tools share."));
-  hint->setWordWrap(true);
+  auto* hint = new QLabel(tr("ORG/NAME or ORG/NAME@REVISION (a branch, tag or commit). Only the files ViTLens reads\n"
+                             "are downloaded, into the Hugging Face cache that Python tools share."));
   status_->setWordWrap(true);
   status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   bar_->setRange(0, 1000);
@@ -108,6 +107,7 @@ void HubDialog::fail(const QString& message, bool cancelled) {
   setBusy(false);
   file_->setText(cancelled ? tr("Cancelled; the next download resumes where this one stopped.") : tr("The download failed:"));
   status_->setText(message);
+  adjustSize();  // room for the wrapped message
 }
 
 void HubDialog::setBusy(bool busy) {
