@@ -1,5 +1,7 @@
 #include "vitlens/hub/cache.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -83,7 +85,11 @@ void HubRepoCache::write_ref(const std::string& revision, const std::string& com
   const fs::path ref = folder_ / "refs" / revision;
   std::error_code ec;
   if (fs::exists(ref, ec) && read_text(ref) == commit) return;
-  write_text(ref, commit);  // huggingface_hub writes the bare hash, no newline
+  // The bare hash, no newline, written to a temporary file and renamed as huggingface_hub
+  // does, so a concurrent reader never sees half a ref.
+  const fs::path temporary = ref.parent_path() / (ref.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+  write_text(temporary, commit);
+  fs::rename(temporary, ref);
 }
 
 fs::path HubRepoCache::link_snapshot(const std::string& commit, const std::string& file, const std::string& etag) const {
