@@ -300,7 +300,7 @@ TEST_CASE("hub errors name the id and the cause", "[hub]") {
   CHECK(fs::exists(fetch_hub_model(id_of("vitlens/gated"), with_token).folder / "model.safetensors"));
 }
 
-TEST_CASE("--model resolves an existing path first, then a demo name, then a hub id", "[hub]") {
+TEST_CASE("a model value resolves to an existing path first, then a demo name, then a hub id", "[hub]") {
   TestHub hub(tiny_hub());
   TempDir cache("hub-resolve");
   const HubOptions options = options_for(hub, cache);
