@@ -2,12 +2,13 @@
 """A stand-in for the Hugging Face hub on 127.0.0.1, for the hub tests (standard library only).
 
 Speaks what ViTLens uses: GET /api/models/ORG/NAME/revision/REV (sha + siblings),
-HEAD/GET /ORG/NAME/resolve/REV/FILE. Small files are answered directly with their git blob
-sha1 as ETag; LFS files (weights) answer with a 302 to a second server (the "CDN", another
+HEAD/GET /ORG/NAME/resolve/REV/FILE. Small files answer with a relative 307 to
+/api/resolve-cache/models/ORG/NAME/COMMIT/FILE, which serves them with their git blob sha1 as
+ETag, as the hub does today; LFS files (weights) answer with a 302 to a second server (the "CDN", another
 port, as cdn-lfs.huggingface.co is another host) plus X-Linked-Etag (sha256) and
 X-Linked-Size, and the CDN honours Range. Errors carry X-Error-Code as the hub's do:
-RepoNotFound (401), GatedRepo (401 without the right token), RevisionNotFound and
-EntryNotFound (404). Every request is logged as a JSON line so tests can see what was asked.
+RepoNotFound (401), GatedRepo (401 on files without the right token; a gated repository's
+model info is public, as on the hub), RevisionNotFound and EntryNotFound (404). Every request is logged as a JSON line so tests can see what was asked.
 
   test_hub.py --port-file F --log F --repo ORG/NAME=DIR [--repo ...] [--gated ORG/NAME]
               [--token T] [--drop-once FILE] [--cdn-rate BYTES_PER_SECOND]
@@ -21,7 +22,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".pth", ".msgpack", ".h5", ".onnx")
 TAGS = ("v1.0",)
@@ -95,16 +96,18 @@ def make_handler(hub, server_name):
             parts = [unquote(p) for p in self.path.split("?")[0].split("/")[1:]]
             if parts[:2] == ["api", "models"] and len(parts) == 6 and parts[4] == "revision":
                 return self.model_info(parts[2] + "/" + parts[3], parts[5])
+            if parts[:3] == ["api", "resolve-cache", "models"] and len(parts) >= 7:
+                return self.resolve_cache(parts[3] + "/" + parts[4], parts[5], "/".join(parts[6:]))
             if len(parts) >= 5 and parts[2] == "resolve":
                 return self.resolve(parts[0] + "/" + parts[1], parts[3], "/".join(parts[4:]))
             self.error(404, "EntryNotFound")
 
-        def repo(self, repo_id, revision):
+        def repo(self, repo_id, revision, gate=True):
             repo = hub.repos.get(repo_id)
             if repo is None:
                 self.error(401, "RepoNotFound")
                 return None
-            if repo_id in hub.gated and self.headers.get("Authorization") != "Bearer " + hub.token:
+            if gate and repo_id in hub.gated and self.headers.get("Authorization") != "Bearer " + hub.token:
                 self.error(401, "GatedRepo")
                 return None
             if not repo.knows(revision):
@@ -113,7 +116,7 @@ def make_handler(hub, server_name):
             return repo
 
         def model_info(self, repo_id, revision):
-            repo = self.repo(repo_id, revision)
+            repo = self.repo(repo_id, revision, gate=False)
             if repo:
                 info = {"id": repo_id, "sha": repo.commit, "siblings": [{"rfilename": n} for n in sorted(repo.files)]}
                 self.reply(200, {"Content-Type": "application/json"}, json.dumps(info).encode())
@@ -132,8 +135,17 @@ def make_handler(hub, server_name):
                 common.update({"X-Linked-Etag": '"%s"' % sha, "X-Linked-Size": str(len(data)), "ETag": '"%s"' % git_blob_sha1(data)[:20],
                                "Location": "http://%s:%d/lfs/%s" % (host, hub.cdn_port, sha)})
                 return self.reply(302, common)
-            common["ETag"] = '"%s"' % git_blob_sha1(data)
-            self.reply(200, common, data)
+            location = "/api/resolve-cache/models/%s/%s/%s" % (repo_id, repo.commit, quote(name))
+            self.reply(307, {"Location": location})
+
+        def resolve_cache(self, repo_id, commit, name):
+            repo = self.repo(repo_id, commit)
+            if not repo:
+                return
+            data = repo.files.get(name)
+            if data is None:
+                return self.error(404, "EntryNotFound")
+            self.reply(200, {"X-Repo-Commit": repo.commit, "ETag": '"%s"' % git_blob_sha1(data)}, data)
 
         def cdn(self):
             sha = self.path.split("?")[0].rsplit("/", 1)[-1]

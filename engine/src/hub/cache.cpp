@@ -73,11 +73,6 @@ std::optional<fs::path> HubRepoCache::cached_file(const std::string& commit, con
   return entry;
 }
 
-bool HubRepoCache::known_missing(const std::string& commit, const std::string& file) const {
-  std::error_code ec;
-  return fs::exists(folder_ / ".no_exist" / commit / file, ec);
-}
-
 fs::path HubRepoCache::lock_file(const std::string& etag) const { return root_ / ".locks" / repo_folder_name_ / (etag + ".lock"); }
 
 void HubRepoCache::write_ref(const std::string& revision, const std::string& commit) const {
@@ -104,10 +99,6 @@ fs::path HubRepoCache::link_snapshot(const std::string& commit, const std::strin
     if (ec) throw Error(entry.string() + ": cannot create the snapshot entry (" + ec.message() + ")");
   }
   return entry;
-}
-
-void HubRepoCache::mark_missing(const std::string& commit, const std::string& file) const {
-  write_text(folder_ / ".no_exist" / commit / file, "");
 }
 
 }  // namespace vitlens

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "hub/http.hpp"
 #include "hub/sha256.hpp"
@@ -121,12 +123,26 @@ class Fetcher {
 
   HubModel fetch() {
     if (options_.offline) return from_cache("HF_HUB_OFFLINE is set, so only the cache was used");
-    json info;
     try {
-      info = model_info();
+      return fetch_online();
     } catch (const hub::HttpUnreachable& e) {
       return from_cache(std::string("the hub at ") + options_.endpoint + " could not be reached (" + e.what() + "), so the cache was used");
     }
+  }
+
+ private:
+  HubModelId id_;
+  const HubOptions& options_;
+  HubRepoCache cache_;
+  HttpClient http_;
+  std::string commit_;
+  uint64_t total_ = 0;
+  uint64_t done_ = 0;
+  std::vector<std::string> fetched_;
+  std::vector<std::string> notes_;
+
+  HubModel fetch_online() {
+    const json info = model_info();
     commit_ = info.value("sha", "");
     if (!is_commit_hash(commit_)) fail("the hub's answer names no commit (\"sha\")");
     const std::set<std::string> siblings = sibling_names(info);
@@ -148,17 +164,6 @@ class Fetcher {
     cache_.write_ref(id_.revision, commit_);
     return result();
   }
-
- private:
-  HubModelId id_;
-  const HubOptions& options_;
-  HubRepoCache cache_;
-  HttpClient http_;
-  std::string commit_;
-  uint64_t total_ = 0;
-  uint64_t done_ = 0;
-  std::vector<std::string> fetched_;
-  std::vector<std::string> notes_;
 
   [[noreturn]] void fail(const std::string& cause) const { throw Error(id_.to_string() + ": " + cause); }
 
@@ -233,8 +238,22 @@ class Fetcher {
     return {shards.begin(), shards.end()};
   }
 
+  // HEAD on the file, following only redirects within the hub (renamed repositories, its
+  // resolve cache), as huggingface_hub does: the redirect to the file store carries the
+  // metadata itself.
+  HttpResponse head(const std::string& file) const {
+    std::string target = resolve_url(file);
+    for (int hops = 0;; ++hops) {
+      HttpResponse response = http_.head(target);
+      const std::string location = response.header("location");
+      const bool relative = location.size() > 1 && location[0] == '/' && location[1] != '/';
+      if (response.status < 300 || response.status >= 400 || !relative || hops == 5) return response;
+      target = url(location);
+    }
+  }
+
   RemoteFile describe(const std::string& file) const {
-    const HttpResponse response = http_.head(resolve_url(file));
+    const HttpResponse response = head(file);
     if (response.status >= 400) fail_for(response, file);
     RemoteFile remote;
     remote.name = file;
@@ -302,6 +321,7 @@ class Fetcher {
       } catch (const hub::HttpUnreachable& e) {
         if (attempt == kAttempts)
           fail(file.name + ": network error (" + e.what() + "); " + partial.string() + " keeps what was fetched and the next download resumes from it");
+        std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
       } catch (const Error& e) {
         if (dynamic_cast<const HubCancelled*>(&e)) throw;
         const std::string message = e.what();

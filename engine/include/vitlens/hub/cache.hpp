@@ -16,7 +16,6 @@ std::filesystem::path hub_cache_dir();
 //   models--ORG--NAME/blobs/ETAG.incomplete a download in progress
 //   models--ORG--NAME/refs/REVISION         the commit a branch or tag pointed to
 //   models--ORG--NAME/snapshots/COMMIT/FILE a relative symlink to ../../blobs/ETAG
-//   models--ORG--NAME/.no_exist/COMMIT/FILE an empty marker: FILE is not in that commit
 class HubRepoCache {
  public:
   HubRepoCache(std::filesystem::path cache_root, const HubModelId& id);
@@ -28,7 +27,6 @@ class HubRepoCache {
   std::filesystem::path snapshot(const std::string& commit) const { return folder_ / "snapshots" / commit; }
   // The snapshot entry for `file`, when it exists and its blob is there.
   std::optional<std::filesystem::path> cached_file(const std::string& commit, const std::string& file) const;
-  bool known_missing(const std::string& commit, const std::string& file) const;
 
   std::filesystem::path blob(const std::string& etag) const { return folder_ / "blobs" / etag; }
   std::filesystem::path incomplete_blob(const std::string& etag) const { return folder_ / "blobs" / (etag + ".incomplete"); }
@@ -40,7 +38,6 @@ class HubRepoCache {
   // Makes snapshots/COMMIT/FILE a relative symlink to the blob (a copy where the file system
   // has no symlinks), replacing whatever was there.
   std::filesystem::path link_snapshot(const std::string& commit, const std::string& file, const std::string& etag) const;
-  void mark_missing(const std::string& commit, const std::string& file) const;
 
  private:
   std::filesystem::path root_;
