@@ -85,6 +85,7 @@ std::string human_size(uint64_t bytes) {
   text << std::fixed;
   if (bytes >= (1ull << 30)) text << static_cast<double>(bytes) / (1ull << 30) << " GiB";
   else if (bytes >= (1ull << 20)) text << static_cast<double>(bytes) / (1ull << 20) << " MiB";
+  else if (bytes >= (1ull << 10)) text << static_cast<double>(bytes) / (1ull << 10) << " KiB";
   else text << bytes << " bytes";
   return text.str();
 }
