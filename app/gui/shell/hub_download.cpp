@@ -3,6 +3,7 @@
 #include <QMetaObject>
 #include <QPointer>
 #include <QtConcurrent>
+#include <chrono>
 
 namespace vitlens::gui {
 
@@ -24,7 +25,13 @@ HubDownload::~HubDownload() {
 void HubDownload::start(const HubModelId& id, HubOptions options) {
   cancelled_ = false;
   QPointer<HubDownload> self(this);
-  options.progress = [this, self](const HubProgress& p) {
+  auto last_post = std::make_shared<std::chrono::steady_clock::time_point>();
+  options.progress = [this, self, last_post](const HubProgress& p) {
+    // At most 20 updates a second reach the GUI thread (libcurl reports far more often).
+    const auto now = std::chrono::steady_clock::now();
+    const bool file_done = p.file_bytes_total && p.file_bytes_done >= p.file_bytes_total;
+    if (!file_done && now - *last_post < std::chrono::milliseconds(50)) return !cancelled_.load();
+    *last_post = now;
     // Queued: the slot runs on the GUI thread; the pointer guards a window closed mid-way.
     QMetaObject::invokeMethod(
         this,
