@@ -183,14 +183,17 @@ TEST_CASE("a second download of a cached model fetches no file", "[hub]") {
   CHECK(file_downloads(hub).empty());
 }
 
-TEST_CASE("a tag is recorded in refs/ and a commit revision needs no ref", "[hub]") {
+TEST_CASE("a tag is recorded in refs/; a cached commit revision needs no ref and no request", "[hub]") {
   TestHub hub(tiny_hub());
   TempDir cache("hub-revisions");
   fetch_hub_model(id_of(kTiny + "@v1.0"), options_for(hub, cache));
   const fs::path refs = cache.path() / "models--vitlens--tiny-vit/refs";
   CHECK(slurp(refs / "v1.0") == commit_of(kTiny));
   CHECK_FALSE(fs::exists(refs / "main"));
-  fetch_hub_model(id_of(kTiny + "@" + commit_of(kTiny)), options_for(hub, cache));
+  hub.forget_requests();
+  const HubModel pinned = fetch_hub_model(id_of(kTiny + "@" + commit_of(kTiny)), options_for(hub, cache));
+  CHECK(pinned.commit == commit_of(kTiny));
+  CHECK(hub.requests().empty());
   CHECK(tree_of(refs) == std::set<std::string>{"v1.0"});
 }
 
@@ -325,4 +328,16 @@ TEST_CASE("sharded weights are fetched through their index, PyTorch weights only
   CHECK(pytorch.fetched.size() == 5);
   CHECK(std::count(pytorch.fetched.begin(), pytorch.fetched.end(), "pytorch_model.bin.index.json") == 1);
   CHECK(load_model(pytorch.folder.string()).weights.pos_embed.data == load_model(sharded.folder.string()).weights.pos_embed.data);
+}
+
+TEST_CASE("a weights file whose sha256 differs from its ETag is refused and removed", "[hub]") {
+  TestHubSetup setup = tiny_hub();
+  setup.corrupt = {"model.safetensors"};
+  TestHub hub(setup);
+  TempDir cache("hub-corrupt");
+  CHECK_THROWS_WITH(fetch_hub_model(id_of(kTiny), options_for(hub, cache)),
+                    Contains(kTiny + ": model.safetensors: the download's sha256") && Contains("differs from the hub's"));
+  const fs::path repo = cache.path() / "models--vitlens--tiny-vit";
+  for (const auto& entry : fs::directory_iterator(repo / "blobs")) CHECK(fs::file_size(entry.path()) < 4096);  // only the small JSON files
+  CHECK_FALSE(fs::exists(fs::symlink_status(repo / "snapshots" / commit_of(kTiny) / "model.safetensors")));
 }

@@ -31,6 +31,7 @@ struct TestHubSetup {
   std::vector<std::pair<std::string, std::string>> repos;  // id, folder served as its files
   std::vector<std::string> gated;
   std::vector<std::string> drop_once;  // files whose first download breaks half-way
+  std::vector<std::string> corrupt;    // files served with a byte flipped
 };
 
 class TestHub {
@@ -41,6 +42,7 @@ class TestHub {
     for (const auto& [id, folder] : setup.repos) argv.insert(argv.end(), {"--repo", id + "=" + folder});
     for (const std::string& id : setup.gated) argv.insert(argv.end(), {"--gated", id});
     for (const std::string& file : setup.drop_once) argv.insert(argv.end(), {"--drop-once", file});
+    for (const std::string& file : setup.corrupt) argv.insert(argv.end(), {"--corrupt", file});
     std::vector<char*> args;
     for (std::string& a : argv) args.push_back(a.data());
     args.push_back(nullptr);

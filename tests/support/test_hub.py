@@ -13,6 +13,7 @@ model info is public, as on the hub), RevisionNotFound and EntryNotFound (404). 
   test_hub.py --port-file F --log F --repo ORG/NAME=DIR [--repo ...] [--gated ORG/NAME]
               [--token T] [--drop-once FILE] [--cdn-rate BYTES_PER_SECOND]
 --drop-once FILE: the first CDN download of FILE sends half its bytes, then closes.
+--corrupt FILE: the CDN flips a byte of FILE (its sha256 no longer matches its ETag).
 --cdn-rate: the CDN sends no faster than this (for screenshots of a download under way).
 """
 import argparse
@@ -57,6 +58,7 @@ class Hub:
         self.gated = set(args.gated)
         self.token = args.token
         self.drop_once = set(args.drop_once)
+        self.corrupt = set(args.corrupt)
         self.lock = threading.Lock()
         self.log_file = open(args.log, "a", buffering=1)
         self.cdn_port = 0
@@ -152,6 +154,8 @@ def make_handler(hub, server_name):
             if sha not in hub.blobs:
                 return self.reply(404)
             name, data = hub.blobs[sha]
+            if name in hub.corrupt:
+                data = bytes([data[0] ^ 1]) + data[1:]
             start = 0
             ranged = self.headers.get("Range")
             if ranged and ranged.startswith("bytes=") and ranged.endswith("-"):
@@ -193,6 +197,7 @@ def main():
     parser.add_argument("--gated", action="append", default=[])
     parser.add_argument("--token", default="hf_test_token")
     parser.add_argument("--drop-once", action="append", default=[])
+    parser.add_argument("--corrupt", action="append", default=[])
     parser.add_argument("--cdn-rate", type=int, default=0)
     args = parser.parse_args()
     hub = Hub(args)

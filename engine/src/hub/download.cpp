@@ -124,6 +124,11 @@ class Fetcher {
 
   HubModel fetch() {
     if (options_.offline) return from_cache("HF_HUB_OFFLINE is set, so only the cache was used");
+    // A commit never changes: its complete snapshot needs no network, as in huggingface_hub.
+    if (is_commit_hash(id_.revision) && has_complete_snapshot(id_.revision)) {
+      commit_ = id_.revision;
+      return result();
+    }
     try {
       return fetch_online();
     } catch (const hub::HttpUnreachable& e) {
@@ -155,7 +160,7 @@ class Fetcher {
     if (sharded) metadata.push_back(weights);
     for (const std::string& file : metadata)
       if (!cache_.cached_file(commit_, file)) download(describe(file));
-    std::vector<std::string> weight_files = sharded ? shards_of(weights) : std::vector<std::string>{weights};
+    std::vector<std::string> weight_files = sharded ? shards_of(cache_.snapshot(commit_) / weights) : std::vector<std::string>{weights};
     std::vector<RemoteFile> missing;
     for (const std::string& file : weight_files)
       if (!cache_.cached_file(commit_, file)) missing.push_back(describe(file));
@@ -221,8 +226,8 @@ class Fetcher {
     fail("no weights ViTLens can read (model.safetensors, pytorch_model.bin or their sharded indexes); the repository holds: " + listed);
   }
 
-  std::vector<std::string> shards_of(const std::string& index_file) const {
-    const fs::path index = cache_.snapshot(commit_) / index_file;
+  std::vector<std::string> shards_of(const fs::path& index) const {
+    const std::string index_file = index.filename().string();
     json parsed;
     try {
       parsed = json::parse(read_text(index));
@@ -342,25 +347,25 @@ class Fetcher {
     fs::rename(partial, cache_.blob(file.etag));
   }
 
+  // config.json and one complete set of weights (every shard of an index).
+  bool has_complete_snapshot(const std::string& commit) const {
+    if (!cache_.cached_file(commit, "config.json")) return false;
+    for (const std::string& file : kWeightFiles) {
+      if (!cache_.cached_file(commit, file)) continue;
+      if (file.find(".index.json") == std::string::npos) return true;
+      const std::vector<std::string> shards = shards_of(cache_.snapshot(commit) / file);
+      if (std::all_of(shards.begin(), shards.end(), [&](const std::string& shard) { return cache_.cached_file(commit, shard).has_value(); })) return true;
+    }
+    return false;
+  }
+
   // What the cache alone holds for the revision; the snapshot must have config.json and a
   // complete set of weights.
   HubModel from_cache(const std::string& why) {
     const std::optional<std::string> commit = cache_.commit_of(id_.revision);
     if (!commit) fail(why.substr(0, why.rfind(", so")) + " and the cache " + cache_.folder().string() + " has no copy of revision '" + id_.revision + "'");
+    if (!has_complete_snapshot(*commit)) fail("the cached snapshot " + cache_.snapshot(*commit).string() + " lacks config.json or complete weights (" + why + ")");
     commit_ = *commit;
-    if (!cache_.cached_file(commit_, "config.json")) fail("the cached snapshot " + cache_.snapshot(commit_).string() + " has no config.json (" + why + ")");
-    bool weights = false;
-    for (const std::string& file : kWeightFiles) {
-      if (!cache_.cached_file(commit_, file)) continue;
-      if (file.find(".index.json") == std::string::npos) {
-        weights = true;
-        break;
-      }
-      const std::vector<std::string> shards = shards_of(file);
-      weights = std::all_of(shards.begin(), shards.end(), [&](const std::string& shard) { return cache_.cached_file(commit_, shard).has_value(); });
-      if (weights) break;
-    }
-    if (!weights) fail("the cached snapshot " + cache_.snapshot(commit_).string() + " has no complete weights (" + why + ")");
     notes_.push_back(id_.to_string() + ": " + why + " (commit " + commit_ + ")");
     return result();
   }
