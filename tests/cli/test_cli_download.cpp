@@ -42,7 +42,9 @@ ProcessResult cli(std::vector<std::string> args) {
 }  // namespace
 
 TEST_CASE("cli: download fetches a hub model into the cache and --model takes its id", "[cli][hub]") {
-  TestHub hub({{{"vitlens/tiny-vit", kFixtures + "hf_vit"}}, {"vitlens/tiny-vit"}, {}});
+  TestHubSetup setup({{"vitlens/tiny-vit", kFixtures + "hf_vit"}});
+  setup.gated = {"vitlens/tiny-vit"};
+  TestHub hub(setup);
   TempDir cache("cli-hub");
   Environment env;
   env.set("HF_ENDPOINT", hub.endpoint());
@@ -66,7 +68,7 @@ TEST_CASE("cli: download fetches a hub model into the cache and --model takes it
 }
 
 TEST_CASE("cli: hub errors exit 1 naming the id, a malformed id is a usage error", "[cli][hub]") {
-  TestHub hub({{{"vitlens/tiny-vit", kFixtures + "hf_vit"}}, {}, {}});
+  TestHub hub(TestHubSetup({{"vitlens/tiny-vit", kFixtures + "hf_vit"}}));
   TempDir cache("cli-hub-errors");
   Environment env;
   env.set("HF_ENDPOINT", hub.endpoint());

@@ -74,7 +74,7 @@ std::vector<HubRequest> file_downloads(const TestHub& hub) {
   return gets;
 }
 
-TestHubSetup tiny_hub() { return {{{kTiny, kFixtures + "hf_vit"}}, {}, {}}; }
+TestHubSetup tiny_hub() { return TestHubSetup({{kTiny, kFixtures + "hf_vit"}}); }
 
 }  // namespace
 
@@ -284,8 +284,9 @@ TEST_CASE("a cache written in the same layout by another tool is read", "[hub]")
 TEST_CASE("hub errors name the id and the cause", "[hub]") {
   TempDir bare("hub-bare-repo");
   fs::copy_file(kFixtures + "hf_vit/config.json", bare.path() / "config.json");
-  TestHub hub({{{kTiny, kFixtures + "hf_vit"}, {"vitlens/gated", kFixtures + "hf_vit"}, {"vitlens/no-weights", bare.path().string()}},
-               {"vitlens/gated"}, {}});
+  TestHubSetup setup({{kTiny, kFixtures + "hf_vit"}, {"vitlens/gated", kFixtures + "hf_vit"}, {"vitlens/no-weights", bare.path().string()}});
+  setup.gated = {"vitlens/gated"};
+  TestHub hub(setup);
   TempDir cache("hub-errors");
   const HubOptions options = options_for(hub, cache);
   CHECK_THROWS_WITH(fetch_hub_model(id_of("vitlens/missing"), options), Contains("vitlens/missing: repository not found") && Contains("HF_TOKEN"));
@@ -318,7 +319,7 @@ TEST_CASE("a model value resolves to an existing path first, then a demo name, t
 }
 
 TEST_CASE("sharded weights are fetched through their index, PyTorch weights only when there is no safetensors", "[hub]") {
-  TestHub hub({{{"vitlens/sharded", kFixtures + "hf_vit_sharded"}, {"vitlens/pytorch", kFixtures + "pickle/hf_vit_bin_sharded"}}, {}, {}});
+  TestHub hub(TestHubSetup({{"vitlens/sharded", kFixtures + "hf_vit_sharded"}, {"vitlens/pytorch", kFixtures + "pickle/hf_vit_bin_sharded"}}));
   TempDir cache("hub-shards");
   const HubModel sharded = fetch_hub_model(id_of("vitlens/sharded"), options_for(hub, cache));
   CHECK(std::set<std::string>(sharded.fetched.begin(), sharded.fetched.end()) ==

@@ -28,7 +28,10 @@ struct HubRequest {
 };
 
 struct TestHubSetup {
-  std::vector<std::pair<std::string, std::string>> repos;  // id, folder served as its files
+  using Repos = std::vector<std::pair<std::string, std::string>>;
+  explicit TestHubSetup(Repos served) : repos(std::move(served)) {}
+
+  Repos repos;  // id, folder served as its files
   std::vector<std::string> gated;
   std::vector<std::string> drop_once;  // files whose first download breaks half-way
   std::vector<std::string> corrupt;    // files served with a byte flipped

@@ -28,7 +28,7 @@ class GuiHubTests : public QObject {
 
  private slots:
   void theDialogDownloadsAModelAndRemembersItsId() {
-    test::TestHub hub({{{"vitlens/tiny-vit", kFixtures + "hf_vit"}}, {}, {}});
+    test::TestHub hub(test::TestHubSetup({{"vitlens/tiny-vit", kFixtures + "hf_vit"}}));
     QTemporaryDir cache;
     qputenv("HF_ENDPOINT", QByteArray::fromStdString(hub.endpoint()));
     qputenv("HF_HUB_CACHE", cache.path().toUtf8());
@@ -42,7 +42,7 @@ class GuiHubTests : public QObject {
   }
 
   void cancellingKeepsTheDialogOpenAndSaysTheDownloadWillResume() {
-    test::TestHub hub({{{"vitlens/tiny-vit", kFixtures + "hf_vit"}}, {}, {}});
+    test::TestHub hub(test::TestHubSetup({{"vitlens/tiny-vit", kFixtures + "hf_vit"}}));
     QTemporaryDir cache;
     qputenv("HF_ENDPOINT", QByteArray::fromStdString(hub.endpoint()));
     qputenv("HF_HUB_CACHE", cache.path().toUtf8());
