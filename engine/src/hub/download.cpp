@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -312,31 +314,41 @@ class Fetcher {
     std::error_code ec;
     if (!report(file, fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0))
       throw HubCancelled(id_.to_string() + ": download cancelled before " + file.name);
+    try {
+      receive(file, partial);
+    } catch (const hub::HttpCancelled&) {
+      throw HubCancelled(id_.to_string() + ": download cancelled; " + partial.string() + " keeps what was fetched and the next download resumes from it");
+    } catch (const hub::HttpWriteError& e) {
+      fail(file.name + ": cannot write " + partial.string() + " (" + e.what() + (e.error_number == ENOSPC ? "; the disk is full" : "") + ")");
+    }
+    store(file, partial);
+  }
+
+  // Fetches the rest of the file, resuming with a Range request each time the connection
+  // breaks, as huggingface_hub does.
+  void receive(const RemoteFile& file, const fs::path& partial) const {
+    constexpr int kAttempts = 5;
     const hub::HttpProgress progress = [&](uint64_t received) { return report(file, received); };
-    constexpr int kAttempts = 5;  // a broken connection is resumed where it stopped, as huggingface_hub does
     for (int attempt = 1;; ++attempt) {
       try {
         const HttpResponse response = http_.download(resolve_url(file.name), partial, progress);
-        if (response.status == 416 && file.size && fs::file_size(partial) == file.size) break;  // already complete
-        if (response.status >= 400) fail_for(response, file.name);
         std::error_code ec;
-        if (!file.size || fs::file_size(partial, ec) >= file.size) break;
+        const uint64_t have = fs::file_size(partial, ec);
+        if (response.status == 416 && file.size && have == file.size) return;  // it was complete already
+        if (response.status >= 400) fail_for(response, file.name);
+        if (!file.size || have >= file.size) return;
         if (attempt == kAttempts) fail(file.name + ": the connection kept closing early; download again to resume from " + partial.string());
-      } catch (const hub::HttpCancelled&) {
-        throw HubCancelled(id_.to_string() + ": download cancelled; " + partial.string() + " keeps what was fetched and the next download resumes from it");
       } catch (const hub::HttpUnreachable& e) {
         if (attempt == kAttempts)
           fail(file.name + ": network error (" + e.what() + "); " + partial.string() + " keeps what was fetched and the next download resumes from it");
         std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
-      } catch (const Error& e) {
-        if (dynamic_cast<const HubCancelled*>(&e)) throw;
-        const std::string message = e.what();
-        if (message.rfind(id_.to_string() + ":", 0) == 0) throw;
-        fail(file.name + ": cannot write " + partial.string() + " (" + message + (message.find("space") != std::string::npos ? "; disk full" : "") + ")");
       }
     }
-    if (file.size && fs::file_size(partial) != file.size)
-      fail(file.name + ": got " + std::to_string(fs::file_size(partial)) + " bytes, the hub announced " + std::to_string(file.size));
+  }
+
+  void store(const RemoteFile& file, const fs::path& partial) const {
+    const uint64_t have = fs::file_size(partial);
+    if (file.size && have != file.size) fail(file.name + ": got " + std::to_string(have) + " bytes, the hub announced " + std::to_string(file.size));
     if (file.lfs && file.etag.size() == 64) {
       const std::string sha = hub::sha256_of_file(partial);
       if (sha != file.etag) {

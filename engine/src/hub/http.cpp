@@ -147,7 +147,7 @@ HttpResponse perform(const std::string& url, const std::string& token, bool head
   response.body = std::move(t.body);
   if (code == CURLE_OK) return response;
   if (t.cancelled) throw HttpCancelled("cancelled");
-  if (t.write_errno) throw Error(std::strerror(t.write_errno));
+  if (t.write_errno) throw HttpWriteError(std::strerror(t.write_errno), t.write_errno);
   throw HttpUnreachable(std::string(curl_easy_strerror(code)) + " (" + host_of(url) + ")");
 }
 
@@ -172,14 +172,14 @@ HttpResponse HttpClient::head(const std::string& url) const {
 
 HttpResponse HttpClient::download(const std::string& url, const fs::path& file, const HttpProgress& progress) const {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(file.c_str(), "ab"), std::fclose);
-  if (!out) throw Error(file.string() + ": cannot open for writing (" + std::strerror(errno) + ")");
+  if (!out) throw HttpWriteError(std::strerror(errno), errno);
   Transfer t;
   t.file = out.get();
   std::error_code ec;
   t.resume_from = fs::file_size(file, ec);
   t.progress = &progress;
   HttpResponse response = perform(url, token_, false, true, t);
-  if (std::fclose(out.release()) != 0) throw Error(file.string() + ": " + std::strerror(errno));
+  if (std::fclose(out.release()) != 0) throw HttpWriteError(std::strerror(errno), errno);
   return response;
 }
 

@@ -24,6 +24,13 @@ class HttpUnreachable : public Error {
   using Error::Error;
 };
 
+// The downloaded bytes could not be written (errno: ENOSPC when the disk is full).
+class HttpWriteError : public Error {
+ public:
+  HttpWriteError(const std::string& message, int error_number) : Error(message), error_number(error_number) {}
+  int error_number;
+};
+
 // The progress callback asked to stop.
 class HttpCancelled : public Error {
  public:
@@ -45,7 +52,7 @@ class HttpClient {
   HttpResponse head(const std::string& url) const;
   // GET following redirects, appending to `file` from its current size with a Range
   // request; the body goes to the file only for a 2xx answer (a server that ignores Range
-  // restarts it). Throws Error with errno's text when the file cannot be written (disk full).
+  // restarts it). Throws HttpWriteError when the file cannot be written (disk full).
   HttpResponse download(const std::string& url, const std::filesystem::path& file, const HttpProgress& progress) const;
 
  private:
