@@ -26,7 +26,7 @@ std::string resolve_model(const std::string& spec, const HubOptions& options, st
     if (!model.fetched.empty()) {
       std::string files;
       for (const std::string& file : model.fetched) files += (files.empty() ? "" : ", ") + file;
-      notes->push_back(id->to_string() + ": downloaded " + files + " into " + options.cache_dir.string());
+      notes->push_back(id->to_string() + ": downloaded " + files + " into " + model.folder.string());
     }
     notes->insert(notes->end(), model.notes.begin(), model.notes.end());
   }
