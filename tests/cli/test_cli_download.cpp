@@ -81,3 +81,16 @@ TEST_CASE("cli: hub errors exit 1 naming the id, a malformed id is a usage error
   CHECK_THAT(revision.err, Contains("revision 'nope' not found"));
   CHECK(cli({"download", "not-an-id"}).exit_code == 2);
 }
+
+TEST_CASE("cli: on a terminal, download draws a progress bar with the size and speed", "[cli][hub]") {
+  TestHub hub(TestHubSetup({{"vitlens/tiny-vit", kFixtures + "hf_vit"}}));
+  TempDir cache("cli-hub-bar");
+  Environment env;
+  env.set("HF_ENDPOINT", hub.endpoint());
+  env.set("HF_HUB_CACHE", cache.path().string());
+  // script(1) runs the command on a pseudo-terminal and copies what it printed.
+  const ProcessResult run = run_process({"/usr/bin/script", "-qec", kCli + " download vitlens/tiny-vit", "/dev/null"});
+  INFO(run.out);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.out, Contains("model.safetensors") && Contains(" MiB  ") && Contains(" MiB/s") && Contains("\r"));
+}
