@@ -44,5 +44,7 @@ ArgParser features_arguments();
 int run_features(const ParsedArgs& args);
 ArgParser heads_arguments();
 int run_heads(const ParsedArgs& args);
+ArgParser download_arguments();
+int run_download(const ParsedArgs& args);
 
 }  // namespace vitlens::cli

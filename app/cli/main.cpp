@@ -23,6 +23,7 @@ const std::vector<Command>& commands() {
       {live_arguments, run_live},
       {features_arguments, run_features},
       {heads_arguments, run_heads},
+      {download_arguments, run_download},
   };
   return all;
 }

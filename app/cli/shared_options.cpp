@@ -1,14 +1,18 @@
 #include "shared_options.hpp"
 
+#include <iostream>
+
+#include "download_progress.hpp"
 #include "vitlens/checkpoint/load.hpp"
-#include "vitlens/util/resources.hpp"
+#include "vitlens/hub/resolve.hpp"
 
 namespace vitlens::cli {
 
 ArgParser& add_model_option(ArgParser& parser, bool required) {
-  return parser.option("model", "PATH",
-                       "Hugging Face model folder, timm .safetensors file, or a bundled demo model's name "
-                       "(fashion-vit, fashion-yolos)",
+  return parser.option("model", "MODEL",
+                       "Hugging Face model folder, timm .safetensors/.pth file, a bundled demo model's name "
+                       "(fashion-vit, fashion-yolos), or a Hugging Face hub id ORG/NAME[@REVISION] (downloaded "
+                       "into the hub cache)",
                        required);
 }
 
@@ -49,7 +53,12 @@ void check_input_options_for(const InputOptions& options, const Model& model) {
 }
 
 std::shared_ptr<const Model> load_model_option(const ParsedArgs& args) {
-  return std::make_shared<const Model>(load_model(locate_model(args.value("model"))));
+  std::vector<std::string> notes;
+  const std::string path = resolve_model(args.value("model"), hub_options(), &notes);
+  for (const std::string& note : notes) std::cerr << note << '\n';
+  auto model = std::make_shared<const Model>(load_model(path));
+  for (const std::string& note : model->notes) std::cerr << note << '\n';
+  return model;
 }
 
 DeviceInfo device_option(const ParsedArgs& args) { return choose_device(args.value("device", "auto")); }

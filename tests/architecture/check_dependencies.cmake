@@ -37,6 +37,10 @@ forbid("^engine/(src|include/vitlens)/model/" "\"(vitlens/)?(analysis|backend|ch
   "the model is data: it depends on util/ only")
 forbid("^engine/(src|include/vitlens)/util/" "\"(vitlens/)?(analysis|backend|checkpoint|detection|eval|image|live|model)/"
   "util/ is the bottom layer")
+forbid("^app/|^engine/include/|^engine/src/(analysis|backend|checkpoint|detection|eval|image|live|model|util)/" "<curl/|<openssl/"
+  "only engine/src/hub/ speaks HTTP: the app and the rest of the engine never include libcurl")
+forbid("^engine/(src|include/vitlens)/hub/" "\"(vitlens/)?(analysis|backend|checkpoint|detection|eval|image|live|model)/"
+  "the hub fetches files: it depends on util/ only")
 
 list(LENGTH violations count)
 if(count GREATER 0)

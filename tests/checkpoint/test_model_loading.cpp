@@ -255,7 +255,7 @@ TEST_CASE("a folder without config.json or checkpoint is rejected", "[loading]")
   REQUIRE_THROWS_WITH(load_model(dir.path().string()), Contains(dir.path().string()) && Contains("without config.json"));
   REQUIRE_THROWS_WITH(load_model(dir.file("absent.safetensors")), Contains("no such file"));
   write_json(dir.file("config.json"), hf_config(TinyVit{}, "ViTModel"));
-  REQUIRE_THROWS_WITH(load_model(dir.path().string()), Contains("neither model.safetensors nor model.safetensors.index.json"));
+  REQUIRE_THROWS_WITH(load_model(dir.path().string()), Contains("none of model.safetensors, pytorch_model.bin or their sharded .index.json"));
 }
 
 TEST_CASE("a timm checkpoint without config infers its shape from the tensors", "[loading]") {

@@ -14,7 +14,7 @@ std::variant<LaunchOptions, int> parse_launch_options(const QStringList& argumen
   parser.setApplicationDescription("ViTLens: explore what Vision Transformers look at.");
   const QCommandLineOption help({"h", "help"}, "Show this help.");
   const QCommandLineOption version({"v", "version"}, "Show the version and the commit it was built from.");
-  const QCommandLineOption model({"m", "model"}, "Model folder, .safetensors file or bundled demo model name (fashion-vit, fashion-yolos) to open.", "MODEL");
+  const QCommandLineOption model({"m", "model"}, "Model folder, .safetensors or PyTorch .bin/.pth file, bundled demo model name (fashion-vit, fashion-yolos) or Hugging Face hub id ORG/NAME[@REVISION] to open.", "MODEL");
   const QCommandLineOption device({"d", "device"}, "Device: auto, cpu, a Vulkan index or part of a device name.", "DEVICE");
   const QCommandLineOption screenshot("screenshot", "Save the window to FILE once the first result is shown, then quit.", "FILE");
   const QCommandLineOption live("live", "Start live mode on SOURCE: a camera index (0), a video file or a stream URL.", "SOURCE");

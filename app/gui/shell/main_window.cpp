@@ -50,9 +50,11 @@
 #include "shell/help_texts.hpp"
 #include "shell/input_size_control.hpp"
 #include "shell/model_info.hpp"
+#include "shell/hub_dialog.hpp"
 #include "shell/recent_menu.hpp"
 #include "shell/resource_locator.hpp"
 #include "shell/settings.hpp"
+#include "vitlens/hub/model_id.hpp"
 #include "vitlens/model/description.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -200,9 +202,10 @@ void MainWindow::createMenus() {
   });
   model->addAction(tr("Open Model &File..."), this, [this] {
     const QString file = QFileDialog::getOpenFileName(this, tr("Open Model File"), settings_->value(key::kLastModel).toString(),
-                                                      tr("safetensors (*.safetensors)"));
+                                                      tr("Model files (*.safetensors *.bin *.pth *.pt);;safetensors (*.safetensors);;PyTorch (*.bin *.pth *.pt)"));
     if (!file.isEmpty()) openModel(file);
   });
+  model->addAction(tr("Open from Hugging Face &Hub..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), this, [this] { openHubModel({}); });
   recent_models_ = new RecentMenu(tr("&Recent Models"), settings_, key::kRecentModels, this);
   model->addMenu(recent_models_);
   QMenu* demos = model->addMenu(tr("&Demo Models"));
@@ -438,11 +441,23 @@ void MainWindow::openFolder(const QString& folder) {
 }
 
 void MainWindow::openModel(const QString& path) {
+  if (!QFileInfo::exists(path) && parse_hub_model_id(path.toStdString())) {
+    openHubModel(path);
+    return;
+  }
   loading_model_ = QFileInfo(path).fileName();
   statusBar()->showMessage(tr("Loading model %1...").arg(QDir::toNativeSeparators(path)));
   results_->setMessage(tr("Loading model %1...").arg(loading_model_));
   updateStatus();
   worker_->loadModel(path, devices_->currentId().isEmpty() ? settings_->value(key::kDevice).toString() : devices_->currentId());
+}
+
+void MainWindow::openHubModel(const QString& id) {
+  HubDialog dialog(settings_, this);
+  if (!id.isEmpty()) QMetaObject::invokeMethod(&dialog, [&dialog, id] { dialog.startWith(id); }, Qt::QueuedConnection);
+  if (dialog.exec() != QDialog::Accepted) return;
+  openModel(dialog.folder());
+  if (!dialog.notes().isEmpty()) statusBar()->showMessage(dialog.notes().join("  "));
 }
 
 void MainWindow::setDevice(const QString& id) {

@@ -49,7 +49,10 @@ class MainWindow : public QMainWindow {
   void openPaths(const QStringList& paths);
   void openImage(const QString& path);
   void openFolder(const QString& folder);
+  // A model folder or file, a bundled demo, or a hub id ORG/NAME[@REV] (downloaded first).
   void openModel(const QString& path);
+  // Model > Open from Hugging Face Hub...; a non-empty `id` starts its download at once.
+  void openHubModel(const QString& id);
   void setDevice(const QString& id);
   void showNext();
   void showPrevious();

@@ -16,6 +16,7 @@ const QHash<QString, QVariant>& defaults() {
       {key::kWindowState, QByteArray()},
       {key::kLastModel, QString()},
       {key::kRecentModels, QStringList()},
+      {key::kRecentHubModels, QStringList()},
       {key::kDevice, QStringLiteral("auto")},
       {key::kInputSizes, QVariantMap()},
       {key::kMaxTokens, kDefaultMaxTokens},

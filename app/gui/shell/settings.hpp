@@ -37,6 +37,7 @@ inline const QString kWindowGeometry = "window/geometry";
 inline const QString kWindowState = "window/state";
 inline const QString kLastModel = "model/last";
 inline const QString kRecentModels = "model/recent";
+inline const QString kRecentHubModels = "model/recent_hub";  // hub ids, most recent first
 inline const QString kDevice = "model/device";
 inline const QString kInputSizes = "model/input_sizes";  // model path -> "HxW" or "native"
 inline const QString kMaxTokens = "model/max_tokens";

@@ -27,18 +27,33 @@ Layout layout_of(const fs::path& config_path) {
   config.fail("names neither \"architectures\" (Hugging Face) nor \"architecture\" (timm), so the checkpoint layout is unknown");
 }
 
-TensorStore open_hf_tensors(const fs::path& folder) {
-  if (fs::exists(folder / "model.safetensors")) return TensorStore::open_file((folder / "model.safetensors").string());
-  if (fs::exists(folder / "model.safetensors.index.json")) return TensorStore::open_index((folder / "model.safetensors.index.json").string());
-  throw Error(folder.string() + ": has config.json but neither model.safetensors nor model.safetensors.index.json (PyTorch .bin checkpoints are not supported)");
+// The weight files a folder may hold, in the order they are preferred (safetensors is read
+// without any pickle at all).
+const char* const kHfWeights[] = {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"};
+
+bool is_weights_file(const fs::path& file) {
+  const fs::path extension = file.extension();
+  return extension == ".safetensors" || extension == ".bin" || extension == ".pth" || extension == ".pt";
 }
 
-fs::path single_safetensors(const fs::path& folder) {
-  std::vector<fs::path> found;
+TensorStore open_hf_tensors(const fs::path& folder) {
+  for (const char* name : kHfWeights) {
+    const fs::path file = folder / name;
+    if (!fs::exists(file)) continue;
+    return file.extension() == ".json" ? TensorStore::open_index(file.string()) : TensorStore::open_file(file.string());
+  }
+  throw Error(folder.string() + ": has config.json but none of model.safetensors, pytorch_model.bin or their sharded .index.json");
+}
+
+// A timm folder's one weights file: a .safetensors file when there is one, else a PyTorch
+// checkpoint (.bin, .pth, .pt).
+fs::path single_weights_file(const fs::path& folder) {
+  std::vector<fs::path> safetensors, pytorch;
   for (const fs::directory_entry& entry : fs::directory_iterator(folder))
-    if (entry.is_regular_file() && entry.path().extension() == ".safetensors") found.push_back(entry.path());
+    if (entry.is_regular_file() && is_weights_file(entry.path())) (entry.path().extension() == ".safetensors" ? safetensors : pytorch).push_back(entry.path());
+  const std::vector<fs::path>& found = safetensors.empty() ? pytorch : safetensors;
   if (found.size() != 1)
-    throw Error(folder.string() + ": a timm model folder needs exactly one .safetensors file, found " + std::to_string(found.size()));
+    throw Error(folder.string() + ": a timm model folder needs exactly one .safetensors (or PyTorch .bin/.pth) file, found " + std::to_string(found.size()));
   return found.front();
 }
 
@@ -68,6 +83,7 @@ Model load_timm(const fs::path& file) {
   Model model = read_timm_model(file.string(), store, config);
   reject_unread(store, model.config.architecture);
   model.checkpoint_parameters = stored_parameters(store);
+  model.notes = store.notes();
   return model;
 }
 
@@ -76,6 +92,7 @@ Model load_hf(const fs::path& folder) {
   Model model = read_hf_model(folder, store);
   reject_unread(store, model.config.architecture);
   model.checkpoint_parameters = stored_parameters(store);
+  model.notes = store.notes();
   return model;
 }
 
@@ -87,10 +104,10 @@ Model load_model(const std::string& path) {
   if (!fs::exists(target, error)) throw Error(path + ": no such file or folder");
   if (fs::is_directory(target)) {
     if (!fs::exists(target / "config.json")) throw Error(path + ": is a folder without config.json, so it is not a Hugging Face or timm model folder");
-    return layout_of(target / "config.json") == Layout::HuggingFace ? load_hf(target) : load_timm(single_safetensors(target));
+    return layout_of(target / "config.json") == Layout::HuggingFace ? load_hf(target) : load_timm(single_weights_file(target));
   }
-  if (target.extension() != ".safetensors") throw Error(path + ": expected a model folder or a .safetensors file");
-  // A model.safetensors picked out of a Hugging Face folder means the folder.
+  if (!is_weights_file(target)) throw Error(path + ": expected a model folder, a .safetensors file or a PyTorch checkpoint (.bin, .pth, .pt)");
+  // A model.safetensors (or pytorch_model.bin) picked out of a Hugging Face folder means the folder.
   const fs::path beside = target.parent_path() / "config.json";
   if (fs::exists(beside) && layout_of(beside) == Layout::HuggingFace) return load_hf(target.parent_path());
   return load_timm(target);

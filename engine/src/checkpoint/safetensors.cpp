@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "checkpoint/half_float.hpp"
+#include "checkpoint/torch_checkpoint.hpp"
 #include "util/json_file.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -212,10 +213,15 @@ Tensor SafetensorsFile::read(const std::string& name) const {
   return Tensor(info.shape, std::move(values));
 }
 
-TensorStore TensorStore::open_file(const std::string& safetensors_path) {
+std::shared_ptr<const TensorFile> open_tensor_file(const std::string& path) {
+  if (std::filesystem::path(path).extension() == ".safetensors") return std::make_shared<SafetensorsFile>(SafetensorsFile::open(path));
+  return std::make_shared<TorchCheckpoint>(TorchCheckpoint::open(path));
+}
+
+TensorStore TensorStore::open_file(const std::string& path) {
   TensorStore store;
-  store.description_ = safetensors_path;
-  store.files_.push_back(std::make_shared<SafetensorsFile>(SafetensorsFile::open(safetensors_path)));
+  store.description_ = path;
+  store.files_.push_back(open_tensor_file(path));
   for (const auto& [name, info] : store.files_.front()->tensors()) store.owner_[name] = 0;
   return store;
 }
@@ -235,7 +241,7 @@ TensorStore TensorStore::open_index(const std::string& index_json_path) {
     if (!shard_of_file.count(shard)) {
       if (!std::filesystem::exists(shard_path)) fail(index_json_path, "shard '" + shard + "' (listed for tensor '" + name + "') does not exist");
       shard_of_file[shard] = store.files_.size();
-      store.files_.push_back(std::make_shared<SafetensorsFile>(SafetensorsFile::open(shard_path)));
+      store.files_.push_back(open_tensor_file(shard_path));
     }
     const size_t owner = shard_of_file[shard];
     if (!store.files_[owner]->contains(name)) fail(index_json_path, "weight_map puts tensor '" + name + "' in '" + shard + "', but that file does not hold it");
@@ -265,6 +271,13 @@ Tensor TensorStore::read(const std::string& name) const {
 std::vector<std::string> TensorStore::names() const {
   std::vector<std::string> all;
   for (const auto& [name, owner] : owner_) all.push_back(name);
+  return all;
+}
+
+std::vector<std::string> TensorStore::notes() const {
+  std::vector<std::string> all;
+  for (const auto& file : files_)
+    for (const std::string& note : file->notes()) all.push_back(note);
   return all;
 }
 

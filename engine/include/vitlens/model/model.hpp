@@ -61,6 +61,9 @@ struct Model {
   VitWeights weights;
   // Sum of the sizes of every tensor the checkpoint stores, set by load_model.
   int64_t checkpoint_parameters = 0;
+  // What the loader chose that the user should be told (which weights of a nested PyTorch
+  // checkpoint were taken, prefixes removed).
+  std::vector<std::string> notes;
 
   // The checkpoint's parameter count, as timm and transformers report it. It counts what the
   // file stores, not the canonical weights: those lack LayerScale gammas (2*D per layer,

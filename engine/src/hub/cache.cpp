@@ -1,0 +1,104 @@
+#include "vitlens/hub/cache.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "vitlens/util/error.hpp"
+
+namespace vitlens {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> env(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return std::nullopt;
+  return std::string(value);
+}
+
+fs::path home() { return fs::path(env("HOME").value_or("/")); }
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error(path.string() + ": cannot write");
+}
+
+std::string strip(const std::string& text) {
+  const size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
+}
+
+}  // namespace
+
+fs::path hub_cache_dir() {
+  if (auto cache = env("HF_HUB_CACHE")) return *cache;
+  if (auto hf_home = env("HF_HOME")) return fs::path(*hf_home) / "hub";
+  if (auto xdg = env("XDG_CACHE_HOME")) return fs::path(*xdg) / "huggingface" / "hub";
+  return home() / ".cache" / "huggingface" / "hub";
+}
+
+HubRepoCache::HubRepoCache(fs::path cache_root, const HubModelId& id)
+    : root_(std::move(cache_root)), repo_folder_name_("models--" + id.org + "--" + id.name), folder_(root_ / repo_folder_name_) {}
+
+std::optional<std::string> HubRepoCache::commit_of(const std::string& revision) const {
+  if (is_commit_hash(revision)) return revision;
+  const fs::path ref = folder_ / "refs" / revision;
+  std::error_code ec;
+  if (!fs::is_regular_file(ref, ec)) return std::nullopt;
+  const std::string commit = strip(read_text(ref));
+  if (!is_commit_hash(commit)) throw Error(ref.string() + ": does not hold a commit hash (a damaged hub cache?)");
+  return commit;
+}
+
+std::optional<fs::path> HubRepoCache::cached_file(const std::string& commit, const std::string& file) const {
+  const fs::path entry = snapshot(commit) / file;
+  std::error_code ec;
+  if (!fs::is_regular_file(entry, ec)) return std::nullopt;  // follows the symlink: a dangling one is no file
+  return entry;
+}
+
+fs::path HubRepoCache::lock_file(const std::string& etag) const { return root_ / ".locks" / repo_folder_name_ / (etag + ".lock"); }
+
+void HubRepoCache::write_ref(const std::string& revision, const std::string& commit) const {
+  if (revision == commit) return;
+  const fs::path ref = folder_ / "refs" / revision;
+  std::error_code ec;
+  if (fs::exists(ref, ec) && read_text(ref) == commit) return;
+  // The bare hash, no newline, written to a temporary file and renamed as huggingface_hub
+  // does, so a concurrent reader never sees half a ref.
+  const fs::path temporary = ref.parent_path() / (ref.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+  write_text(temporary, commit);
+  fs::rename(temporary, ref);
+}
+
+fs::path HubRepoCache::link_snapshot(const std::string& commit, const std::string& file, const std::string& etag) const {
+  const fs::path entry = snapshot(commit) / file;
+  const fs::path target = blob(etag);
+  fs::create_directories(entry.parent_path());
+  std::error_code ec;
+  fs::remove(entry, ec);
+  fs::create_symlink(fs::relative(target, entry.parent_path()), entry, ec);
+  if (ec) {
+    fs::copy_file(target, entry, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(entry.string() + ": cannot create the snapshot entry (" + ec.message() + ")");
+  }
+  return entry;
+}
+
+}  // namespace vitlens
