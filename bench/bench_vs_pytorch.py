@@ -11,8 +11,9 @@ plain table and a Markdown one for the README.
 
 Long-sequence rows follow the standard ones (ViT-S/16 at 1024x1024, 4,097 tokens; the
 detector at 800x1088) with fewer runs (--long-runs); every row also reports the peak
-resident memory of each side: PyTorch times each row in a forked child, so its figure is
-that child's peak (the loaded model included), and vitlens-cli's is its process's peak.
+resident memory of each side: PyTorch times each row in a fresh child process, so its figure
+is that process's peak (torch and the loaded model included), and vitlens-cli's is its
+process's peak.
 
 Only timings are compared here: random weights say nothing about accuracy, and agreement of
 the logits is what the fixture tests check.
@@ -24,7 +25,8 @@ Run with Debian's /usr/bin/python3 (it has torch):
 import argparse
 import json
 import os
-import pickle
+import multiprocessing
+import resource
 import re
 import statistics
 import subprocess
@@ -131,24 +133,6 @@ def blas_backend():
     return (build.group(1) if build else "unknown"), libraries
 
 
-def in_child(function, *args):
-    """function(*args) run in a forked child: (its result, the child's peak RSS in MiB)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        with os.fdopen(write, "wb") as out:
-            pickle.dump(function(*args), out)
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as data:
-        result = pickle.load(data)
-    _, status, usage = os.wait4(pid, 0)
-    if status != 0:
-        raise SystemExit(f"the PyTorch timing child failed (status {status})")
-    return result, usage.ru_maxrss / 1024
-
-
 def time_pytorch(model, input_size, runs, warmup):
     pixels = torch.randn(3, *input_size, generator=torch.Generator().manual_seed(SEED))
     for _ in range(warmup):
@@ -159,6 +143,13 @@ def time_pytorch(model, input_size, runs, warmup):
         ref.run(model, pixels)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def time_pytorch_alone(name, folder, input_size, runs, warmup, threads):
+    """time_pytorch in this (fresh) process: (median ms, the process's peak RSS in MiB)."""
+    torch.set_num_threads(threads)
+    ms = time_pytorch(MODELS[name].load(folder), input_size, runs, warmup)
+    return ms, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def time_vitlens(cli, folder, input_size, device, runs, warmup, threads):
@@ -238,11 +229,13 @@ def main():
         if name not in names or (long_sequence and args.no_long):
             continue
         if name not in models:
-            models[name] = cached_model(args.cache, name)
-        folder, model = models[name]
+            models[name] = cached_model(args.cache, name)[0]
+        folder = models[name]
         input_size = size or MODELS[name].input_size
         runs, warmup = (args.long_runs, 1) if long_sequence else (args.runs, args.warmup)
-        pytorch_ms, pytorch_mib = in_child(time_pytorch, model, input_size, runs, warmup)
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            pytorch_ms, pytorch_mib = pool.apply(time_pytorch_alone,
+                                                 (name, folder, input_size, runs, warmup, args.threads))
         vitlens = time_vitlens(args.cli, folder, input_size, args.device, runs, warmup, args.threads)
         rows.append({"model": name, "input": f"{input_size[0]}x{input_size[1]}", "tokens": MODELS[name].tokens(input_size),
                      "pytorch_ms": pytorch_ms, "vitlens_ms": vitlens["median_ms"], "device": vitlens["device"],
