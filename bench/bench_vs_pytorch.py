@@ -9,6 +9,12 @@ model in PyTorch (CPU, eval, batch 1, a fixed number of threads), then runs
 `vitlens-cli bench --json` on the same folder at the same input size, and prints both a
 plain table and a Markdown one for the README.
 
+Long-sequence rows follow the standard ones (ViT-S/16 at 1024x1024, 4,097 tokens; the
+detector at 800x1088) with fewer runs (--long-runs); every row also reports the peak
+resident memory of each side: PyTorch times each row in a fresh child process, so its figure
+is that process's peak (torch and the loaded model included), and vitlens-cli's is its
+process's peak.
+
 Only timings are compared here: random weights say nothing about accuracy, and agreement of
 the logits is what the fixture tests check.
 
@@ -19,6 +25,8 @@ Run with Debian's /usr/bin/python3 (it has torch):
 import argparse
 import json
 import os
+import multiprocessing
+import resource
 import re
 import statistics
 import subprocess
@@ -47,6 +55,9 @@ class Classifier:
         self.cfg = {**sizes, "patch_size": 16, "image_size": IMAGE_SIZE, "num_channels": 3,
                     "num_classes": NUM_CLASSES, "hidden_act": "gelu", "layer_norm_eps": 1e-12}
 
+    def tokens(self, size):
+        return 1 + (size[0] // 16) * (size[1] // 16)
+
     def hf_config(self):
         return ref.hf_config({**ref.DEFAULTS, **self.cfg})
 
@@ -69,6 +80,9 @@ class Detector:
         self.cfg = {**sizes, "patch_size": 16, "image_size": (800, 1333), "num_detection_tokens": 100,
                     "use_mid_position_embeddings": False, "num_labels": 91}
 
+    def tokens(self, size):
+        return 1 + (size[0] // 16) * (size[1] // 16) + 100
+
     def hf_config(self):
         return yolos.hf_config({**yolos.DEFAULTS, **self.cfg})
 
@@ -87,6 +101,11 @@ MODELS = {
     "vit-b16": Classifier({"hidden_size": 768, "num_layers": 12, "num_heads": 12, "mlp_size": 3072}),
     "yolos-tiny": Detector({"hidden_size": 192, "num_layers": 12, "num_heads": 3, "mlp_size": 768}),
 }
+
+
+# (model, input size or None for the model's own, long sequence?) in table order.
+ROWS = [("deit-tiny", None, False), ("vit-s16", None, False), ("vit-b16", None, False), ("yolos-tiny", None, False),
+        ("vit-s16", (1024, 1024), True), ("yolos-tiny", (800, 1088), True)]
 
 
 def cached_model(cache, name):
@@ -126,27 +145,40 @@ def time_pytorch(model, input_size, runs, warmup):
     return statistics.median(times)
 
 
+def time_pytorch_alone(name, folder, input_size, runs, warmup, threads):
+    """time_pytorch in this (fresh) process: (median ms, the process's peak RSS in MiB)."""
+    torch.set_num_threads(threads)
+    ms = time_pytorch(MODELS[name].load(folder), input_size, runs, warmup)
+    return ms, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def time_vitlens(cli, folder, input_size, device, runs, warmup, threads):
+    """vitlens-cli bench's JSON report, with "peak_rss_mib" (the process's peak) added."""
     env = dict(os.environ)
     env.setdefault("LP_NUM_THREADS", str(threads))  # lavapipe's thread count, to match torch's
     command = [cli, "bench", "--model", folder, "--device", device, "--runs", str(runs), "--warmup", str(warmup),
                "--size", f"{input_size[0]}x{input_size[1]}", "--json"]
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
-    return json.loads(result.stdout)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    stdout = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({code}); run it by hand to see why")
+    return {**json.loads(stdout), "peak_rss_mib": usage.ru_maxrss / 1024}
 
 
 def print_tables(rows):
-    header = ["model", "input", "PyTorch ms/image", "ViTLens ms/image", "device", "speed-up"]
-    cells = [[r["model"], r["input"], f"{r['pytorch_ms']:.1f}", f"{r['vitlens_ms']:.1f}", r["device"],
-              f"{r['pytorch_ms'] / r['vitlens_ms']:.2f}x"] for r in rows]
+    header = ["model", "input", "tokens", "PyTorch ms/image", "ViTLens ms/image", "device", "speed-up",
+              "PyTorch peak MiB", "ViTLens peak MiB"]
+    cells = [[r["model"], r["input"], str(r["tokens"]), f"{r['pytorch_ms']:.1f}", f"{r['vitlens_ms']:.1f}", r["device"],
+              f"{r['pytorch_ms'] / r['vitlens_ms']:.2f}x", f"{r['pytorch_mib']:.0f}", f"{r['vitlens_mib']:.0f}"]
+             for r in rows]
     widths = [max(len(str(c)) for c in column) for column in zip(header, *cells)]
     print()
     for line in [header] + cells:
         print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
     print("\n| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" if i in (0, 1, 4) else "---:" for i in range(len(header))) + "|")
+    print("|" + "|".join("---" if i in (0, 1, 5) else "---:" for i in range(len(header))) + "|")
     for line in cells:
         print("| " + " | ".join(line) + " |")
 
@@ -157,6 +189,9 @@ def main():
                         help=f"comma-separated subset of {', '.join(MODELS)} (default: all)")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per model (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    parser.add_argument("--long-runs", type=int, default=3,
+                        help="timed runs of the long-sequence rows, after one warm-up run (default 3)")
+    parser.add_argument("--no-long", action="store_true", help="skip the long-sequence rows")
     parser.add_argument("--cli", default=os.path.join(ROOT, "build", "app", "cli", "vitlens-cli"),
                         help="path of vitlens-cli (default: build/app/cli/vitlens-cli)")
     parser.add_argument("--device", default="auto", help="ViTLens --device (default auto)")
@@ -169,8 +204,8 @@ def main():
     unknown = [n for n in names if n not in MODELS]
     if unknown:
         parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
-    if args.runs < 1 or args.warmup < 0 or args.threads < 1:
-        parser.error("--runs and --threads must be positive, --warmup not negative")
+    if args.runs < 1 or args.long_runs < 1 or args.warmup < 0 or args.threads < 1:
+        parser.error("--runs, --long-runs and --threads must be positive, --warmup not negative")
     if not os.access(args.cli, os.X_OK):
         parser.error(f"{args.cli}: no vitlens-cli there; build it or pass --cli")
 
@@ -189,16 +224,27 @@ def main():
               "(busy cores hurt both sides, spinning OpenMP/OpenBLAS threads most)", file=sys.stderr)
 
     rows = []
-    for name in names:
-        folder, model = cached_model(args.cache, name)
-        input_size = MODELS[name].input_size
-        pytorch_ms = time_pytorch(model, input_size, args.runs, args.warmup)
-        vitlens = time_vitlens(args.cli, folder, input_size, args.device, args.runs, args.warmup, args.threads)
-        rows.append({"model": name, "input": f"{input_size[0]}x{input_size[1]}", "pytorch_ms": pytorch_ms,
-                     "vitlens_ms": vitlens["median_ms"], "device": vitlens["device"]})
-        print(f"{name}: PyTorch {pytorch_ms:.1f} ms, ViTLens {vitlens['median_ms']:.1f} ms on {vitlens['device']} "
+    models = {}
+    for name, size, long_sequence in ROWS:
+        if name not in names or (long_sequence and args.no_long):
+            continue
+        if name not in models:
+            models[name] = cached_model(args.cache, name)[0]
+        folder = models[name]
+        input_size = size or MODELS[name].input_size
+        runs, warmup = (args.long_runs, 1) if long_sequence else (args.runs, args.warmup)
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            pytorch_ms, pytorch_mib = pool.apply(time_pytorch_alone,
+                                                 (name, folder, input_size, runs, warmup, args.threads))
+        vitlens = time_vitlens(args.cli, folder, input_size, args.device, runs, warmup, args.threads)
+        rows.append({"model": name, "input": f"{input_size[0]}x{input_size[1]}", "tokens": MODELS[name].tokens(input_size),
+                     "pytorch_ms": pytorch_ms, "vitlens_ms": vitlens["median_ms"], "device": vitlens["device"],
+                     "pytorch_mib": pytorch_mib, "vitlens_mib": vitlens["peak_rss_mib"]})
+        print(f"{name} at {input_size[0]}x{input_size[1]}: PyTorch {pytorch_ms:.1f} ms ({pytorch_mib:.0f} MiB peak), "
+              f"ViTLens {vitlens['median_ms']:.1f} ms ({vitlens['peak_rss_mib']:.0f} MiB peak) on {vitlens['device']} "
               f"(first run {vitlens['first_ms']:.1f} ms)", flush=True)
-    print(f"\nMedian of {args.runs} runs after {args.warmup} warm-up runs, batch 1, "
+    print(f"\nMedian of {args.runs} runs after {args.warmup} warm-up runs ({args.long_runs} after 1 for long "
+          "sequences), batch 1, "
           f"{args.threads} threads; speed-up = PyTorch time / ViTLens time.")
     print_tables(rows)
 

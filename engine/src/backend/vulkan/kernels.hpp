@@ -2,6 +2,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "backend/vulkan/pipeline.hpp"
@@ -35,6 +37,27 @@ struct GemmArgs {
   const char* label = "";   // the product's role, for profiles
 };
 
+// Multi-head attention over a [tokens, 3 D] matrix of query, key and value columns.
+struct AttentionArgs {
+  uint32_t tokens = 0, heads = 0, head_size = 0;
+  MatrixRef qkv;  // offset: head 0's query columns; ld: row stride
+  uint32_t k_offset = 0, v_offset = 0;  // head 0's key and value columns
+  MatrixRef out;  // [tokens, heads * head_size] with row stride ld
+  Slice stats;    // 2 * heads * tokens floats: each row's softmax maximum and sum
+};
+
+// Where requested attention rows land: `count` query tokens (int indices in `tokens`), the
+// probabilities of heads [first_head, first_head + heads) written as [heads][count][tokens]
+// floats from `offset` of `target` (a read-back band may hold only some of a layer's heads).
+struct AttentionRowsTarget {
+  Slice tokens;
+  uint32_t count = 0;
+  Slice target;
+  uint32_t offset = 0;
+  uint32_t first_head = 0;
+  uint32_t heads = 0;
+};
+
 enum ActivationId : uint32_t { kActNone = 0, kActGeluErf = 1, kActGeluTanh = 2, kActQuickGelu = 3, kActRelu = 4 };
 uint32_t activation_id(Activation a);
 
@@ -53,11 +76,11 @@ class Kernels {
   void gemm(Recording& rec, const GemmArgs& args) const;
   void layernorm(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const Slice& gamma,
                  const Slice& beta, const MatrixRef& y, float eps) const;
-  // In-place softmax of `heads` blocks of `rows` x `cols` scores (row stride ld, head
-  // stride batch); rows with slots[row] >= 0 are also written to `attention`.
-  void softmax(Recording& rec, uint32_t rows, uint32_t heads, uint32_t cols, const MatrixRef& scores,
-               const Slice& slots, const Slice& attention, uint32_t attention_offset, uint32_t attention_batch) const;
-  void transpose(Recording& rec, uint32_t rows, uint32_t cols, const MatrixRef& in, const MatrixRef& out) const;
+  // softmax(Q K^T / sqrt(dh)) V per head, fused (online softmax): memory grows with tokens,
+  // not tokens squared. Leaves each row's softmax statistics in args.stats.
+  void attention(Recording& rec, const AttentionArgs& args) const;
+  // The probabilities of the requested rows, from the statistics attention() left.
+  void attention_rows(Recording& rec, const AttentionArgs& args, const AttentionRowsTarget& rows) const;
   void mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x, const Slice& y) const;
   // y[i] += a[i] for the first `count` floats of each slice.
   void add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const;
@@ -66,11 +89,14 @@ class Kernels {
   std::shared_ptr<Context> ctx_;
   KernelFamily family_;
   const Pipeline& gemm_pipeline(std::vector<uint32_t> spec, const GemmArgs& args) const;
+  // The pipeline of `desc`, compiled on first use (constants vary per model).
+  const Pipeline& cached_pipeline(PipelineDesc desc) const;
 
-  mutable std::mutex gemm_mutex_;
-  mutable std::map<std::vector<uint32_t>, std::unique_ptr<Pipeline>> gemm_pipelines_;  // by constants
-  std::unique_ptr<Pipeline> layernorm_, softmax_, transpose_, mean_rows_, add_in_place_;
+  mutable std::mutex pipelines_mutex_;
+  mutable std::map<std::pair<std::string, std::vector<uint32_t>>, std::unique_ptr<Pipeline>> pipelines_;
+  std::unique_ptr<Pipeline> layernorm_, mean_rows_, add_in_place_;
   uint32_t row_threads_ = 0;
+  uint32_t attention_threads_ = 0;  // tiled family: query rows per attention workgroup
   uint32_t texel_rows_ = 0;  // rows of X per texel-GEMM workgroup
   bool share_x_ = false;     // texel GEMM lanes share their reads of X
   bool large_tiles_ = false;  // the device allows the tiled GEMM's large tiles

@@ -11,10 +11,6 @@
 namespace vitlens::vk {
 namespace {
 
-// Scores of one head are T x T floats; big inputs process the heads in chunks that fit
-// both the device's binding range and a modest memory budget.
-constexpr VkDeviceSize kScoresBudget = VkDeviceSize{256} << 20;
-
 std::vector<int> attention_rows(const AttentionRequest& request, uint32_t tokens) {
   std::vector<int> rows;
   if (request.rows == AttentionRequest::Rows::All) {
@@ -43,7 +39,6 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
   patches_ = gh_ * gw_;
   suffix_ = static_cast<uint32_t>(c.num_detection_tokens);
   tokens_ = prefix_ + patches_ + suffix_;
-  tokens_pad_ = pad4(tokens_);
   D_ = static_cast<uint32_t>(c.hidden_size);
   heads_ = static_cast<uint32_t>(c.num_heads);
   dh_ = D_ / heads_;
@@ -56,18 +51,12 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
   want_attention_ = !queries_.empty();
   streamed_ = want_attention_ && attention.per_layer;
 
-  const VkDeviceSize per_head = VkDeviceSize{tokens_} * tokens_pad_ * 4;
-  const VkDeviceSize budget = std::min<VkDeviceSize>(ctx_->max_binding_bytes(), kScoresBudget);
-  if (per_head > ctx_->max_binding_bytes())
-    throw Error("an input of " + std::to_string(tokens_) + " tokens needs " + std::to_string(per_head >> 20) +
-                " MiB of attention scores per head, more than this device's storage-buffer range (" +
-                std::to_string(ctx_->max_binding_bytes() >> 20) + " MiB); use a smaller input size or --device cpu");
-  heads_per_chunk_ = static_cast<uint32_t>(std::clamp<VkDeviceSize>(budget / per_head, 1, heads_));
   if (want_attention_) {
+    // The fused pass needs no scores buffer; only the requested rows' read-back is split,
+    // each write covering as many heads as fit one band.
     const auto layers = static_cast<uint32_t>(weights_.layers.size());
     attention_ = std::make_unique<AttentionReadback>(ctx_, streamed_ ? 1 : layers, heads_, queries_.size() * size_t{tokens_},
-                                                     heads_per_chunk_, max_binding_bytes);
-    heads_per_chunk_ = attention_->heads_per_write();
+                                                     heads_, max_binding_bytes);
   }
 
   plan_buffers();
@@ -84,13 +73,12 @@ void VitGraph::plan_buffers() {
   id_.x = device_.reserve_floats(T * D);
   id_.ln = device_.reserve_floats(T * D);
   id_.qkv = device_.reserve_floats(T * 3 * D);
-  id_.vt = device_.reserve_floats(D * tokens_pad_);
-  id_.scores = device_.reserve_floats(size_t{heads_per_chunk_} * T * tokens_pad_);
+  id_.stats = device_.reserve_floats(2 * size_t{heads_} * T);
   id_.attn = device_.reserve_floats(T * D);
   id_.mlp = device_.reserve_floats(T * mlp_);
   id_.pooled = device_.reserve_floats(D);
   id_.pooled_norm = device_.reserve_floats(D);
-  id_.slots = device_.reserve_floats(T);
+  id_.query_tokens = device_.reserve_floats(std::max<size_t>(queries_.size(), 1));
   id_.mid = device_.reserve_floats(std::max<size_t>(model_.weights.mid_pos_embed.size() * T * D, 4));
   id_.det_a = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
   id_.det_b = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
@@ -128,12 +116,12 @@ void VitGraph::upload_constants() {
     mid.insert(mid.end(), layer.data.begin(), layer.data.end());
   }
 
-  std::vector<int32_t> slots(tokens_, -1);
-  for (size_t q = 0; q < queries_.size(); ++q) slots[static_cast<size_t>(queries_[q])] = static_cast<int32_t>(q);
+  std::vector<int32_t> query_tokens(queries_.begin(), queries_.end());
+  query_tokens.resize(std::max<size_t>(query_tokens.size(), 1), 0);
 
   Uploader uploader(ctx_, device_.buffer());
   uploader.write(device_[id_.init], init.data(), init.size() * sizeof(float));
-  uploader.write(device_[id_.slots], slots.data(), slots.size() * sizeof(int32_t));
+  uploader.write(device_[id_.query_tokens], query_tokens.data(), query_tokens.size() * sizeof(int32_t));
   if (!mid.empty()) uploader.write(device_[id_.mid], mid.data(), mid.size() * sizeof(float));
   uploader.flush();
 }
@@ -195,7 +183,6 @@ void VitGraph::record_layer(size_t index) {
   qkv.bias = L.qkv.bias;
   qkv.label = "qkv";
   kernels_.gemm(rec, qkv);
-  kernels_.transpose(rec, tokens_, D_, {device_[id_.qkv], 2 * D_, 3 * D_}, {device_[id_.vt], 0, tokens_pad_});
   record_attention(index);
 
   GemmArgs proj;
@@ -241,43 +228,27 @@ void VitGraph::record_layer(size_t index) {
   }
 }
 
-// softmax(Q K^T / sqrt(dh)) V per head, as two batched GEMMs around a row softmax; V was
-// transposed so that P V has the same X W^T form.
+// softmax(Q K^T / sqrt(dh)) V of all heads in one fused pass; requested rows' probabilities
+// come from a second pass over the statistics it leaves, into this layer's block of the
+// attention output ([layer][head][query][token]).
 void VitGraph::record_attention(size_t index) {
-  Recording& rec = *recording_;
-  const uint32_t T = tokens_;
-  const uint32_t Q = static_cast<uint32_t>(queries_.size());
-  for (uint32_t h0 = 0; h0 < heads_; h0 += heads_per_chunk_) {
-    const uint32_t count = std::min(heads_per_chunk_, heads_ - h0);
-    const MatrixRef scores{device_[id_.scores], 0, tokens_pad_, T * tokens_pad_};
-
-    GemmArgs qk;
-    qk.M = T;
-    qk.N = T;
-    qk.K = dh_;
-    qk.batch = count;
-    qk.x = {device_[id_.qkv], h0 * dh_, 3 * D_, dh_};
-    qk.w = {device_[id_.qkv], D_ + h0 * dh_, 3 * D_, dh_};
-    qk.y = scores;
-    qk.alpha = 1.0f / std::sqrt(static_cast<float>(dh_));
-    qk.label = "qk";
-  kernels_.gemm(rec, qk);
-
-    // Without requested rows every slot is -1 and nothing is written: any slice fills the binding.
-    const AttentionReadback::Target out =
-        attention_ ? attention_->target(static_cast<uint32_t>(index), h0) : AttentionReadback::Target{device_[id_.slots], 0};
-    kernels_.softmax(rec, T, count, T, scores, device_[id_.slots], out.slice, out.offset, Q * T);
-
-    GemmArgs pv;
-    pv.M = T;
-    pv.N = dh_;
-    pv.K = tokens_pad_;
-    pv.batch = count;
-    pv.x = scores;
-    pv.w = {device_[id_.vt], h0 * dh_ * tokens_pad_, tokens_pad_, dh_ * tokens_pad_};
-    pv.y = {device_[id_.attn], h0 * dh_, D_, dh_};
-    pv.label = "pv";
-  kernels_.gemm(rec, pv);
+  AttentionArgs args;
+  args.tokens = tokens_;
+  args.heads = heads_;
+  args.head_size = dh_;
+  args.qkv = {device_[id_.qkv], 0, 3 * D_};
+  args.k_offset = D_;
+  args.v_offset = 2 * D_;
+  args.out = {device_[id_.attn], 0, D_};
+  args.stats = device_[id_.stats];
+  kernels_.attention(*recording_, args);
+  if (!want_attention_) return;
+  const auto Q = static_cast<uint32_t>(queries_.size());
+  const uint32_t per_write = attention_->heads_per_write();
+  for (uint32_t h0 = 0; h0 < heads_; h0 += per_write) {
+    const AttentionReadback::Target out = attention_->target(static_cast<uint32_t>(index), h0);
+    const AttentionRowsTarget rows{device_[id_.query_tokens], Q, out.slice, out.offset, h0, std::min(per_write, heads_ - h0)};
+    kernels_.attention_rows(*recording_, args, rows);
   }
 }
 

@@ -45,8 +45,7 @@ class VitGraph {
   const Model& model_;
 
   // Tokens: prefix_ (CLS, distillation), patches_, suffix_ (YOLOS detection tokens).
-  uint32_t gh_, gw_, prefix_, patches_, suffix_, tokens_, tokens_pad_, D_, heads_, dh_, mlp_, k_patch_;
-  uint32_t heads_per_chunk_ = 1;
+  uint32_t gh_, gw_, prefix_, patches_, suffix_, tokens_, D_, heads_, dh_, mlp_, k_patch_;
   std::vector<int> queries_;  // token index of each attention output row
   bool want_attention_ = false;
   bool streamed_ = false;
@@ -54,7 +53,7 @@ class VitGraph {
 
   Arena device_, readback_, upload_;
   struct {
-    Arena::Id input, patches, init, x, ln, qkv, vt, scores, attn, mlp, pooled, pooled_norm, slots;
+    Arena::Id input, patches, init, x, ln, qkv, stats, attn, mlp, pooled, pooled_norm, query_tokens;
     Arena::Id mid, det_a, det_b;  // YOLOS: mid-position tables of every layer, head MLP activations
     Arena::Id logits, hidden, det_logits, det_boxes;
   } id_{};
