@@ -135,12 +135,13 @@ def blas_backend():
 
 def time_pytorch(model, input_size, runs, warmup):
     pixels = torch.randn(3, *input_size, generator=torch.Generator().manual_seed(SEED))
+    # Like `vitlens-cli bench`, no attention is kept: each layer's probabilities are freed.
     for _ in range(warmup):
-        ref.run(model, pixels)
+        ref.run(model, pixels, keep_attention=False)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        ref.run(model, pixels)
+        ref.run(model, pixels, keep_attention=False)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 

@@ -215,16 +215,19 @@ class VitReference(nn.Module):
         logits = [head(f) for head, f in zip(self.heads, features)]
         return sum(logits[1:], logits[0]) / len(logits)
 
-    def forward(self, pixels):
-        """pixels [C, H, W] -> {"logits": [C] or None, "hidden_state": [T, D], "attention": [L, heads, T, T]}."""
+    def forward(self, pixels, keep_attention=True):
+        """pixels [C, H, W] -> {"logits": [C] or None, "hidden_state": [T, D], "attention": [L, heads, T, T]}.
+        Without keep_attention, "attention" is None and each layer's probabilities are freed
+        as soon as that layer is done, as a plain inference would (what benchmarks time)."""
         x = self.embed(pixels)
         attention = []
         for block in self.blocks:
             x, probs = block(x)
-            attention.append(probs)
+            if keep_attention:
+                attention.append(probs)
         hidden = self.norm(x) if self.norm is not None else x
         logits = self.classify(hidden) if len(self.heads) else None
-        return {"logits": logits, "hidden_state": hidden, "attention": torch.stack(attention)}
+        return {"logits": logits, "hidden_state": hidden, "attention": torch.stack(attention) if keep_attention else None}
 
 
 def _check_config(cfg):
@@ -267,10 +270,10 @@ def randomize_(model, generator, qk_gain=1.2, token_std=0.2):
     return model
 
 
-def run(model, pixels):
+def run(model, pixels, keep_attention=True):
     """Float32 forward without autograd."""
     with torch.no_grad():
-        return model(pixels.to(torch.float32))
+        return model(pixels.to(torch.float32), keep_attention=keep_attention)
 
 
 # ---------------------------------------------------------------------------------------

@@ -87,9 +87,9 @@ class YolosReference(nn.Module):
         self.class_mlp = nn.ModuleList([nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, cfg["num_labels"] + 1)])
         self.box_mlp = nn.ModuleList([nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, 4)])
 
-    def forward(self, pixels):
-        """pixels [C, H, W] -> hidden_state [T, D], attention [L, heads, T, T],
-        detection_logits [S, num_labels + 1], detection_boxes [S, 4]."""
+    def forward(self, pixels, keep_attention=True):
+        """pixels [C, H, W] -> hidden_state [T, D], attention [L, heads, T, T] (None without
+        keep_attention), detection_logits [S, num_labels + 1], detection_boxes [S, 4]."""
         p, s = self.cfg["patch_size"], self.cfg["num_detection_tokens"]
         _, h, w = pixels.shape
         if h % p or w % p:
@@ -102,14 +102,15 @@ class YolosReference(nn.Module):
         attention = []
         for i, block in enumerate(self.blocks):
             x, probs = block(x)
-            attention.append(probs)
+            if keep_attention:
+                attention.append(probs)
             if mid is not None and i < len(self.blocks) - 1:
                 x = x + mid[i]
         hidden = self.norm(x)
         det = hidden[-s:]
         return {
             "hidden_state": hidden,
-            "attention": torch.stack(attention),
+            "attention": torch.stack(attention) if keep_attention else None,
             "detection_logits": mlp(self.class_mlp, det),
             "detection_boxes": mlp(self.box_mlp, det).sigmoid(),
         }
