@@ -26,11 +26,11 @@ import argparse
 import json
 import os
 import multiprocessing
-import resource
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import torch
@@ -150,7 +150,17 @@ def time_pytorch_alone(name, folder, input_size, runs, warmup, threads):
     """time_pytorch in this (fresh) process: (median ms, the process's peak RSS in MiB)."""
     torch.set_num_threads(threads)
     ms = time_pytorch(MODELS[name].load(folder), input_size, runs, warmup)
-    return ms, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return ms, peak_rss_mib("/proc/self/status")
+
+
+# Linux carries a process's peak RSS across exec (ru_maxrss starts at what the parent held
+# when it forked), so both sides read the peak of their own address space instead: VmHWM.
+def peak_rss_mib(status_path):
+    with open(status_path) as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise SystemExit(f"{status_path} has no VmHWM line")
 
 
 def time_vitlens(cli, folder, input_size, device, runs, warmup, threads):
@@ -159,13 +169,15 @@ def time_vitlens(cli, folder, input_size, device, runs, warmup, threads):
     env.setdefault("LP_NUM_THREADS", str(threads))  # lavapipe's thread count, to match torch's
     command = [cli, "bench", "--model", folder, "--device", device, "--runs", str(runs), "--warmup", str(warmup),
                "--size", f"{input_size[0]}x{input_size[1]}", "--json"]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    stdout = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({code}); run it by hand to see why")
-    return {**json.loads(stdout), "peak_rss_mib": usage.ru_maxrss / 1024}
+    # /usr/bin/time forks vitlens-cli from its own small process, so its %M (peak RSS, KiB)
+    # is vitlens-cli's alone (see peak_rss_mib).
+    with tempfile.NamedTemporaryFile("r") as peak:
+        timed = ["/usr/bin/time", "-f", "%M", "-o", peak.name] + command
+        result = subprocess.run(timed, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({result.returncode}); run it by hand to see why")
+        peak_kib = int(peak.read().split()[-1])
+    return {**json.loads(result.stdout), "peak_rss_mib": peak_kib / 1024}
 
 
 def print_tables(rows):
