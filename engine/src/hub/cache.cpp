@@ -2,33 +2,19 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
+#include "hub/environment.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
 
 namespace fs = std::filesystem;
+using hub::read_text;
+using hub::strip;
 
 namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) return std::nullopt;
-  return std::string(value);
-}
-
-fs::path home() { return fs::path(env("HOME").value_or("/")); }
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void write_text(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -38,19 +24,11 @@ void write_text(const fs::path& path, const std::string& text) {
   if (!out) throw Error(path.string() + ": cannot write");
 }
 
-std::string strip(const std::string& text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
-
 }  // namespace
 
 fs::path hub_cache_dir() {
-  if (auto cache = env("HF_HUB_CACHE")) return *cache;
-  if (auto hf_home = env("HF_HOME")) return fs::path(*hf_home) / "hub";
-  if (auto xdg = env("XDG_CACHE_HOME")) return fs::path(*xdg) / "huggingface" / "hub";
-  return home() / ".cache" / "huggingface" / "hub";
+  if (auto cache = hub::env("HF_HUB_CACHE")) return *cache;
+  return hub::hf_home() / "hub";
 }
 
 HubRepoCache::HubRepoCache(fs::path cache_root, const HubModelId& id)

@@ -16,6 +16,7 @@
 #include <system_error>
 #include <thread>
 
+#include "hub/environment.hpp"
 #include "hub/http.hpp"
 #include "hub/sha256.hpp"
 #include "vitlens/hub/cache.hpp"
@@ -26,6 +27,11 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using hub::HttpClient;
 using hub::HttpResponse;
+using hub::env;
+using hub::env_true;
+using hub::hf_home;
+using hub::read_text;
+using hub::strip;
 
 namespace {
 
@@ -35,37 +41,6 @@ const std::vector<std::string> kWeightFiles = {"model.safetensors", "model.safet
 const char* kTokenHelp =
     "a token is needed: put it in HF_TOKEN, or in the file HF_TOKEN_PATH or $HF_HOME/token "
     "(~/.cache/huggingface/token, where `huggingface-cli login` writes it)";
-
-std::optional<std::string> env(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) return std::nullopt;
-  return std::string(value);
-}
-
-bool env_true(const char* name) {
-  std::string value = env(name).value_or("");
-  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::toupper(c); });
-  return value == "1" || value == "ON" || value == "YES" || value == "TRUE";
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string strip(const std::string& text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
-
-fs::path hf_home() {
-  if (auto home = env("HF_HOME")) return *home;
-  if (auto xdg = env("XDG_CACHE_HOME")) return fs::path(*xdg) / "huggingface";
-  return fs::path(env("HOME").value_or("/")) / ".cache" / "huggingface";
-}
 
 std::string read_token() {
   if (auto token = env("HF_TOKEN")) return strip(*token);
