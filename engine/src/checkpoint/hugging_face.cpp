@@ -1,8 +1,10 @@
 #include "checkpoint/hugging_face.hpp"
 
-#include <charconv>
+#include <algorithm>
 
 #include "checkpoint/config_validation.hpp"
+#include "checkpoint/hf_config.hpp"
+#include "checkpoint/hf_towers.hpp"
 #include "checkpoint/preprocessor_config.hpp"
 #include "checkpoint/tensor_reader.hpp"
 #include "model/tensor_layout.hpp"
@@ -41,34 +43,43 @@ const std::vector<Architecture>& architectures() {
   return known;
 }
 
-const Architecture& find_architecture(const JsonFile& config) {
-  const json& listed = config.root().value("architectures", json());
-  if (!listed.is_array() || listed.empty() || !listed[0].is_string()) config.fail("has no \"architectures\" list naming the model class");
-  const std::string name = listed[0].get<std::string>();
+// Relatives of the supported families whose attention or embeddings ViTLens does not compute,
+// by a fragment of their class name, with what sets them apart.
+const std::vector<std::pair<std::string, std::string>>& unsupported_relatives() {
+  static const std::vector<std::pair<std::string, std::string>> known{
+      {"Swin", "windowed, shifted attention"},
+      {"Eva", "rotary position embeddings"},
+      {"DINOv3", "rotary position embeddings"},
+      {"Dinov3", "rotary position embeddings"},
+      {"ViTHybrid", "a convolutional (BiT) stem"},
+      {"Dpt", "a dense-prediction decoder"},
+      {"ViTMAE", "random masking inside the forward pass"},
+      {"Beit", "relative position bias"},
+      {"Data2VecVision", "relative position bias"},
+  };
+  return known;
+}
+
+std::string supported_list() {
   std::string supported;
-  for (const Architecture& architecture : architectures()) {
+  const auto add = [&](const std::string& name) { supported += (supported.empty() ? "" : ", ") + name; };
+  for (const Architecture& architecture : architectures()) add(architecture.name);
+  for (const std::string& name : hf_dinov2_architectures()) add(name);
+  for (const std::string& name : hf_clip_siglip_architectures()) add(name);
+  return supported;
+}
+
+const Architecture& find_architecture(const JsonFile& config, const std::string& name) {
+  for (const Architecture& architecture : architectures())
     if (architecture.name == name) return architecture;
-    supported += (supported.empty() ? "" : ", ") + architecture.name;
-  }
-  config.fail("architecture '" + name + "' is not supported (supported: " + supported + ")");
+  for (const auto& [fragment, why] : unsupported_relatives())
+    if (name.find(fragment) != std::string::npos)
+      config.fail("architecture '" + name + "' is not supported: it uses " + why + " (supported: " + supported_list() + ")");
+  config.fail("architecture '" + name + "' is not supported (supported: " + supported_list() + ")");
 }
 
-Activation parse_activation(const JsonFile& config) {
-  const std::string name = config.string("hidden_act", "gelu");
-  if (name == "gelu") return Activation::GeluErf;
-  if (name == "gelu_new" || name == "gelu_fast" || name == "gelu_pytorch_tanh") return Activation::GeluTanh;
-  if (name == "quick_gelu") return Activation::QuickGelu;
-  if (name == "relu") return Activation::Relu;
-  config.fail("hidden_act '" + name + "' is not supported (gelu, gelu_new, gelu_fast, gelu_pytorch_tanh, quick_gelu, relu)");
-}
-
-// image_size and patch_size are an int or a [height, width] pair.
-std::pair<int, int> height_width(const JsonFile& config, const std::string& key, int fallback) {
-  if (!config.has(key)) return {fallback, fallback};
-  const json& value = config.root()[key];
-  if (value.is_array() && value.size() == 2 && value[0].is_number_integer() && value[1].is_number_integer()) return {value[0].get<int>(), value[1].get<int>()};
-  const int side = config.integer(key, fallback);
-  return {side, side};
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 // Defaults are those of transformers' ViTConfig, which a saved config.json may omit.
@@ -76,16 +87,17 @@ VitConfig parse_config(const JsonFile& config, const Architecture& architecture)
   VitConfig c;
   c.architecture = architecture.name;
   c.format = "huggingface";
+  c.family = architecture.detector ? "YOLOS" : architecture.distillation_token ? "DeiT" : "ViT";
   c.hidden_size = config.integer("hidden_size", 768);
   c.num_layers = config.integer("num_hidden_layers", 12);
   c.num_heads = config.integer("num_attention_heads", 12);
   c.mlp_size = config.integer("intermediate_size", 3072);
-  c.activation = parse_activation(config);
+  c.activation = parse_hf_activation(config, "gelu");
   c.layer_norm_eps = config.number("layer_norm_eps", 1e-12);
-  std::tie(c.image_height, c.image_width) = height_width(config, "image_size", 224);
+  std::tie(c.image_height, c.image_width) = hf_height_width(config, "image_size", 224);
   // YolosConfig's default training size is [512, 864], not ViTConfig's 224.
   if (architecture.detector && !config.has("image_size")) std::tie(c.image_height, c.image_width) = std::pair(512, 864);
-  const auto [patch_height, patch_width] = height_width(config, "patch_size", 16);
+  const auto [patch_height, patch_width] = hf_height_width(config, "patch_size", 16);
   if (patch_height != patch_width) config.fail("non-square patch_size [" + std::to_string(patch_height) + ", " + std::to_string(patch_width) + "] is not supported");
   c.patch_size = patch_height;
   c.num_channels = config.integer("num_channels", 3);
@@ -97,23 +109,13 @@ VitConfig parse_config(const JsonFile& config, const Architecture& architecture)
   return c;
 }
 
-int parse_label_index(const JsonFile& config, const std::string& key, size_t count) {
-  int index = -1;
-  const auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), index);
-  if (error != std::errc() || end != key.data() + key.size() || index < 0 || static_cast<size_t>(index) >= count)
-    config.fail("id2label key '" + key + "' is not a class index between 0 and " + std::to_string(count - 1));
-  return index;
-}
-
 // Classes come from id2label, else num_labels, else the classifier's rows (YOLOS's last class
 // layer has one more: "no object").
 int count_classes(const JsonFile& config, const Architecture& architecture, const TensorStore& store) {
   if (architecture.heads.empty() && !architecture.detector) return 0;
-  if (config.has("id2label")) return static_cast<int>(config.object("id2label").root().size());
-  if (config.has("num_labels")) return config.integer("num_labels", 0);
   const std::string head = architecture.detector ? kClassMlp + "2.weight" : architecture.heads.front() + ".weight";
   const int extra = architecture.detector ? 1 : 0;
-  return store.contains(head) && !store.info(head).shape.empty() ? static_cast<int>(store.info(head).shape.front()) - extra : 0;
+  return count_hf_classes(config, store.contains(head) && !store.info(head).shape.empty() ? static_cast<int>(store.info(head).shape.front()) - extra : 0);
 }
 
 // A detector's heads must be there, and a classifier's checkpoint must not be read as a detector.
@@ -127,30 +129,12 @@ void check_heads_match(const JsonFile& config, const Architecture& architecture,
                 " holds YOLOS detection tokens and heads; its config.json should name YolosForObjectDetection");
 }
 
-// A detector without id2label over COCO's 91 ids gets the COCO names.
-std::vector<std::string> parse_labels(const JsonFile& config, int num_classes, bool detector) {
-  std::vector<std::string> labels;
-  if (num_classes <= 0) return labels;
-  if (detector && !config.has("id2label") && num_classes == static_cast<int>(coco91_labels().size())) return coco91_labels();
-  for (int i = 0; i < num_classes; ++i) labels.push_back("LABEL_" + std::to_string(i));
-  if (!config.has("id2label")) return labels;
-  const JsonFile id2label = config.object("id2label");
-  for (const auto& [key, value] : id2label.root().items()) {
-    if (!value.is_string()) config.fail("id2label entry '" + key + "' is not a string");
-    labels[static_cast<size_t>(parse_label_index(config, key, labels.size()))] = value.get<std::string>();
-  }
-  return labels;
-}
-
 EncoderLayerWeights read_layer(const CheckpointReader& reader, const VitConfig& c, const std::string& base, bool qkv_bias) {
   const int64_t d = c.hidden_size;
   const std::string attention = base + "attention.attention.";
-  const Linear query = reader.linear(attention + "query", d, d, qkv_bias);
-  const Linear key = reader.linear(attention + "key", d, d, qkv_bias);
-  const Linear value = reader.linear(attention + "value", d, d, qkv_bias);
   EncoderLayerWeights layer;
   layer.norm1 = reader.layer_norm(base + "layernorm_before", d);
-  layer.qkv = {concat_rows({query.weight, key.weight, value.weight}, d), reshaped(concat_rows({query.bias, key.bias, value.bias}, d), {3 * d})};
+  layer.qkv = reader.fused_qkv(attention + "query", attention + "key", attention + "value", d, qkv_bias);
   layer.proj = reader.linear(base + "attention.output.dense", d, d);
   layer.norm2 = reader.layer_norm(base + "layernorm_after", d);
   layer.fc1 = reader.linear(base + "intermediate.dense", c.mlp_size, d);
@@ -214,21 +198,28 @@ VitWeights read_weights(const CheckpointReader& reader, const VitConfig& c, cons
 
 }  // namespace
 
+PreprocessConfig read_hf_preprocess(const std::filesystem::path& folder, const VitConfig& config, const PreprocessConfig& fallback) {
+  const std::filesystem::path preprocessor = folder / "preprocessor_config.json";
+  return std::filesystem::exists(preprocessor) ? read_preprocessor_config(JsonFile::read(preprocessor.string()), config, fallback) : fallback;
+}
+
 Model read_hf_model(const std::filesystem::path& folder, const TensorStore& store) {
   const JsonFile config = JsonFile::read((folder / "config.json").string());
-  const Architecture& architecture = find_architecture(config);
+  const std::string name = hf_architecture_name(config);
+  if (listed(hf_dinov2_architectures(), name)) return read_hf_dinov2(folder, store, config);
+  if (listed(hf_clip_siglip_architectures(), name)) return read_hf_clip_siglip(folder, store, config);
+  const Architecture& architecture = find_architecture(config, name);
   Model model;
   model.path = folder.string();
   model.config = parse_config(config, architecture);
   model.config.num_classes = count_classes(config, architecture, store);
   validate_config(model.config, config.path());
   check_heads_match(config, architecture, store);
-  model.labels = parse_labels(config, model.config.num_classes, architecture.detector);
+  model.labels = parse_hf_labels(config, model.config.num_classes, architecture.detector);
   const CheckpointReader reader(store, config.path());
   model.weights = read_weights(reader, model.config, architecture, config.boolean("qkv_bias", true),
                                config.boolean("use_mid_position_embeddings", true));
-  const std::filesystem::path preprocessor = folder / "preprocessor_config.json";
-  model.preprocess = std::filesystem::exists(preprocessor) ? read_preprocessor_config(JsonFile::read(preprocessor.string()), model.config) : default_vit_preprocess(model.config);
+  model.preprocess = read_hf_preprocess(folder, model.config, default_vit_preprocess(model.config));
   return model;
 }
 

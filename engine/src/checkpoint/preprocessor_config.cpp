@@ -113,11 +113,11 @@ PreprocessConfig default_vit_preprocess(const VitConfig& model) {
   return config;
 }
 
-PreprocessConfig read_preprocessor_config(const JsonFile& file, const VitConfig& model) {
-  PreprocessConfig config = default_vit_preprocess(model);
+PreprocessConfig read_preprocessor_config(const JsonFile& file, const VitConfig& model, const PreprocessConfig& defaults) {
+  PreprocessConfig config = defaults;
   config.do_resize = file.boolean("do_resize", config.do_resize);
   if (file.has("size")) read_resize(file, config, model);
-  config.resample = pil_resample(file);
+  if (file.has("resample")) config.resample = pil_resample(file);
   config.do_center_crop = file.boolean("do_center_crop", config.do_center_crop);
   if (file.has("crop_size")) {
     const Size crop = square_or_height_width(file, "crop_size");

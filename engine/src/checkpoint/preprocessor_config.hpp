@@ -9,8 +9,9 @@ namespace vitlens {
 // YOLOS detector, YolosImageProcessor's defaults instead (see default_yolos_preprocess).
 PreprocessConfig default_vit_preprocess(const VitConfig& model);
 
-// A Hugging Face preprocessor_config.json; fields it leaves out keep default_vit_preprocess's values.
-PreprocessConfig read_preprocessor_config(const JsonFile& file, const VitConfig& model);
+// A Hugging Face preprocessor_config.json; fields it leaves out keep `defaults` (the model
+// family's image processor defaults, default_vit_preprocess for ViT, DeiT and YOLOS).
+PreprocessConfig read_preprocessor_config(const JsonFile& file, const VitConfig& model, const PreprocessConfig& defaults);
 
 // timm's evaluation transform as its pretrained_cfg describes it: resize the shortest edge to
 // floor(input_size / crop_pct) with the named interpolation, centre-crop input_size,

@@ -1,5 +1,6 @@
 #include "checkpoint/tensor_reader.hpp"
 
+#include "model/tensor_layout.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -27,6 +28,17 @@ Linear CheckpointReader::linear(const std::string& prefix, int64_t out, int64_t 
 
 LayerNormWeights CheckpointReader::layer_norm(const std::string& prefix, int64_t width) const {
   return {tensor(prefix + ".weight", {width}), tensor(prefix + ".bias", {width})};
+}
+
+Linear CheckpointReader::fused_qkv(const std::string& query, const std::string& key, const std::string& value, int64_t d, bool has_bias) const {
+  const Linear q = linear(query, d, d, has_bias), k = linear(key, d, d, has_bias), v = linear(value, d, d, has_bias);
+  return {concat_rows({q.weight, k.weight, v.weight}, d), reshaped(concat_rows({q.bias, k.bias, v.bias}, d), {3 * d})};
+}
+
+bool CheckpointReader::fold_optional_layer_scale(const std::string& name, Linear& layer) const {
+  const std::optional<Tensor> gamma = optional_tensor(name, {layer.weight.dim(0)});
+  if (gamma) fold_layer_scale(layer, *gamma);
+  return gamma.has_value();
 }
 
 }  // namespace vitlens

@@ -28,6 +28,10 @@ class CheckpointReader {
   // without (qkv_bias false) becomes zeros.
   Linear linear(const std::string& prefix, int64_t out, int64_t in, bool has_bias = true) const;
   LayerNormWeights layer_norm(const std::string& prefix, int64_t width) const;
+  // Separate query, key and value layers [d, d] stacked into one [3d, d] qkv layer.
+  Linear fused_qkv(const std::string& query, const std::string& key, const std::string& value, int64_t d, bool has_bias = true) const;
+  // LayerScale's gamma [width] folded into `layer` (see fold_layer_scale), when the tensor exists.
+  bool fold_optional_layer_scale(const std::string& name, Linear& layer) const;
 
  private:
   const TensorStore& store_;

@@ -18,8 +18,10 @@ namespace {
 
 using json = nlohmann::json;
 
-// timm's ViT/DeiT LayerNorms are built with eps 1e-6 and its Mlp with nn.GELU (erf).
+// timm's ViT/DeiT LayerNorms are built with eps 1e-6 (its CLIP towers 1e-5) and its Mlp with
+// nn.GELU (erf) unless the architecture names another activation.
 constexpr double kTimmLayerNormEps = 1e-6;
+constexpr double kTimmClipLayerNormEps = 1e-5;
 
 // What a timm config.json says, whichever of its layouts it uses: model_args (timm's own
 // save), top-level fields, and pretrained_cfg (the Hub's).
@@ -114,7 +116,7 @@ void infer_grid(const TimmConfig& config, const TensorStore& store, int64_t rows
     std::tie(c.image_height, c.image_width) = *size;
     const int64_t patches = static_cast<int64_t>(c.grid_height()) * c.grid_width();
     c.pos_embed_has_prefix = has_prefix_rows(config, rows != patches);
-    const int64_t expected = patches + (c.pos_embed_has_prefix ? c.num_prefix_tokens : 0);
+    const int64_t expected = patches + c.positioned_prefix_tokens();
     if (rows != expected)
       throw Error(store.path_of("pos_embed") + ": pos_embed has " + std::to_string(rows) + " rows but the image size " + std::to_string(c.image_height) + "x" +
                   std::to_string(c.image_width) + " from " + (config.file.root().empty() ? "the architecture name" : config.file.path()) + " with patch size " +
@@ -146,7 +148,64 @@ std::vector<std::string> read_labels(const TimmConfig& config, int num_classes, 
   return labels;
 }
 
+bool contains(const std::string& text, const std::string& fragment) { return text.find(fragment) != std::string::npos; }
+
+std::string family_name(const std::string& architecture) {
+  if (contains(architecture, "dinov2")) return contains(architecture, "_reg") ? "DINOv2 with registers" : "DINOv2";
+  if (contains(architecture, "siglip")) return "SigLIP";
+  if (contains(architecture, "clip")) return "CLIP";
+  if (architecture.rfind("deit3", 0) == 0) return "DeiT III";
+  if (architecture.rfind("deit", 0) == 0) return "DeiT";
+  return "ViT";
+}
+
+// Relatives of timm's VisionTransformer that ViTLens does not compute, by name prefix.
+void refuse_unsupported(const std::string& architecture, const std::string& path) {
+  static const std::vector<std::pair<std::string, std::string>> relatives{
+      {"eva", "rotary position embeddings (EVA-02)"},   {"swin", "windowed, shifted attention (Swin)"},
+      {"vit_small_r", "a ResNet stem (hybrid ViT)"},    {"vit_base_r", "a ResNet stem (hybrid ViT)"},
+      {"vit_large_r", "a ResNet stem (hybrid ViT)"},    {"vit_base_resnet", "a ResNet stem (hybrid ViT)"},
+      {"beit", "relative position bias (BEiT)"},        {"vit_medium_patch16_rope", "rotary position embeddings"},
+  };
+  for (const auto& [prefix, why] : relatives)
+    if (architecture.rfind(prefix, 0) == 0)
+      throw Error(path + ": timm architecture '" + architecture + "' uses " + why +
+                  ", which ViTLens does not support (supported timm families: vit_* incl. DINOv2, DINOv2 with registers, CLIP and SigLIP towers, deit_*, deit3_*)");
+}
+
+Activation timm_activation(const TimmConfig& config) {
+  const std::string named = config.model_args.string("act_layer", "");
+  if (named == "quick_gelu" || contains(config.architecture, "quickgelu")) return Activation::QuickGelu;
+  if (named == "gelu_tanh") return Activation::GeluTanh;
+  return Activation::GeluErf;
+}
+
+// A packed GLU (timm SwiGLUPacked, DINOv2 giant) has fc1 twice as wide as fc2's input.
+void infer_mlp(const TensorStore& store, VitConfig& c) {
+  const int64_t fc1 = required_shape(store, "blocks.0.mlp.fc1.weight", 2)[0];
+  const int64_t fc2_in = required_shape(store, "blocks.0.mlp.fc2.weight", 2)[1];
+  c.mlp = fc1 == 2 * fc2_in ? MlpKind::SwiGlu : MlpKind::Plain;
+  c.mlp_size = static_cast<int>(fc2_in);
+}
+
+Pooling infer_pooling(const TimmConfig& config, const TensorStore& store) {
+  if (store.contains("attn_pool.latent")) return Pooling::Probe;
+  const std::string global_pool = config.model_args.string("global_pool", config.file.string("global_pool", "token"));
+  return store.contains("fc_norm.weight") || global_pool == "avg" ? Pooling::Mean : Pooling::Token;
+}
+
+// timm gives CLIP and SigLIP image towers a "head" that is the projection into the joint
+// image-text space (num_classes 512, 768, ...); only their fine-tuned tags ("..._ft_in1k")
+// and checkpoints that name labels are classifiers.
+bool is_projection_head(const TimmConfig& config, int head_rows) {
+  if (head_rows == 0 || config.file.has("label_names")) return false;
+  if (!contains(config.architecture, "clip") && !contains(config.architecture, "siglip")) return false;
+  const std::string tag = config.pretrained_cfg.string("tag", config.file.string("tag", ""));
+  return !contains(tag, "ft") && !contains(config.architecture, "_ft");
+}
+
 VitConfig infer_config(const TimmConfig& config, const TensorStore& store, const std::string& path) {
+  refuse_unsupported(config.architecture, path);
   VitConfig c;
   c.architecture = config.architecture;
   c.format = "timm";
@@ -157,29 +216,26 @@ VitConfig infer_config(const TimmConfig& config, const TensorStore& store, const
   c.num_channels = static_cast<int>(patch[1]);
   c.patch_size = static_cast<int>(patch[2]);
   c.num_layers = count_blocks(store);
-  c.mlp_size = static_cast<int>(required_shape(store, "blocks.0.mlp.fc1.weight", 2)[0]);
   c.num_heads = infer_heads(config, c.hidden_size, path);
-  c.num_prefix_tokens = store.contains("dist_token") ? 2 : 1;
+  c.family = family_name(config.architecture);
+  c.class_token = store.contains("cls_token");
+  c.num_register_tokens = store.contains("reg_token") ? static_cast<int>(required_shape(store, "reg_token", 3)[1]) : 0;
+  c.registers_have_positions = true;
+  c.num_prefix_tokens = (c.class_token ? 1 : 0) + (store.contains("dist_token") ? 1 : 0) + c.num_register_tokens;
   infer_grid(config, store, required_shape(store, "pos_embed", 3)[1], c);
-  c.layer_norm_eps = kTimmLayerNormEps;
-  c.activation = Activation::GeluErf;
-  const std::string global_pool = config.model_args.string("global_pool", config.file.string("global_pool", "token"));
-  c.pooling = store.contains("fc_norm.weight") || global_pool == "avg" ? Pooling::Mean : Pooling::Token;
-  c.num_classes = store.contains("head.weight") ? static_cast<int>(required_shape(store, "head.weight", 2)[0]) : 0;
+  c.layer_norm_eps = config.architecture.find("clip") != std::string::npos ? kTimmClipLayerNormEps : kTimmLayerNormEps;
+  c.activation = timm_activation(config);
+  c.layer_scale = store.contains("blocks.0.ls1.gamma");
+  infer_mlp(store, c);
+  c.pooling = infer_pooling(config, store);
+  const int head_rows = store.contains("head.weight") ? static_cast<int>(required_shape(store, "head.weight", 2)[0]) : 0;
+  if (is_projection_head(config, head_rows))
+    c.projection_size = head_rows;
+  else
+    c.num_classes = head_rows;
   if (config.file.has("num_classes") && config.file.integer("num_classes", 0) != c.num_classes)
     config.file.fail("says num_classes " + std::to_string(config.file.integer("num_classes", 0)) + " but the checkpoint's head has " + std::to_string(c.num_classes) + " rows");
   return c;
-}
-
-// LayerScale multiplies a branch's output by gamma; folding it into the branch's last linear
-// layer (rows and bias) leaves the encoder with one weight layout for every checkpoint.
-void fold_layer_scale(Linear& layer, const Tensor& gamma) {
-  const int64_t in = layer.weight.dim(1);
-  for (int64_t row = 0; row < layer.weight.dim(0); ++row) {
-    const float scale = gamma.data[static_cast<size_t>(row)];
-    for (int64_t col = 0; col < in; ++col) layer.weight.data[static_cast<size_t>(row * in + col)] *= scale;
-    layer.bias.data[static_cast<size_t>(row)] *= scale;
-  }
 }
 
 EncoderLayerWeights read_block(const CheckpointReader& reader, const VitConfig& c, const std::string& base) {
@@ -189,10 +245,10 @@ EncoderLayerWeights read_block(const CheckpointReader& reader, const VitConfig& 
   layer.qkv = reader.linear(base + "attn.qkv", 3 * d, d, reader.contains(base + "attn.qkv.bias"));
   layer.proj = reader.linear(base + "attn.proj", d, d);
   layer.norm2 = reader.layer_norm(base + "norm2", d);
-  layer.fc1 = reader.linear(base + "mlp.fc1", c.mlp_size, d);
+  layer.fc1 = reader.linear(base + "mlp.fc1", c.mlp == MlpKind::SwiGlu ? 2 * int64_t{c.mlp_size} : c.mlp_size, d);
   layer.fc2 = reader.linear(base + "mlp.fc2", d, c.mlp_size);
-  if (const auto gamma = reader.optional_tensor(base + "ls1.gamma", {d})) fold_layer_scale(layer.proj, *gamma);
-  if (const auto gamma = reader.optional_tensor(base + "ls2.gamma", {d})) fold_layer_scale(layer.fc2, *gamma);
+  reader.fold_optional_layer_scale(base + "ls1.gamma", layer.proj);
+  reader.fold_optional_layer_scale(base + "ls2.gamma", layer.fc2);
   return layer;
 }
 
@@ -201,23 +257,43 @@ std::optional<LayerNormWeights> optional_norm(const CheckpointReader& reader, co
   return reader.layer_norm(prefix, width);
 }
 
+// AttentionPoolLatent with one latent query (SigLIP's MAP head).
+ProbeHeadWeights read_probe(const CheckpointReader& reader, const VitConfig& c) {
+  const int64_t d = c.hidden_size;
+  const int64_t hidden = reader.store().contains("attn_pool.mlp.fc1.weight") ? reader.store().info("attn_pool.mlp.fc1.weight").shape.front() : 0;
+  ProbeHeadWeights p;
+  p.probe = reshaped(reader.tensor("attn_pool.latent", {1, 1, d}, "one latent query of the width of the model"), {d});
+  p.q = reader.linear("attn_pool.q", d, d);
+  p.kv = reader.linear("attn_pool.kv", 2 * d, d);
+  p.proj = reader.linear("attn_pool.proj", d, d);
+  p.norm = reader.layer_norm("attn_pool.norm", d);
+  p.fc1 = reader.linear("attn_pool.mlp.fc1", hidden, d);
+  p.fc2 = reader.linear("attn_pool.mlp.fc2", d, hidden);
+  return p;
+}
+
 VitWeights read_weights(const CheckpointReader& reader, const VitConfig& c) {
   const int64_t d = c.hidden_size, p = c.patch_size, channels = c.num_channels;
   VitWeights w;
   w.patch_embed.weight = reshaped(reader.tensor("patch_embed.proj.weight", {d, channels, p, p}), {d, channels * p * p});
   w.patch_embed.bias = reader.optional_tensor("patch_embed.proj.bias", {d}).value_or(Tensor({d}));
-  std::vector<Tensor> prefix{reader.tensor("cls_token", {1, 1, d})};
-  if (c.num_prefix_tokens == 2) prefix.push_back(reader.tensor("dist_token", {1, 1, d}));
-  w.prefix_tokens = concat_rows(prefix, d);
-  const int64_t rows = static_cast<int64_t>(c.grid_height()) * c.grid_width() + (c.pos_embed_has_prefix ? c.num_prefix_tokens : 0);
+  std::vector<Tensor> prefix;
+  if (c.class_token) prefix.push_back(reader.tensor("cls_token", {1, 1, d}));
+  if (reader.contains("dist_token")) prefix.push_back(reader.tensor("dist_token", {1, 1, d}));
+  if (c.num_register_tokens > 0) prefix.push_back(reader.tensor("reg_token", {1, c.num_register_tokens, d}));
+  w.prefix_tokens = prefix.empty() ? Tensor({0, d}) : concat_rows(prefix, d);
+  const int64_t rows = static_cast<int64_t>(c.grid_height()) * c.grid_width() + c.positioned_prefix_tokens();
   w.pos_embed = reshaped(reader.tensor("pos_embed", {1, rows, d}), {rows, d});
   for (int i = 0; i < c.num_layers; ++i) w.layers.push_back(read_block(reader, c, "blocks." + std::to_string(i) + "."));
+  w.pre_norm = optional_norm(reader, "norm_pre", d);
   w.final_norm = optional_norm(reader, "norm", d);
   w.fc_norm = optional_norm(reader, "fc_norm", d);
+  if (c.pooling == Pooling::Probe) w.probe = read_probe(reader, c);
   if (c.num_classes > 0) {
     w.heads.push_back(reader.linear("head", c.num_classes, d));
-    if (c.num_prefix_tokens == 2) w.heads.push_back(reader.linear("head_dist", c.num_classes, d));
+    if (reader.contains("head_dist.weight")) w.heads.push_back(reader.linear("head_dist", c.num_classes, d));
   }
+  if (c.projection_size > 0) w.projection = reader.linear("head", c.projection_size, d, reader.contains("head.bias"));
   return w;
 }
 

@@ -26,6 +26,16 @@ const char* to_string(Pooling p) {
   switch (p) {
     case Pooling::Token: return "token";
     case Pooling::Mean: return "mean";
+    case Pooling::ClsAndMean: return "cls+mean";
+    case Pooling::Probe: return "attention probe";
+  }
+  return "unknown";
+}
+
+const char* to_string(MlpKind m) {
+  switch (m) {
+    case MlpKind::Plain: return "mlp";
+    case MlpKind::SwiGlu: return "swiglu";
   }
   return "unknown";
 }

@@ -16,4 +16,13 @@ Tensor concat_rows(const std::vector<Tensor>& parts, int64_t width) {
   return Tensor({rows, width}, std::move(values));
 }
 
+void fold_layer_scale(Linear& layer, const Tensor& gamma) {
+  const int64_t in = layer.weight.dim(1);
+  for (int64_t row = 0; row < layer.weight.dim(0); ++row) {
+    const float scale = gamma.data[static_cast<size_t>(row)];
+    for (int64_t col = 0; col < in; ++col) layer.weight.data[static_cast<size_t>(row * in + col)] *= scale;
+    layer.bias.data[static_cast<size_t>(row)] *= scale;
+  }
+}
+
 }  // namespace vitlens

@@ -36,6 +36,13 @@ struct AttentionRequest {
 struct ForwardOutput {
   Tensor logits;        // [num_classes]; empty for a bare encoder
   Tensor hidden_state;  // [tokens, D] after the final norm (features; DINO's output)
+  // The image's feature vector: the pooled feature (CLS, the patch mean, DINOv2's
+  // [CLS, patch mean] or SigLIP's probe output) after fc_norm, projected into the joint
+  // image-text space when the model has a projection (CLIP).
+  Tensor embedding;
+  // SigLIP's attention-pooling probe: its attention over every token, [heads, tokens].
+  // Empty for models without a probe.
+  Tensor probe_attention;
   // A YOLOS detector's raw outputs per detection token (both empty otherwise): class logits
   // [detection tokens, num_classes + 1], the last column "no object", and boxes
   // [detection tokens, 4] as sigmoid-ed (cx, cy, w, h) relative to the input image.

@@ -7,10 +7,18 @@ namespace vitlens {
 
 enum class Activation { GeluErf, GeluTanh, QuickGelu, Relu };
 
-// How the classification head(s) read the encoder output.
+// The feed-forward half of each block.
+enum class MlpKind {
+  Plain,   // fc2(act(fc1(x)))
+  SwiGlu,  // DINOv2 giant: fc1 gives [gate | value] halves; fc2(silu(gate) * value)
+};
+
+// How the encoder output becomes the one feature vector the heads (classifier, projection) read.
 enum class Pooling {
-  Token,  // head i reads token i (CLS; DeiT's distillation head reads token 1)
-  Mean,   // every head reads the mean of the patch tokens (timm global_pool="avg")
+  Token,       // head i reads token i (CLS; DeiT's distillation head reads token 1)
+  Mean,        // the mean of the patch tokens (timm global_pool="avg", BEiT)
+  ClsAndMean,  // DINOv2's classifier: [CLS, mean of the patch tokens], 2 x hidden size
+  Probe,       // SigLIP's attention-pooling head: a learned probe attends over every token
 };
 
 // How position embeddings follow an input size other than the training one; each
@@ -32,16 +40,33 @@ struct VitConfig {
   int num_channels = 3;
   int image_height = 224;  // training resolution: position embeddings cover this grid
   int image_width = 224;
-  int num_prefix_tokens = 1;         // CLS, plus DeiT's distillation token
+  std::string family;         // what users call the model: "ViT", "DeiT", "DINOv2", "CLIP", ...
+  // Tokens before the patches, in order: CLS (absent in SigLIP), DeiT's distillation token,
+  // then register tokens (DINOv2 with registers).
+  int num_prefix_tokens = 1;
+  bool class_token = true;
+  int num_register_tokens = 0;
   int num_detection_tokens = 0;      // YOLOS: detection tokens appended after the patches
-  bool pos_embed_has_prefix = true;  // false for timm no_embed_class models
+  // Whether pos_embed has rows for the prefix tokens (false for timm no_embed_class models).
+  // Hugging Face's DINOv2 adds registers after the position embeddings: they have no rows.
+  bool pos_embed_has_prefix = true;
+  bool registers_have_positions = false;
   PositionResample position_resample = PositionResample::Bicubic;  // set by the loader's framework
   double layer_norm_eps = 1e-12;
   Activation activation = Activation::GeluErf;
+  MlpKind mlp = MlpKind::Plain;
+  bool layer_scale = false;  // folded into the weights when loading; said by `info`
   Pooling pooling = Pooling::Token;
-  int num_classes = 0;  // 0 for a bare encoder (ViTModel, DINO)
+  int num_classes = 0;       // 0 for a bare encoder (ViTModel, DINO)
+  int projection_size = 0;   // CLIP's projection into the joint image-text embedding; 0 if none
 
   int head_dim() const { return hidden_size / num_heads; }
+  // The leading prefix tokens that receive a position embedding row.
+  int positioned_prefix_tokens() const {
+    if (!pos_embed_has_prefix) return 0;
+    return registers_have_positions ? num_prefix_tokens : num_prefix_tokens - num_register_tokens;
+  }
+  int first_register() const { return num_prefix_tokens - num_register_tokens; }
   int grid_height() const { return image_height / patch_size; }
   int grid_width() const { return image_width / patch_size; }
 };
@@ -88,5 +113,6 @@ struct PreprocessConfig {
 const char* to_string(Activation a);
 const char* to_string(Resample r);
 const char* to_string(Pooling p);
+const char* to_string(MlpKind m);
 
 }  // namespace vitlens

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "backend/reference/parallel.hpp"
+#include "backend/host/parallel.hpp"
 
 namespace vitlens::cpu {
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <vector>
 
-#include "backend/reference/matrix.hpp"
+#include "backend/host/matrix.hpp"
 
 namespace vitlens::cpu {
 

@@ -3,11 +3,12 @@
 #include <cmath>
 #include <string>
 
-#include "backend/reference/activation.hpp"
+#include "backend/host/activation.hpp"
+#include "backend/host/heads.hpp"
 #include "backend/reference/attention.hpp"
-#include "backend/reference/layer_norm.hpp"
-#include "backend/reference/linear.hpp"
-#include "backend/reference/matrix.hpp"
+#include "backend/host/layer_norm.hpp"
+#include "backend/host/linear.hpp"
+#include "backend/host/matrix.hpp"
 #include "backend/reference/weight_shapes.hpp"
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/model/position_embedding.hpp"
@@ -68,7 +69,7 @@ class CpuBackend : public ForwardBackend {
     if (weights().final_norm) x = cpu::layer_norm(x, *weights().final_norm, config().layer_norm_eps);
 
     out.hidden_state = to_tensor(x);
-    if (model_->has_classifier()) out.logits = classify(x);
+    cpu::run_heads(*model_, out.hidden_state, Tensor(), out);
     if (model_->has_detector()) detect(x, out);
     out.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return out;
@@ -120,7 +121,8 @@ class CpuBackend : public ForwardBackend {
     return {};
   }
 
-  // [prefix tokens, patch tokens, detection tokens] with position embeddings added.
+  // [prefix tokens, patch tokens, detection tokens] with position embeddings added (and
+  // CLIP's pre-norm applied).
   Matrix embed(const Tensor& pixels, int grid_h, int grid_w) const {
     const int prefix = config().num_prefix_tokens;
     Matrix patches = cpu::linear(flatten_patches(pixels, grid_h, grid_w), weights().patch_embed);
@@ -129,19 +131,22 @@ class CpuBackend : public ForwardBackend {
     std::copy(patches.data.begin(), patches.data.end(), x.row(prefix));
     std::copy(weights().suffix_tokens.data.begin(), weights().suffix_tokens.data.end(), x.row(prefix + patches.rows));
     add_positions(x, weights().pos_embed, grid_h, grid_w);
+    if (weights().pre_norm) x = cpu::layer_norm(x, *weights().pre_norm, config().layer_norm_eps);
     return x;
   }
 
-  // Adds a position table, its patch rows interpolated to this grid. Without prefix rows in
-  // the table (timm no_embed_class) the prefix tokens get no position embedding.
+  // Adds a position table, its patch rows interpolated to this grid. Its prefix rows go to
+  // CLS and the distillation token; registers, and every prefix token of a table without
+  // prefix rows (timm no_embed_class), get no position embedding.
   void add_positions(Matrix& x, const Tensor& positions, int grid_h, int grid_w) const {
-    const int prefix = config().num_prefix_tokens;
-    const int table_prefix = config().pos_embed_has_prefix ? prefix : 0;
+    const int table_prefix = config().positioned_prefix_tokens();
     const Tensor table = interpolate_pos_embed(positions, table_prefix, config().num_detection_tokens,
                                                config().grid_height(), config().grid_width(), grid_h, grid_w,
                                                config().position_resample);
-    double* first = x.row(prefix - table_prefix);
-    for (size_t i = 0; i < table.data.size(); ++i) first[i] += table.data[i];
+    const size_t prefix_values = static_cast<size_t>(table_prefix) * x.cols;
+    for (size_t i = 0; i < prefix_values; ++i) x.data[i] += table.data[i];
+    double* patches = x.row(config().num_prefix_tokens);
+    for (size_t i = prefix_values; i < table.data.size(); ++i) patches[i - prefix_values] += table.data[i];
   }
 
   // One row per patch, its values in (channel, row, column) order like the conv weight.
@@ -170,23 +175,11 @@ class CpuBackend : public ForwardBackend {
     add_in_place(x, cpu::linear(context, layer.proj));
 
     Matrix hidden = cpu::linear(cpu::layer_norm(x, layer.norm2, eps), layer.fc1);
-    cpu::activate(config().activation, hidden);
+    if (config().mlp == MlpKind::SwiGlu)
+      hidden = cpu::swiglu(hidden);
+    else
+      cpu::activate(config().activation, hidden);
     add_in_place(x, cpu::linear(hidden, layer.fc2));
-  }
-
-  // The logits averaged over the heads (DeiT's class and distillation heads).
-  Tensor classify(const Matrix& x) const {
-    const auto& heads = weights().heads;
-    std::vector<double> sum(static_cast<size_t>(config().num_classes), 0.0);
-    for (size_t h = 0; h < heads.size(); ++h) {
-      Matrix feature = pooled_feature(x, static_cast<int>(h));
-      if (weights().fc_norm) feature = cpu::layer_norm(feature, *weights().fc_norm, config().layer_norm_eps);
-      const Matrix head_logits = cpu::linear(feature, heads[h]);
-      for (size_t c = 0; c < sum.size(); ++c) sum[c] += head_logits.data[c];
-    }
-    Tensor logits({config().num_classes});
-    for (size_t c = 0; c < sum.size(); ++c) logits.data[c] = static_cast<float>(sum[c] / heads.size());
-    return logits;
   }
 
   // YOLOS: both MLP heads on the detection tokens (the last rows); sigmoid on the boxes.
@@ -206,19 +199,6 @@ class CpuBackend : public ForwardBackend {
       if (i + 1 < layers.size()) cpu::activate(Activation::Relu, x);
     }
     return x;
-  }
-
-  Matrix pooled_feature(const Matrix& x, int head) const {
-    Matrix feature(1, x.cols);
-    if (config().pooling == Pooling::Token) {
-      std::copy_n(x.row(head), x.cols, feature.row(0));
-      return feature;
-    }
-    const int prefix = config().num_prefix_tokens;
-    for (int t = prefix; t < x.rows; ++t)
-      for (int c = 0; c < x.cols; ++c) feature.row(0)[c] += x.row(t)[c];
-    for (double& v : feature.data) v /= x.rows - prefix;
-    return feature;
   }
 
   std::shared_ptr<const Model> model_;

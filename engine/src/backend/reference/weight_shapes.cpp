@@ -55,6 +55,35 @@ void check_detection(const ShapeChecker& check, const Model& model) {
   mlp(w.detection->box_mlp, 4, "detection box head");
 }
 
+// What sits on top of the encoder: pooling, fc_norm, classifier heads, the projection.
+void check_heads(const ShapeChecker& check, const Model& model) {
+  const VitConfig& c = model.config;
+  const VitWeights& w = model.weights;
+  const int64_t d = c.hidden_size;
+  const int64_t feature = c.pooling == Pooling::ClsAndMean ? 2 * d : d;
+  if (w.fc_norm) check.expect_norm(*w.fc_norm, feature, "fc_norm");
+  if (c.num_classes > 0 && w.heads.empty() && !w.detection) check.fail("the config names classes but there is no classifier head");
+  for (size_t i = 0; i < w.heads.size(); ++i)
+    check.expect_linear(w.heads[i], c.num_classes, feature, "classifier head " + std::to_string(i));
+  if (c.pooling == Pooling::Token && static_cast<int>(w.heads.size()) > c.num_prefix_tokens)
+    check.fail(std::to_string(w.heads.size()) + " classifier heads read one prefix token each, but there are only " +
+               std::to_string(c.num_prefix_tokens) + " prefix tokens");
+  if ((c.pooling == Pooling::Token || c.pooling == Pooling::ClsAndMean) && !c.class_token)
+    check.fail(std::string("pooling '") + to_string(c.pooling) + "' reads the CLS token, but the model has none");
+  if (w.probe.has_value() != (c.pooling == Pooling::Probe)) check.fail("an attention-probe head and probe pooling must come together");
+  if (w.probe) {
+    check.expect(w.probe->probe, {d}, "pooling probe");
+    check.expect_linear(w.probe->q, d, d, "probe head q");
+    check.expect_linear(w.probe->kv, 2 * d, d, "probe head kv");
+    check.expect_linear(w.probe->proj, d, d, "probe head projection");
+    check.expect_norm(w.probe->norm, d, "probe head norm");
+    check.expect_linear(w.probe->fc1, w.probe->fc1.weight.dim(0), d, "probe head fc1");
+    check.expect_linear(w.probe->fc2, d, w.probe->fc1.weight.dim(0), "probe head fc2");
+  }
+  if (w.projection.has_value() != (c.projection_size > 0)) check.fail("a projection and a projection size must come together");
+  if (w.projection) check.expect_linear(*w.projection, c.projection_size, feature, "projection");
+}
+
 }  // namespace
 
 void check_weight_shapes(const Model& model) {
@@ -67,7 +96,9 @@ void check_weight_shapes(const Model& model) {
   if (c.patch_size < 1 || c.num_channels < 1 || c.grid_height() < 1 || c.grid_width() < 1)
     check.fail("patch size " + std::to_string(c.patch_size) + " does not fit the " + std::to_string(c.image_height) +
                "x" + std::to_string(c.image_width) + " training image");
-  if (c.num_prefix_tokens < 0) check.fail("negative number of prefix tokens");
+  if (c.num_register_tokens < 0 || c.num_prefix_tokens < c.num_register_tokens + (c.class_token ? 1 : 0))
+    check.fail(std::to_string(c.num_prefix_tokens) + " prefix tokens cannot hold " + (c.class_token ? "a CLS token and " : "") +
+               std::to_string(c.num_register_tokens) + " registers");
   if (static_cast<int>(w.layers.size()) != c.num_layers)
     check.fail("the config names " + std::to_string(c.num_layers) + " layers but there are weights for " +
                std::to_string(w.layers.size()));
@@ -76,10 +107,11 @@ void check_weight_shapes(const Model& model) {
   const int64_t patch_values = int64_t{c.num_channels} * c.patch_size * c.patch_size;
   check.expect_linear(w.patch_embed, d, patch_values, "patch embedding");
   check.expect(w.prefix_tokens, {c.num_prefix_tokens, d}, "prefix tokens");
-  const int64_t pos_rows = (c.pos_embed_has_prefix ? c.num_prefix_tokens : 0) + int64_t{c.grid_height()} * c.grid_width() +
-                           c.num_detection_tokens;
+  const int64_t pos_rows = c.positioned_prefix_tokens() + int64_t{c.grid_height()} * c.grid_width() + c.num_detection_tokens;
   check.expect(w.pos_embed, {pos_rows, d}, "position embedding");
   check_detection(check, model);
+  if (w.pre_norm) check.expect_norm(*w.pre_norm, d, "pre-norm");
+  const int64_t fc1_rows = c.mlp == MlpKind::SwiGlu ? 2 * int64_t{c.mlp_size} : c.mlp_size;
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const EncoderLayerWeights& layer = w.layers[i];
     const std::string name = "layer " + std::to_string(i);
@@ -87,18 +119,11 @@ void check_weight_shapes(const Model& model) {
     check.expect_linear(layer.qkv, 3 * d, d, name + " qkv");
     check.expect_linear(layer.proj, d, d, name + " attention projection");
     check.expect_norm(layer.norm2, d, name + " norm2");
-    check.expect_linear(layer.fc1, c.mlp_size, d, name + " fc1");
+    check.expect_linear(layer.fc1, fc1_rows, d, name + " fc1");
     check.expect_linear(layer.fc2, d, c.mlp_size, name + " fc2");
   }
   if (w.final_norm) check.expect_norm(*w.final_norm, d, "final norm");
-  if (w.fc_norm) check.expect_norm(*w.fc_norm, d, "fc_norm");
-
-  if (c.num_classes > 0 && w.heads.empty() && !w.detection) check.fail("the config names classes but there is no classifier head");
-  for (size_t i = 0; i < w.heads.size(); ++i)
-    check.expect_linear(w.heads[i], c.num_classes, d, "classifier head " + std::to_string(i));
-  if (c.pooling == Pooling::Token && static_cast<int>(w.heads.size()) > c.num_prefix_tokens)
-    check.fail(std::to_string(w.heads.size()) + " classifier heads read one prefix token each, but there are only " +
-               std::to_string(c.num_prefix_tokens) + " prefix tokens");
+  check_heads(check, model);
 }
 
 }  // namespace vitlens::cpu

@@ -67,10 +67,9 @@ DeviceWeights::DeviceWeights(std::shared_ptr<Context> ctx, const Model& model, u
     plan.linear(dst.fc1, src.fc1);
     plan.linear(dst.fc2, src.fc2);
   }
+  if (w.pre_norm) plan.norm(pre_norm, *w.pre_norm);
   if (w.final_norm) plan.norm(final_norm, *w.final_norm);
-  if (w.fc_norm) plan.norm(fc_norm, *w.fc_norm);
-  heads.resize(w.heads.size());
-  for (size_t i = 0; i < w.heads.size(); ++i) plan.linear(heads[i], w.heads[i]);
+  if (w.probe) plan.linear(probe_kv, w.probe->kv);
   if (w.detection) {
     class_mlp.resize(w.detection->class_mlp.size());
     box_mlp.resize(w.detection->box_mlp.size());

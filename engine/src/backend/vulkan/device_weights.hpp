@@ -36,9 +36,11 @@ class DeviceWeights {
 
   DeviceLinear patch_embed;
   std::vector<DeviceLayer> layers;
+  DeviceLayerNorm pre_norm;    // CLIP; unset slices when absent
   DeviceLayerNorm final_norm;  // unset slices when absent
-  DeviceLayerNorm fc_norm;
-  std::vector<DeviceLinear> heads;
+  // SigLIP's probe head: its keys and values over every token are the one GEMM of the heads
+  // worth a device (the rest runs on the host, backend/host/heads.hpp). Unset when absent.
+  DeviceLinear probe_kv;
   std::vector<DeviceLinear> class_mlp, box_mlp;  // YOLOS detection heads; empty otherwise
   VkDeviceSize bytes() const { return arena_.total_bytes(); }
 

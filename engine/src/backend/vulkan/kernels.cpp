@@ -28,8 +28,8 @@ struct AttentionPush {
   float scale;
 };
 
-struct MeanRowsPush {
-  uint32_t D, ld, first, count;
+struct SwigluPush {
+  uint32_t rows, I, ld_x, ld_y;
 };
 
 struct AddPush {
@@ -100,7 +100,7 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x
   }
   layernorm_ = std::make_unique<Pipeline>(
       ctx_, PipelineDesc{"layernorm", {B::Texel, B::Texel, B::Texel, B::Storage}, sizeof(LayerNormPush), {row_threads_}});
-  mean_rows_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"mean_rows", {B::Storage, B::Storage}, sizeof(MeanRowsPush), {}});
+  swiglu_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"swiglu", {B::Storage, B::Storage}, sizeof(SwigluPush), {}});
   add_in_place_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"add_in_place", {B::Storage, B::Storage}, sizeof(AddPush), {}});
 }
 
@@ -222,11 +222,10 @@ void Kernels::attention_rows(Recording& rec, const AttentionArgs& a, const Atten
                rows.heads);
 }
 
-void Kernels::mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x,
-                        const Slice& y) const {
-  if (x.offset != 0) throw Error("internal: mean_rows input must start its slice");
-  const MeanRowsPush push{D, x.ld, first, count};
-  rec.dispatch(*mean_rows_, {x.data, y}, push, div_up(D, 64));
+void Kernels::swiglu(Recording& rec, uint32_t rows, uint32_t I, const MatrixRef& x, const MatrixRef& y) const {
+  if (x.offset != 0 || y.offset != 0) throw Error("internal: swiglu operands must start their slices");
+  rec.label_next("swiglu");
+  rec.dispatch(*swiglu_, {x.data, y.data}, SwigluPush{rows, I, x.ld, y.ld}, div_up(y.ld, 64), rows);
 }
 
 void Kernels::add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const {

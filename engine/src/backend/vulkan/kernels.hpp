@@ -81,7 +81,8 @@ class Kernels {
   void attention(Recording& rec, const AttentionArgs& args) const;
   // The probabilities of the requested rows, from the statistics attention() left.
   void attention_rows(Recording& rec, const AttentionArgs& args, const AttentionRowsTarget& rows) const;
-  void mean_rows(Recording& rec, uint32_t D, uint32_t first, uint32_t count, const MatrixRef& x, const Slice& y) const;
+  // SwiGLU: y = silu(gate) * value over x's [gate | value] halves of I columns each.
+  void swiglu(Recording& rec, uint32_t rows, uint32_t I, const MatrixRef& x, const MatrixRef& y) const;
   // y[i] += a[i] for the first `count` floats of each slice.
   void add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const;
 
@@ -94,7 +95,7 @@ class Kernels {
 
   mutable std::mutex pipelines_mutex_;
   mutable std::map<std::pair<std::string, std::vector<uint32_t>>, std::unique_ptr<Pipeline>> pipelines_;
-  std::unique_ptr<Pipeline> layernorm_, mean_rows_, add_in_place_;
+  std::unique_ptr<Pipeline> layernorm_, swiglu_, add_in_place_;
   uint32_t row_threads_ = 0;
   uint32_t attention_threads_ = 0;  // tiled family: query rows per attention workgroup
   uint32_t texel_rows_ = 0;  // rows of X per texel-GEMM workgroup

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "backend/host/heads.hpp"
 #include "vitlens/model/position_embedding.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -43,6 +44,7 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
   heads_ = static_cast<uint32_t>(c.num_heads);
   dh_ = D_ / heads_;
   mlp_ = pad4(static_cast<uint32_t>(c.mlp_size));
+  fc1_ = c.mlp == MlpKind::SwiGlu ? pad4(2 * static_cast<uint32_t>(c.mlp_size)) : mlp_;
   k_patch_ = weights.patch_embed.in_padded;
   if (D_ % 4 || dh_ % 4)
     throw Error("the Vulkan engine needs hidden and head sizes that are multiples of 4 (this model: " +
@@ -75,30 +77,29 @@ void VitGraph::plan_buffers() {
   id_.qkv = device_.reserve_floats(T * 3 * D);
   id_.stats = device_.reserve_floats(2 * size_t{heads_} * T);
   id_.attn = device_.reserve_floats(T * D);
-  id_.mlp = device_.reserve_floats(T * mlp_);
-  id_.pooled = device_.reserve_floats(D);
-  id_.pooled_norm = device_.reserve_floats(D);
+  id_.mlp = device_.reserve_floats(T * fc1_);
+  id_.glu = device_.reserve_floats(model_.config.mlp == MlpKind::SwiGlu ? T * mlp_ : 4);
   id_.query_tokens = device_.reserve_floats(std::max<size_t>(queries_.size(), 1));
   id_.mid = device_.reserve_floats(std::max<size_t>(model_.weights.mid_pos_embed.size() * T * D, 4));
   id_.det_a = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
   id_.det_b = device_.reserve_floats(std::max<size_t>(size_t{suffix_} * D, 4));
   id_.det_logits = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * (model_.config.num_classes + 1), 4));
   id_.det_boxes = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * 4, 4));
-  id_.logits = readback_.reserve_floats(std::max<size_t>(pad4(static_cast<uint32_t>(model_.config.num_classes)), 4));
   id_.hidden = readback_.reserve_floats(T * D);
+  id_.probe_kv = readback_.reserve_floats(model_.weights.probe ? T * 2 * D : 4);
   device_.allocate(ctx_, MemoryUse::Device);
   readback_.allocate(ctx_, MemoryUse::Readback);
   upload_.allocate(ctx_, MemoryUse::Upload);
 }
 
 // The token table before the encoder: prefix and suffix tokens plus their position rows
-// (prefix ones only when the table has them), and the position rows of the patches,
-// interpolated to this grid. The patch-embedding GEMM adds its product onto the patch rows.
+// (CLS and distillation only when the table has them, registers never), and the position
+// rows of the patches, interpolated to this grid. The patch-embedding GEMM adds its product onto the patch rows.
 // YOLOS's mid-position tables are interpolated the same way, one [tokens, D] block per layer.
 void VitGraph::upload_constants() {
   const VitConfig& c = model_.config;
   const VitWeights& w = model_.weights;
-  const size_t table_prefix = c.pos_embed_has_prefix ? prefix_ : 0;
+  const auto table_prefix = static_cast<size_t>(c.positioned_prefix_tokens());
   const size_t first_suffix = size_t{prefix_} + patches_;
   const auto interpolated = [&](const Tensor& table) {
     return interpolate_pos_embed(table, static_cast<int>(table_prefix), static_cast<int>(suffix_), c.grid_height(),
@@ -106,7 +107,9 @@ void VitGraph::upload_constants() {
   };
   const Tensor pos = interpolated(w.pos_embed);
   std::vector<float> init(size_t{tokens_} * D_, 0.0f);
-  std::copy(pos.data.begin(), pos.data.end(), init.begin() + (prefix_ - table_prefix) * D_);
+  const auto prefix_rows = static_cast<std::ptrdiff_t>(table_prefix * D_);
+  std::copy(pos.data.begin(), pos.data.begin() + prefix_rows, init.begin());
+  std::copy(pos.data.begin() + prefix_rows, pos.data.end(), init.begin() + prefix_ * D_);
   for (size_t i = 0; i < w.prefix_tokens.data.size(); ++i) init[i] += w.prefix_tokens.data[i];
   for (size_t i = 0; i < w.suffix_tokens.data.size(); ++i) init[first_suffix * D_ + i] += w.suffix_tokens.data[i];
 
@@ -148,6 +151,7 @@ void VitGraph::record(bool profile) {
     const size_t first_suffix = (size_t{prefix_} + patches_) * D_;
     rec.copy(device_[id_.init].sub(first_suffix, size_t{suffix_} * D_), device_[id_.x].sub(first_suffix, size_t{suffix_} * D_));
   }
+  record_pre_norm();
 
   for (size_t l = 0; l < weights_.layers.size(); ++l) {
     record_layer(l);
@@ -160,7 +164,7 @@ void VitGraph::record(bool profile) {
                        weights_.final_norm.beta, {hidden, 0, D_}, static_cast<float>(model_.config.layer_norm_eps));
   else
     rec.copy(device_[id_.x], hidden);
-  record_heads();
+  record_probe_kv();
   record_detection();
   rec.finish();
 }
@@ -197,35 +201,58 @@ void VitGraph::record_layer(size_t index) {
   proj.label = "proj";
   kernels_.gemm(rec, proj);
 
-  kernels_.layernorm(rec, tokens_, D_, x, L.norm2.gamma, L.norm2.beta, ln, eps);
+  record_mlp_block(L);
+
+  if (index < model_.weights.mid_pos_embed.size()) {
+    const size_t table = size_t{tokens_} * D_;
+    kernels_.add_in_place(rec, tokens_ * D_, device_[id_.mid].sub(index * table, table), device_[id_.x]);
+  }
+}
+
+// x += fc2(act(fc1(norm2(x)))), or with SwiGLU between fc1 and fc2.
+void VitGraph::record_mlp_block(const DeviceLayer& L) {
+  Recording& rec = *recording_;
+  const MatrixRef x{device_[id_.x], 0, D_};
+  const MatrixRef ln{device_[id_.ln], 0, D_};
+  const bool swiglu = model_.config.mlp == MlpKind::SwiGlu;
+  kernels_.layernorm(rec, tokens_, D_, x, L.norm2.gamma, L.norm2.beta, ln, static_cast<float>(model_.config.layer_norm_eps));
   GemmArgs fc1;
   fc1.M = tokens_;
   fc1.N = L.fc1.out;
   fc1.K = D_;
   fc1.x = ln;
   fc1.w = L.fc1.matrix();
-  fc1.y = {device_[id_.mlp], 0, mlp_};
+  fc1.y = {device_[id_.mlp], 0, fc1_};
   fc1.bias = L.fc1.bias;
-  fc1.activation = activation_id(model_.config.activation);
+  fc1.activation = swiglu ? kActNone : activation_id(model_.config.activation);
   fc1.label = "fc1";
   kernels_.gemm(rec, fc1);
+  MatrixRef hidden = fc1.y;
+  if (swiglu) {
+    hidden = {device_[id_.glu], 0, mlp_};
+    kernels_.swiglu(rec, tokens_, static_cast<uint32_t>(model_.config.mlp_size), fc1.y, hidden);
+  }
 
   GemmArgs fc2;
   fc2.M = tokens_;
   fc2.N = D_;
   fc2.K = mlp_;
-  fc2.x = {device_[id_.mlp], 0, mlp_};
+  fc2.x = hidden;
   fc2.w = L.fc2.matrix();
   fc2.y = x;
   fc2.bias = L.fc2.bias;
   fc2.residual = x.data;
   fc2.label = "fc2";
   kernels_.gemm(rec, fc2);
+}
 
-  if (index < model_.weights.mid_pos_embed.size()) {
-    const size_t table = size_t{tokens_} * D_;
-    kernels_.add_in_place(rec, tokens_ * D_, device_[id_.mid].sub(index * table, table), device_[id_.x]);
-  }
+// CLIP normalises the embedded tokens before the first block.
+void VitGraph::record_pre_norm() {
+  if (!weights_.pre_norm.gamma) return;
+  const MatrixRef ln{device_[id_.ln], 0, D_};
+  kernels_.layernorm(*recording_, tokens_, D_, {device_[id_.x], 0, D_}, weights_.pre_norm.gamma, weights_.pre_norm.beta, ln,
+                     static_cast<float>(model_.config.layer_norm_eps));
+  recording_->copy(device_[id_.ln].sub(0, size_t{tokens_} * D_), device_[id_.x].sub(0, size_t{tokens_} * D_));
 }
 
 // softmax(Q K^T / sqrt(dh)) V of all heads in one fused pass; requested rows' probabilities
@@ -252,41 +279,20 @@ void VitGraph::record_attention(size_t index) {
   }
 }
 
-// logits = mean over heads of head_i(pooled_i): DeiT's distilled pair, or one head.
-void VitGraph::record_heads() {
-  if (weights_.heads.empty()) return;
-  Recording& rec = *recording_;
-  const VitConfig& c = model_.config;
-  const Slice hidden = readback_[id_.hidden];
-  MatrixRef pooled{hidden, 0, D_};
-  if (c.pooling == Pooling::Mean) {
-    kernels_.mean_rows(rec, D_, static_cast<uint32_t>(c.num_prefix_tokens), patches_, {hidden, 0, D_},
-                       device_[id_.pooled]);
-    pooled = {device_[id_.pooled], 0, D_};
-    if (weights_.fc_norm.gamma) {
-      kernels_.layernorm(rec, 1, D_, pooled, weights_.fc_norm.gamma, weights_.fc_norm.beta,
-                         {device_[id_.pooled_norm], 0, D_}, static_cast<float>(c.layer_norm_eps));
-      pooled = {device_[id_.pooled_norm], 0, D_};
-    }
-  }
-  const Slice logits = readback_[id_.logits];
-  const auto count = static_cast<uint32_t>(weights_.heads.size());
-  for (uint32_t i = 0; i < count; ++i) {
-    const DeviceLinear& head = weights_.heads[i];
-    GemmArgs g;
-    g.M = 1;
-    g.N = head.out;
-    g.K = D_;
-    g.x = pooled;
-    if (c.pooling == Pooling::Token) g.x.offset = i * D_;
-    g.w = head.matrix();
-    g.y = {logits, 0, head.out};
-    g.bias = head.bias;
-    g.alpha = 1.0f / static_cast<float>(count);
-    if (i > 0) g.residual = logits;
-    g.label = "head";
-  kernels_.gemm(rec, g);
-  }
+// SigLIP's probe head attends over every token: its keys and values are a [tokens, 2D] GEMM
+// on the final hidden state, read back for the host part of the head.
+void VitGraph::record_probe_kv() {
+  if (!model_.weights.probe) return;
+  GemmArgs g;
+  g.M = tokens_;
+  g.N = 2 * D_;
+  g.K = D_;
+  g.x = {readback_[id_.hidden], 0, D_};
+  g.w = weights_.probe_kv.matrix();
+  g.y = {readback_[id_.probe_kv], 0, 2 * D_};
+  g.bias = weights_.probe_kv.bias;
+  g.label = "probe_kv";
+  kernels_.gemm(*recording_, g);
 }
 
 // YOLOS: the class and box MLPs on the detection tokens, the last suffix_ rows of the
@@ -378,14 +384,15 @@ ForwardOutput VitGraph::run(const Tensor& pixels, const LayerAttentionConsumer& 
   ForwardOutput out;
   out.time_ms = submit(out, per_layer);
 
-  const auto C = static_cast<size_t>(model_.config.num_classes);
-  if (!weights_.heads.empty()) {
-    const float* logits = readback_[id_.logits].host();
-    out.logits = Tensor({static_cast<int64_t>(C)}, std::vector<float>(logits, logits + C));
-  }
   if (!weights_.class_mlp.empty()) read_detection(out);
   const float* hidden = readback_[id_.hidden].host();
   out.hidden_state = Tensor({int64_t{tokens_}, int64_t{D_}}, std::vector<float>(hidden, hidden + size_t{tokens_} * D_));
+  Tensor probe_kv;
+  if (model_.weights.probe) {
+    const float* kv = readback_[id_.probe_kv].host();
+    probe_kv = Tensor({int64_t{tokens_}, 2 * int64_t{D_}}, std::vector<float>(kv, kv + size_t{tokens_} * 2 * D_));
+  }
+  cpu::run_heads(model_, out.hidden_state, probe_kv, out);
   if (want_attention_) {
     if (!streamed_) read_attention(out);
     out.attention_queries = queries_;

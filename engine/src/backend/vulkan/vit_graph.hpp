@@ -31,7 +31,9 @@ class VitGraph {
   void record(bool profile);
   void record_layer(size_t index);
   void record_attention(size_t index);
-  void record_heads();
+  void record_pre_norm();
+  void record_mlp_block(const DeviceLayer& layer);
+  void record_probe_kv();
   void record_detection();
   void record_mlp(const std::vector<DeviceLinear>& layers, const Slice& out);
   void read_detection(ForwardOutput& out) const;
@@ -44,8 +46,9 @@ class VitGraph {
   const DeviceWeights& weights_;
   const Model& model_;
 
-  // Tokens: prefix_ (CLS, distillation), patches_, suffix_ (YOLOS detection tokens).
-  uint32_t gh_, gw_, prefix_, patches_, suffix_, tokens_, D_, heads_, dh_, mlp_, k_patch_;
+  // Tokens: prefix_ (CLS, distillation, registers), patches_, suffix_ (YOLOS detection
+  // tokens). mlp_ is fc2's padded input width, fc1_ fc1's (twice as wide for SwiGLU).
+  uint32_t gh_, gw_, prefix_, patches_, suffix_, tokens_, D_, heads_, dh_, mlp_, fc1_, k_patch_;
   std::vector<int> queries_;  // token index of each attention output row
   bool want_attention_ = false;
   bool streamed_ = false;
@@ -53,9 +56,9 @@ class VitGraph {
 
   Arena device_, readback_, upload_;
   struct {
-    Arena::Id input, patches, init, x, ln, qkv, stats, attn, mlp, pooled, pooled_norm, query_tokens;
+    Arena::Id input, patches, init, x, ln, qkv, stats, attn, mlp, glu, query_tokens;
     Arena::Id mid, det_a, det_b;  // YOLOS: mid-position tables of every layer, head MLP activations
-    Arena::Id logits, hidden, det_logits, det_boxes;
+    Arena::Id hidden, probe_kv, det_logits, det_boxes;
   } id_{};
   std::unique_ptr<Recording> recording_;
 };

@@ -1,5 +1,5 @@
 #pragma once
-#include "backend/reference/matrix.hpp"
+#include "backend/host/matrix.hpp"
 #include "vitlens/model/model.hpp"
 
 namespace vitlens::cpu {

@@ -1,8 +1,8 @@
-#include "backend/reference/linear.hpp"
+#include "backend/host/linear.hpp"
 
 #include <algorithm>
 
-#include "backend/reference/parallel.hpp"
+#include "backend/host/parallel.hpp"
 
 namespace vitlens::cpu {
 namespace {

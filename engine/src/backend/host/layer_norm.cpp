@@ -1,4 +1,4 @@
-#include "backend/reference/layer_norm.hpp"
+#include "backend/host/layer_norm.hpp"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "backend/reference/activation.hpp"
+#include "backend/host/activation.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -23,6 +23,17 @@ double activate(Activation activation, double x) {
 
 void activate(Activation activation, Matrix& x) {
   for (double& v : x.data) v = activate(activation, v);
+}
+
+Matrix swiglu(const Matrix& x) {
+  const int half = x.cols / 2;
+  Matrix y(x.rows, half);
+  for (int r = 0; r < x.rows; ++r)
+    for (int c = 0; c < half; ++c) {
+      const double gate = x.row(r)[c];
+      y.row(r)[c] = gate / (1.0 + std::exp(-gate)) * x.row(r)[half + c];
+    }
+  return y;
 }
 
 }  // namespace vitlens::cpu

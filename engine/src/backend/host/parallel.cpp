@@ -1,4 +1,4 @@
-#include "backend/reference/parallel.hpp"
+#include "backend/host/parallel.hpp"
 
 #include <algorithm>
 #include <thread>

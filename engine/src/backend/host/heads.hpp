@@ -1,0 +1,18 @@
+#pragma once
+#include "vitlens/backend/forward.hpp"
+#include "vitlens/model/model.hpp"
+
+namespace vitlens::cpu {
+
+// What sits on top of the encoder: pooling (a token, the patch mean, DINOv2's [CLS, mean],
+// SigLIP's attention probe), fc_norm, the classifier heads and CLIP's projection. Every
+// backend runs this same host code on its final hidden state [tokens, D]: it reads one or two
+// feature vectors, so it costs next to nothing beside the encoder, and one implementation
+// keeps the backends' logits identical in meaning.
+//
+// `probe_kv` holds the probe head's keys and values [tokens, 2D] when the backend computed
+// that GEMM itself (the only large one in any head); empty, it is computed here.
+// Fills out.logits (classifiers only), out.embedding and out.probe_attention (probe only).
+void run_heads(const Model& model, const Tensor& hidden, const Tensor& probe_kv, ForwardOutput& out);
+
+}  // namespace vitlens::cpu
