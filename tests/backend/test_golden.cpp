@@ -49,6 +49,8 @@ struct GoldenCase {
   Tensor logits;        // [classes], empty without a head
   Tensor hidden_state;  // [tokens, D]
   Tensor attention;     // [layers, heads, tokens, tokens]
+  Tensor embedding;        // the pooled (and projected) feature; only in the newer fixtures
+  Tensor probe_attention;  // [heads, tokens]: SigLIP's pooling probe
 };
 
 fs::path fixtures_dir() { return fs::path(VITLENS_SOURCE_DIR) / "tests" / "fixtures"; }
@@ -68,6 +70,8 @@ std::vector<GoldenCase> golden_cases() {
     if (expected.contains("logits")) c.logits = expected.read("logits");
     c.hidden_state = expected.read("hidden_state");
     c.attention = expected.read("attention");
+    if (expected.contains("embedding")) c.embedding = expected.read("embedding");
+    if (expected.contains("probe_attention")) c.probe_attention = expected.read("probe_attention");
     cases.push_back(std::move(c));
   }
   REQUIRE_FALSE(cases.empty());
@@ -124,6 +128,8 @@ void check_against_golden(ForwardBackend& backend, const GoldenCase& golden) {
     CHECK(all.logits.empty());
   }
   check_close("hidden_state", all.hidden_state, golden.hidden_state, kHiddenTolerance);
+  if (!golden.embedding.empty()) check_close("embedding", all.embedding, golden.embedding, kHiddenTolerance);
+  if (!golden.probe_attention.empty()) check_close("probe attention", all.probe_attention, golden.probe_attention, kAttentionTolerance);
   check_close("attention (all rows)", all.attention, golden.attention, kAttentionTolerance);
   CHECK(all.attention_queries == every_token(golden.attention.dim(2)));
 
@@ -161,6 +167,7 @@ TEST_CASE("every golden fixture loads with the shapes its expected outputs have"
       const auto& c = model->config;
       const int64_t tokens =
           c.num_prefix_tokens + (golden.pixels.dim(1) / c.patch_size) * (golden.pixels.dim(2) / c.patch_size);
+      if (!golden.probe_attention.empty()) CHECK(golden.probe_attention.shape == std::vector<int64_t>{c.num_heads, tokens});
       CHECK(golden.attention.shape == std::vector<int64_t>{c.num_layers, c.num_heads, tokens, tokens});
       CHECK(golden.hidden_state.shape == std::vector<int64_t>{tokens, c.hidden_size});
       CHECK(model->has_classifier() == golden.has_logits);

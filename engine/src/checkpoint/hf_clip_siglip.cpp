@@ -156,6 +156,9 @@ Model read_hf_clip_siglip(const std::filesystem::path& folder, const TensorStore
   validate_config(model.config, config.path());
   const CheckpointReader reader(store, config.path());
   model.weights = read_weights(reader, model.config, variant);
+  if (variant.joint)
+    for (const std::string& name : store.unread())
+      if (name.rfind("text_model.", 0) == 0 || name == "text_projection.weight" || name == "logit_scale" || name == "logit_bias") store.skip(name);
   model.preprocess = read_hf_preprocess(folder, model.config, default_preprocess(variant.siglip, model.config));
   if (variant.joint) model.notes.push_back("read the image tower of " + variant.name + "; its text tower is not used");
   return model;

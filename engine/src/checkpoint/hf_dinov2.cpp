@@ -103,6 +103,8 @@ VitWeights read_weights(const CheckpointReader& reader, const VitConfig& c, cons
                          {positions, d});
   for (int i = 0; i < c.num_layers; ++i) w.layers.push_back(read_layer(reader, c, variant.prefix + "encoder.layer." + std::to_string(i) + ".", qkv_bias));
   w.final_norm = reader.layer_norm(variant.prefix + "layernorm", d);
+  // Only masked-image pre-training uses the mask token.
+  reader.store().skip(embeddings + "mask_token");
   if (c.num_classes > 0) w.heads.push_back(reader.linear("classifier", c.num_classes, 2 * d));
   return w;
 }

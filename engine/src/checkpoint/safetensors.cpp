@@ -288,6 +288,10 @@ std::vector<std::string> TensorStore::unread() const {
   return left;
 }
 
+void TensorStore::skip(const std::string& name) const {
+  if (contains(name)) read_[name] = true;
+}
+
 size_t TensorStore::owner(const std::string& name) const {
   const auto found = owner_.find(name);
   if (found == owner_.end()) fail(description_, "has no tensor named '" + name + "'");

@@ -233,8 +233,8 @@ VitConfig infer_config(const TimmConfig& config, const TensorStore& store, const
     c.projection_size = head_rows;
   else
     c.num_classes = head_rows;
-  if (config.file.has("num_classes") && config.file.integer("num_classes", 0) != c.num_classes)
-    config.file.fail("says num_classes " + std::to_string(config.file.integer("num_classes", 0)) + " but the checkpoint's head has " + std::to_string(c.num_classes) + " rows");
+  if (config.file.has("num_classes") && config.file.integer("num_classes", 0) != head_rows)
+    config.file.fail("says num_classes " + std::to_string(config.file.integer("num_classes", 0)) + " but the checkpoint's head has " + std::to_string(head_rows) + " rows");
   return c;
 }
 

@@ -69,6 +69,9 @@ class TensorStore {
   std::vector<std::string> names() const;
   // Names the checkpoint holds that nobody has read yet, for "unexpected tensor" errors.
   std::vector<std::string> unread() const;
+  // Marks a tensor the model deliberately does not use (a text tower, a pre-training mask
+  // token) so that unread() does not report it; nothing is read.
+  void skip(const std::string& name) const;
   const std::string& description() const { return description_; }
   std::vector<std::string> notes() const;
 
