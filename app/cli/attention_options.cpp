@@ -68,9 +68,10 @@ void parse_formats(const std::string& text, AttentionOptions& o) {
     else if (f == "heatmap") o.heatmap = true;
     else if (f == "grid") o.grid = true;
     else if (f == "npy") o.npy = true;
-    else throw UsageError("--format: '" + f + "' is not one of overlay, heatmap, grid, npy");
+    else if (f == "json") o.json = true;
+    else throw UsageError("--format: '" + f + "' is not one of overlay, heatmap, grid, npy, json");
   }
-  if (!(o.overlay || o.heatmap || o.grid || o.npy)) throw UsageError("--format: name at least one format");
+  if (!(o.overlay || o.heatmap || o.grid || o.npy || o.json)) throw UsageError("--format: name at least one format");
 }
 
 void check_method_options(const ParsedArgs& args, const AttentionOptions& o) {
@@ -95,8 +96,9 @@ void add_attention_options(ArgParser& parser) {
       .option("heads", "all|mean|max|min|I,J",
               "heads to show, or fuse them into one map per layer (default all; rollout fuses with mean)")
       .option("query", "TOKEN",
-              "whose attention row: cls (default), dist (DeiT), det:J (YOLOS detection token J), patch:R,C "
-              "(grid row R, column C), token:K")
+              "whose attention row: cls (default), dist (DeiT), reg:J (register J, DINOv2 with registers), "
+              "det:J (YOLOS detection token J), patch:R,C (grid row R, column C), token:K, probe (SigLIP's "
+              "pooling probe: the default for SigLIP, which has no CLS)")
       .option("method", "raw|rollout|mask",
               "raw post-softmax attention (default); rollout through each layer (Abnar & Zuidema); "
               "mask: DINO's patches holding --mass of the attention")
@@ -111,7 +113,9 @@ void add_attention_options(ArgParser& parser) {
               "colour each map over its own min..max (default), or over one range shared by the image's maps")
       .option("upsample", "nearest|bilinear", "how maps reach image size (default: nearest; bilinear for rollout)")
       .option("cell-size", "PIXELS", "longest side of a grid cell (default 160)")
-      .option("format", "LIST", "comma-separated: overlay, heatmap, grid, npy (default grid,npy)")
+      .option("format", "LIST",
+              "comma-separated: overlay, heatmap, grid, npy (maps + JSON description), json (the description alone, "
+              "with the share of attention on prefix tokens and patches) (default grid,npy)")
       .option("out", "DIR", "output folder (created when missing)", true)
       .flag("overwrite", "replace existing output files (default: refuse, and skip that image)");
 }
@@ -122,7 +126,7 @@ AttentionOptions parse_attention_options(const ParsedArgs& args) {
   o.selection.layers = index_list(args.value("layers", "all"), "--layers");
   parse_heads(args.value("heads", "all"), o);
   if (o.method == AttentionMethod::Rollout && !o.selection.fusion) o.selection.fusion = HeadFusion::Mean;
-  o.selection.queries = {as_usage("--query", [&] { return QueryToken::parse(args.value("query", "cls")); })};
+  if (args.has("query")) o.selection.queries = {as_usage("--query", [&] { return QueryToken::parse(args.value("query")); })};
   check_method_options(args, o);
   if (args.has("discard")) o.discard = parse_number(args.value("discard"), "--discard", 0, 1, false);
   if (args.has("mass")) o.mass = parse_number(args.value("mass"), "--mass", 0, 1, true);

@@ -26,7 +26,7 @@ struct AttentionOptions {
   bool shared_range = false;
   Upsampling upsampling = Upsampling::Nearest;
   int cell_size = 160;
-  bool overlay = false, heatmap = false, grid = false, npy = false;
+  bool overlay = false, heatmap = false, grid = false, npy = false, json = false;
   bool overwrite = false;
   std::string out;
 };

@@ -94,12 +94,13 @@ class AttentionCommand {
     const PreprocessConfig& p = plan.preprocess;
     const Tensor pixels = preprocess(rgb, p);
     const TokenLayout layout = token_layout(model_->config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
-    const std::vector<int> queries = resolve_queries(o_.selection.queries, layout);
-    Analysis a = o_.method == AttentionMethod::Rollout ? rollout(pixels, layout, queries)
-                                                       : analyse(session_.run(pixels, attention_request(queries)), layout);
+    Analysis a = probe_query() ? analyse(session_.run(pixels, AttentionRequest::none()), layout)
+                 : o_.method == AttentionMethod::Rollout
+                     ? rollout(pixels, layout, resolve_queries(o_.selection.queries, layout))
+                     : analyse(session_.run(pixels, attention_request(resolve_queries(o_.selection.queries, layout))), layout);
     const std::string stem = (fs::path(o_.out) / name).string() + "_" + a.primary.method;
     std::vector<PlannedFile> files;
-    if (o_.npy) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout);
+    if (o_.npy || o_.json) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout);
     for (int q = 0; q < static_cast<int>(a.primary.queries.size()); ++q) {
       const std::string query_stem = stem + "_" + a.primary.queries[static_cast<size_t>(q)].file_tag();
       if (o_.grid) plan_grid(files, a.grid_groups, q, query_stem + "_grid.png", rgb, p);
@@ -127,11 +128,14 @@ class AttentionCommand {
     return analyse(output, layout, accumulator.maps());
   }
 
+  bool probe_query() const { return o_.selection.queries.front().kind == QueryToken::Kind::Probe; }
+
   Analysis analyse(const ForwardOutput& output, const TokenLayout& layout,
                    const std::optional<AttentionMaps>& rollout = std::nullopt) const {
     MapSelection per_head = o_.selection;
     per_head.fusion.reset();
-    const AttentionMaps heads = raw_attention_maps(output, layout, per_head);
+    const AttentionMaps heads = probe_query() ? probe_attention_maps(output, layout, per_head, model_->config.num_layers)
+                                              : raw_attention_maps(output, layout, per_head);
     const HeadFusion fusion = o_.selection.fusion.value_or(HeadFusion::Mean);
     const AttentionMaps fused = fuse_heads(heads, fusion);
     const bool several_heads = heads.heads.size() > 1;
@@ -157,7 +161,9 @@ class AttentionCommand {
                            cv::Size(static_cast<int>(pixels.dim(2)), static_cast<int>(pixels.dim(1))), layout, {}, {}};
     if (o_.method == AttentionMethod::Rollout) context.discard = o_.discard;
     if (o_.method == AttentionMethod::Mask) context.mass = o_.mass;
-    files.push_back({stem + ".npy", [&maps](const std::string& p, bool ow) { write_file_safely(p, npy_bytes(maps.values), ow); }});
+    if (!o_.npy) context.npy.clear();
+    if (o_.npy)
+      files.push_back({stem + ".npy", [&maps](const std::string& p, bool ow) { write_file_safely(p, npy_bytes(maps.values), ow); }});
     files.push_back({stem + ".json", [&maps, context](const std::string& p, bool ow) {
                        write_file_safely(p, attention_sidecar(maps, context), ow);
                      }});
@@ -207,13 +213,28 @@ class AttentionCommand {
   Session session_;
 };
 
+// The probe's attention is the pooling head's, not a layer's: it has no layers to pick or
+// roll out, and the pooling head exists only in SigLIP.
+void check_probe_query(const AttentionOptions& o, const Model& model) {
+  if (o.selection.queries.front().kind != QueryToken::Kind::Probe) return;
+  if (model.config.pooling != Pooling::Probe)
+    throw Error("query token 'probe': the model has no pooling probe (only SigLIP pools with one)");
+  if (o.method == AttentionMethod::Rollout)
+    throw Error("--method rollout follows tokens through the layers; the probe is no token of the sequence (use --method raw or mask)");
+  if (!o.selection.layers.empty())
+    throw Error("--layers: the probe's attention comes from the pooling head after the last layer; leave --layers out");
+}
+
 // The checks that need the model but no image: layers, heads, and the query token where
 // every input has the same grid. They are usage mistakes, reported before any work.
-void check_against_model(const AttentionOptions& o, const InputOptions& input_options, const Model& model) {
+void check_against_model(AttentionOptions& o, const InputOptions& input_options, const Model& model) {
   check_input_options_for(input_options, model);
+  if (o.selection.queries.empty()) o.selection.queries = {default_query(model.config)};
   try {
+    check_probe_query(o, model);
     resolve(o.selection, model.config.num_layers, model.config.num_heads);
-    if (const std::optional<cv::Size> input = fixed_input_size(model, input_options.size))
+    const bool probe = o.selection.queries.front().kind == QueryToken::Kind::Probe;
+    if (const std::optional<cv::Size> input = fixed_input_size(model, input_options.size); input && !probe)
       resolve_queries(o.selection.queries, token_layout(model.config, input->height, input->width));
   } catch (const Error& e) {
     throw UsageError(model.path + ": " + e.what());
@@ -234,7 +255,7 @@ ArgParser attention_arguments() {
 }
 
 int run_attention(const ParsedArgs& args) {
-  const AttentionOptions options = parse_attention_options(args);
+  AttentionOptions options = parse_attention_options(args);
   const InputOptions input = input_options(args);
   const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   const std::map<std::string, std::string> names = output_names(images);

@@ -34,7 +34,7 @@ void require_classifier(const Model& model) {
                 "classify; use 'vitlens-cli detect' to list what it finds and where");
   if (!model.has_classifier())
     throw Error(model.path + ": " + model.config.architecture +
-                " has no classification head (an encoder only, such as ViTModel or DINO), so it cannot "
+                " has no classification head (an encoder only, such as ViTModel, DINO, DINOv2 or a CLIP or SigLIP image tower), so it cannot "
                 "classify; use 'vitlens-cli attention' to see what it attends to or 'vitlens-cli info' to "
                 "describe it");
 }

@@ -15,6 +15,11 @@ AttentionAnalysis::AttentionAnalysis(std::shared_ptr<const InferenceResult> resu
 
 QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
+  if (s.query.kind == QueryToken::Kind::Probe) {
+    if (r.output.probe_attention.empty()) return "the model has no pooling probe (only SigLIP pools with one)";
+    if (s.method == AttentionMethod::Rollout) return "rollout follows tokens through the layers; the probe is no token of the sequence";
+    return {};
+  }
   if (r.output.attention.empty()) return "this run returned no attention";
   int token = 0;
   try {
@@ -34,7 +39,7 @@ QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
 
 bool AttentionAnalysis::needsRun(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
-  if (r.all_rows || r.output.attention.empty() || !r.rollout_unavailable.isEmpty()) return false;
+  if (r.all_rows || r.output.attention.empty() || !r.rollout_unavailable.isEmpty() || s.query.kind == QueryToken::Kind::Probe) return false;
   try {
     const int token = s.query.resolve(r.layout);
     const auto& rows = r.output.attention_queries;
@@ -70,12 +75,27 @@ MapSelection AttentionAnalysis::selection(const AttentionSettings& s, bool all_l
   return selection;
 }
 
+AttentionMaps AttentionAnalysis::raw(const MapSelection& selection) const {
+  const InferenceResult& r = *result_;
+  if (selection.queries.size() == 1 && selection.queries.front().kind == QueryToken::Kind::Probe) {
+    MapSelection heads_only = selection;
+    heads_only.layers.clear();
+    return probe_attention_maps(r.output, r.layout, heads_only, r.model->config.num_layers);
+  }
+  return raw_attention_maps(r.output, r.layout, selection);
+}
+
+std::optional<AttentionShare> AttentionAnalysis::share(const AttentionSettings& s) const {
+  if (s.method == AttentionMethod::Rollout || !unavailable(s).isEmpty()) return std::nullopt;
+  return attention_share(raw(selection(s, false, false)), 0, 0, 0);
+}
+
 cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
   const MapSelection one = selection(s, false, false);
   switch (s.method) {
-    case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, one).map(0, 0, 0).clone();
-    case AttentionMethod::Mask: return mass_mask(raw_attention_maps(r.output, r.layout, one).map(0, 0, 0), s.mass);
+    case AttentionMethod::Raw: return raw(one).map(0, 0, 0).clone();
+    case AttentionMethod::Mask: return mass_mask(raw(one).map(0, 0, 0), s.mass);
     case AttentionMethod::Rollout: {
       if (r.all_rows) return attention_rollout(r.output, r.layout, one, s.discard).map(0, 0, 0).clone();
       const AttentionMaps all = rollout(s, false);
@@ -109,8 +129,8 @@ cv::Mat AttentionAnalysis::overlay(const AttentionSettings& s) const {
 AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
   switch (s.method) {
-    case AttentionMethod::Raw: return raw_attention_maps(r.output, r.layout, selection(s, true, true));
-    case AttentionMethod::Mask: return mass_masks(raw_attention_maps(r.output, r.layout, selection(s, true, true)), s.mass);
+    case AttentionMethod::Raw: return raw(selection(s, true, true));
+    case AttentionMethod::Mask: return mass_masks(raw(selection(s, true, true)), s.mass);
     case AttentionMethod::Rollout: return rollout(s, false);
   }
   return {};
@@ -118,7 +138,7 @@ AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
 
 AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size) const {
   const InferenceResult& r = *result_;
-  const AttentionMaps heads = raw_attention_maps(r.output, r.layout, selection(s, true, true));
+  const AttentionMaps heads = raw(selection(s, true, true));
   const AttentionMaps fused = fuse_heads(heads, s.fusion);
   std::vector<AttentionMaps> groups;
   switch (s.method) {

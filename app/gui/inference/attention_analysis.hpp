@@ -44,9 +44,14 @@ class AttentionAnalysis {
   // The layers x heads montage (then the head fusion, then the rollout for that method).
   AttentionGrid grid(const AttentionSettings& settings, int cell_size) const;
   SidecarContext sidecar_context(const AttentionSettings& settings, const std::string& npy_name) const;
+  // How the selected raw attention row splits between prefix tokens and patches (none for
+  // rollout, which is not one row of one layer).
+  std::optional<AttentionShare> share(const AttentionSettings& settings) const;
 
  private:
   MapSelection selection(const AttentionSettings& settings, bool all_layers, bool per_head) const;
+  // Raw attention maps of the selection; the probe's come from SigLIP's pooling head.
+  AttentionMaps raw(const MapSelection& selection) const;
   // The rollout of every layer for the settings: from every row, or the streamed one.
   AttentionMaps rollout(const AttentionSettings& settings, bool fused) const;
   // A map normalised to [0, 1] and placed over the image's geometry at `output` size.

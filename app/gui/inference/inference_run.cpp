@@ -29,6 +29,7 @@ std::vector<int> kept_rows(const TokenLayout& layout, const std::vector<QueryTok
   for (int t = 0; t < layout.prefix; ++t) rows.push_back(t);
   for (int t = layout.first_suffix(); t < layout.tokens(); ++t) rows.push_back(t);
   for (const QueryToken& q : queries) {
+    if (q.kind == QueryToken::Kind::Probe) continue;  // the pooling head's, always returned
     const int t = q.resolve(layout);
     if (std::find(rows.begin(), rows.end(), t) == rows.end()) rows.push_back(t);
   }

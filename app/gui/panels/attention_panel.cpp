@@ -32,6 +32,8 @@ QString query_text(const QueryToken& q) {
   switch (q.kind) {
     case QueryToken::Kind::Cls: return QObject::tr("CLS token");
     case QueryToken::Kind::Dist: return QObject::tr("Distillation token");
+    case QueryToken::Kind::Reg: return QObject::tr("Register %1").arg(q.index);
+    case QueryToken::Kind::Probe: return QObject::tr("Pooling probe");
     case QueryToken::Kind::Det: return QObject::tr("Detection token %1").arg(q.index);
     case QueryToken::Kind::Patch: return QObject::tr("Patch row %1, column %2").arg(q.index).arg(q.column);
     case QueryToken::Kind::Token: return QObject::tr("Token %1").arg(q.index);
@@ -56,7 +58,8 @@ AttentionPanel::AttentionPanel(QWidget* parent)
       bar_(new QLabel),
       low_(new QLabel),
       high_(new QLabel),
-      note_(new QLabel) {
+      note_(new QLabel),
+      share_(new QLabel) {
   layer_->setToolTip(tr("Encoder layer whose attention is shown (rollout: rolled out through it)"));
   method_->addItem(tr("Raw attention"), "raw");
   method_->addItem(tr("Rollout"), "rollout");
@@ -77,6 +80,10 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   query_->setToolTip(tr("The token whose attention is shown. Click a patch on the image or pick a detection to add one."));
   note_->setWordWrap(true);
   note_->setStyleSheet("color: palette(placeholder-text)");
+  share_->setWordWrap(true);
+  share_->setToolTip(tr("How this row's attention splits between the prefix tokens (CLS, registers) and the patches. "
+                        "Large shares on registers or on a few background patches are the artifacts of "
+                        "\"Vision Transformers Need Registers\" (Darcet et al., 2024)."));
 
   auto* form = new QFormLayout(this);
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
@@ -100,9 +107,10 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   bar_->setToolTip(tr("Each map's colours span its own minimum to maximum"));
   form->addRow(tr("Scale"), scale);
   form->addRow(visible_);
+  form->addRow(tr("Goes to"), share_);
   form->addRow(note_);
 
-  setModelShape(1, 1, false);
+  setModelShape(1, 1, {QueryToken{}});
   setSettings({});
   auto changed = [this] {
     updateEnabled();
@@ -121,21 +129,23 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   connect(query_, &QComboBox::currentIndexChanged, this, changed);
 }
 
-void AttentionPanel::setModelShape(int layers, int heads, bool distillation) {
+void AttentionPanel::setModelShape(int layers, int heads, const std::vector<QueryToken>& named_queries) {
   const AttentionSettings current = settings();
   {
     const QSignalBlocker b1(layer_), b2(head_), b3(query_);
     layer_->setRange(0, std::max(0, layers - 1));
     fillHeads(heads);
-    distillation_ = distillation;
+    named_ = named_queries;
     query_->clear();
-    addQuery(QueryToken{}, query_text(QueryToken{}));
-    if (distillation) addQuery(QueryToken{QueryToken::Kind::Dist, 0, 0}, query_text({QueryToken::Kind::Dist, 0, 0}));
+    for (const QueryToken& q : named_) addQuery(q, query_text(q));
   }
   AttentionSettings kept = current;
   kept.layer = std::min(current.layer, layers - 1);
   if (kept.head >= heads) kept.head = -1;
-  if (kept.query.kind != QueryToken::Kind::Dist || !distillation) kept.query = {};
+  const auto named = [&](const QueryToken& q) {
+    return std::any_of(named_.begin(), named_.end(), [&](const QueryToken& n) { return n.name() == q.name(); });
+  };
+  if (!named(kept.query)) kept.query = named_.empty() ? QueryToken{QueryToken::Kind::Patch, 0, 0} : named_.front();
   setSettings(kept);
 }
 
@@ -197,6 +207,16 @@ void AttentionPanel::setQuery(const QueryToken& query) {
   setSettings(s);
 }
 
+void AttentionPanel::setShare(const std::optional<AttentionShare>& share) {
+  const bool has_registers =
+      std::any_of(named_.begin(), named_.end(), [](const QueryToken& q) { return q.kind == QueryToken::Kind::Reg; });
+  share_->setText(share ? tr("%1% prefix tokens%2, %3% patches")
+                              .arg(100.0 * share->prefix, 0, 'f', 1)
+                              .arg(has_registers ? tr(" (registers %1%)").arg(100.0 * share->registers, 0, 'f', 1) : QString())
+                              .arg(100.0 * share->patches, 0, 'f', 1)
+                        : QString());
+}
+
 void AttentionPanel::setNote(const QString& note) {
   note_->setText(note);
   note_->setVisible(!note.isEmpty());
@@ -217,6 +237,8 @@ void AttentionPanel::updateBar() {
 void AttentionPanel::updateEnabled() {
   mass_->setEnabled(method_->currentData().toString() == "mask");
   discard_->setEnabled(method_->currentData().toString() == "rollout");
+  // The probe's attention is the pooling head's, after the last layer.
+  layer_->setEnabled(query_->currentData().toString() != "probe");
 }
 
 }  // namespace vitlens::gui

@@ -1,6 +1,9 @@
 #pragma once
 #include <QWidget>
 
+#include <optional>
+#include <vector>
+
 #include "panels/attention_settings.hpp"
 
 class QCheckBox;
@@ -21,13 +24,16 @@ class AttentionPanel : public QWidget {
  public:
   explicit AttentionPanel(QWidget* parent = nullptr);
 
-  // The ranges of a model: its layers, heads and whether it has a distillation token.
-  void setModelShape(int layers, int heads, bool distillation);
+  // The ranges of a model: its layers, heads and the query tokens it has by name (CLS,
+  // distillation, registers, SigLIP's probe); the first is the default.
+  void setModelShape(int layers, int heads, const std::vector<QueryToken>& named_queries);
   AttentionSettings settings() const;
   void setSettings(const AttentionSettings& settings);
   void setQuery(const QueryToken& query);
   // Why the current settings cannot be shown (empty: they can).
   void setNote(const QString& note);
+  // Where the shown row's attention goes: prefix tokens (registers) against patches.
+  void setShare(const std::optional<AttentionShare>& share);
   // The values the colormap's ends stand for in the map shown.
   void setRange(ValueRange range);
 
@@ -54,7 +60,8 @@ class AttentionPanel : public QWidget {
   QLabel* low_;
   QLabel* high_;
   QLabel* note_;
-  bool distillation_ = false;
+  QLabel* share_;
+  std::vector<QueryToken> named_;
 };
 
 }  // namespace vitlens::gui

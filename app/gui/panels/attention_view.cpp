@@ -71,6 +71,7 @@ void AttentionView::render() {
   panel_->setNote({});
   try {
     map_ = analysis_->map(s);
+    panel_->setShare(analysis_->share(s));
     heatmap_ = to_qimage(analysis_->layer(map_, s, display_size(result_->rgb.size())));
     panel_->setRange(value_range(map_));
   } catch (const std::exception& e) {
@@ -85,6 +86,7 @@ void AttentionView::render() {
 
 void AttentionView::showUnavailable(const QString& why) {
   panel_->setNote(why);
+  panel_->setShare(std::nullopt);
   map_ = cv::Mat();
   heatmap_ = {};
   canvas_->setHeatmap({});

@@ -498,7 +498,7 @@ void MainWindow::modelLoaded() {
   // The panel keeps a query token this model has too; the rest comes from the settings,
   // fitted to this model: layer -1 (or past its depth) is the last layer, a head it
   // lacks becomes the fusion.
-  attention_->setModelShape(c.num_layers, c.num_heads, c.num_prefix_tokens > 1);
+  attention_->setModelShape(c.num_layers, c.num_heads, named_queries(c));
   AttentionSettings s = storedAttentionSettings();
   s.query = attention_->settings().query;
   if (s.layer < 0 || s.layer >= c.num_layers) s.layer = c.num_layers - 1;

@@ -7,7 +7,7 @@
 namespace vitlens {
 namespace {
 
-const char* const kForms = "cls, dist, det:J, patch:R,C or token:K";
+const char* const kForms = "cls, dist, reg:J, det:J, patch:R,C, token:K or probe";
 
 [[noreturn]] void bad_query(const std::string& text, const std::string& why) {
   throw Error("query token '" + text + "': " + why + " (expected " + kForms + ")");
@@ -29,10 +29,12 @@ std::string range(int count) { return count ? "0-" + std::to_string(count - 1) :
 QueryToken QueryToken::parse(const std::string& text) {
   if (text == "cls") return {Kind::Cls};
   if (text == "dist") return {Kind::Dist};
+  if (text == "probe") return {Kind::Probe};
   const size_t colon = text.find(':');
   if (colon == std::string::npos) bad_query(text, "unknown query token");
   const std::string kind = text.substr(0, colon), rest = text.substr(colon + 1);
   if (kind == "det") return {Kind::Det, parse_index(text, rest)};
+  if (kind == "reg") return {Kind::Reg, parse_index(text, rest)};
   if (kind == "token") return {Kind::Token, parse_index(text, rest)};
   if (kind == "patch") {
     const size_t comma = rest.find(',');
@@ -46,6 +48,8 @@ std::string QueryToken::name() const {
   switch (kind) {
     case Kind::Cls: return "cls";
     case Kind::Dist: return "dist";
+    case Kind::Probe: return "probe";
+    case Kind::Reg: return "reg:" + std::to_string(index);
     case Kind::Det: return "det:" + std::to_string(index);
     case Kind::Patch: return "patch:" + std::to_string(index) + "," + std::to_string(column);
     case Kind::Token: return "token:" + std::to_string(index);
@@ -56,6 +60,7 @@ std::string QueryToken::name() const {
 std::string QueryToken::file_tag() const {
   switch (kind) {
     case Kind::Det: return "det" + std::to_string(index);
+    case Kind::Reg: return "reg" + std::to_string(index);
     case Kind::Patch: return "patch" + std::to_string(index) + "-" + std::to_string(column);
     case Kind::Token: return "token" + std::to_string(index);
     default: return name();
@@ -65,8 +70,16 @@ std::string QueryToken::file_tag() const {
 int QueryToken::resolve(const TokenLayout& layout) const {
   switch (kind) {
     case Kind::Cls:
-      if (layout.prefix < 1) throw Error("query token 'cls': the model has no CLS token");
+      if (!layout.has_class_token || layout.prefix < 1) throw Error("query token 'cls': the model has no CLS token (SigLIP pools with its probe: use 'probe')");
       return 0;
+    case Kind::Reg:
+      if (layout.registers == 0) throw Error("query token '" + name() + "': the model has no register tokens (only DINOv2 with registers has them)");
+      if (index >= layout.registers)
+        throw Error("query token '" + name() + "': register " + std::to_string(index) + " is out of range (the model has " +
+                    std::to_string(layout.registers) + ", " + range(layout.registers) + ")");
+      return layout.first_register() + index;
+    case Kind::Probe:
+      throw Error("query token 'probe': the pooling probe is not a token of the sequence; its attention comes from the pooling head");
     case Kind::Dist:
       if (!layout.has_distillation)
         throw Error("query token 'dist': the model has no distillation token (only DeiT distilled models have one)");

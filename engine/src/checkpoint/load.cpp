@@ -83,7 +83,7 @@ Model load_timm(const fs::path& file) {
   Model model = read_timm_model(file.string(), store, config);
   reject_unread(store, model.config.architecture);
   model.checkpoint_parameters = stored_parameters(store);
-  model.notes = store.notes();
+  for (const std::string& note : store.notes()) model.notes.push_back(note);
   return model;
 }
 
@@ -92,7 +92,7 @@ Model load_hf(const fs::path& folder) {
   Model model = read_hf_model(folder, store);
   reject_unread(store, model.config.architecture);
   model.checkpoint_parameters = stored_parameters(store);
-  model.notes = store.notes();
+  for (const std::string& note : store.notes()) model.notes.push_back(note);
   return model;
 }
 

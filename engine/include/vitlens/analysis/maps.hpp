@@ -29,6 +29,12 @@ struct AttentionMaps {
   int grid_h = 0;
   int grid_w = 0;
   Tensor values;  // [layers.size(), heads.size(), queries.size(), grid_h, grid_w]
+  // Raw attention and masks made from it: the share of each row that lands on the prefix tokens (CLS,
+  // distillation, registers) and on the registers alone, [layers, heads, queries]; the rest
+  // lands on the patches (the map's sum) and on YOLOS's detection tokens. This is how
+  // "Vision Transformers Need Registers" finds its artifacts. Empty for other methods.
+  Tensor prefix_share;
+  Tensor register_share;
 
   // An empty stack shaped for these labels.
   void allocate();
@@ -46,6 +52,22 @@ struct MapSelection {
   std::vector<QueryToken> queries;   // empty means CLS
 };
 
+// The query a map shows when the user names none: CLS, or the probe for SigLIP, which has no
+// CLS token and pools with its probe.
+QueryToken default_query(const VitConfig& config);
+// The queries a model has by name, in token order: CLS, distillation, each register, then
+// the probe. A user adds patches and detection tokens by clicking.
+std::vector<QueryToken> named_queries(const VitConfig& config);
+
+// Where one map's row goes: fractions on the prefix tokens (registers included), on the
+// registers alone, and on the patches. From the maps' shares at (layer, head, query) indices.
+struct AttentionShare {
+  double prefix = 0;
+  double registers = 0;
+  double patches = 0;
+};
+std::optional<AttentionShare> attention_share(const AttentionMaps& maps, int layer, int head, int query);
+
 // The selection with every default filled in. Throws vitlens::Error for a layer or head
 // the model does not have ("layer 12 is out of range: the model has 12 layers (0-11)").
 MapSelection resolve(const MapSelection& selection, int num_layers, int num_heads);
@@ -61,6 +83,13 @@ std::vector<int> resolve_queries(const std::vector<QueryToken>& queries, const T
 // queries (AttentionRequest::selected or all). Prefix and suffix keys are left out, so the
 // maps need not sum to 1.
 AttentionMaps raw_attention_maps(const ForwardOutput& output, const TokenLayout& layout, const MapSelection& selection);
+
+// SigLIP's pooling probe: its attention over the patches, per selected head (or fused), as
+// one layer labelled num_layers (the pooling head sits after the last block) and one query
+// "probe" whose token index is -1. Throws vitlens::Error when `output` has no probe
+// attention (the model does not pool with a probe).
+AttentionMaps probe_attention_maps(const ForwardOutput& output, const TokenLayout& layout, const MapSelection& selection,
+                                   int num_layers);
 
 // Fuses maps element-wise over the heads axis: [L, H, Q, h, w] -> [L, 1, Q, h, w].
 AttentionMaps fuse_heads(const AttentionMaps& maps, HeadFusion fusion);
