@@ -160,3 +160,36 @@ TEST_CASE("relatives ViTLens does not compute are refused by name, with the supp
   CHECK_THROWS_WITH(load_model(config_only("Dinov3ViTModel").string()), Contains("rotary"));
   CHECK_THROWS_WITH(load_model(config_only("ViTHybridForImageClassification").string()), Contains("convolutional"));
 }
+
+TEST_CASE("each family's pre-processing comes from its own image processor's rules", "[families]") {
+  const PreprocessConfig bit = load("hf_dinov2")->preprocess;  // BitImageProcessor's saved config
+  CHECK(bit.resize_mode == PreprocessConfig::ResizeMode::ShortestEdge);
+  CHECK(bit.shortest_edge == 256);
+  CHECK((bit.do_center_crop && bit.crop_height == 224 && bit.crop_width == 224));
+  CHECK(bit.resample == Resample::Bicubic);
+  CHECK(bit.mean[0] == Approx(0.485f));
+
+  // No preprocessor_config.json: CLIPImageProcessor's defaults (OpenAI mean and std), and
+  // SiglipImageProcessor's (squash to the model's size, 0.5 / 0.5).
+  const PreprocessConfig clip = load("hf_clip")->preprocess;
+  CHECK(clip.resize_mode == PreprocessConfig::ResizeMode::ShortestEdge);
+  CHECK(clip.mean[0] == Approx(0.48145466f));
+  CHECK(clip.std[2] == Approx(0.27577711f));
+  const PreprocessConfig siglip = load("hf_siglip")->preprocess;
+  CHECK(siglip.resize_mode == PreprocessConfig::ResizeMode::Exact);
+  CHECK(siglip.mean[1] == Approx(0.5f));
+
+  // openai/clip-vit-base-patch16's file says "size": 224, which CLIPImageProcessor reads as
+  // the shortest edge, not a square.
+  const fs::path folder = fs::temp_directory_path() / "vitlens-clip-bare-size";
+  fs::remove_all(folder);
+  fs::copy(kFamilies / "hf_clip", folder);
+  std::ofstream(folder / "preprocessor_config.json")
+      << R"({"crop_size": 224, "do_center_crop": true, "do_normalize": true, "do_resize": true, "size": 224, "resample": 3,
+            "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711]})";
+  const PreprocessConfig old_style = load_model(folder.string()).preprocess;
+  CHECK(old_style.resize_mode == PreprocessConfig::ResizeMode::ShortestEdge);
+  CHECK(old_style.shortest_edge == 224);
+  CHECK((old_style.crop_height == 224 && old_style.crop_width == 224));
+  fs::remove_all(folder);
+}

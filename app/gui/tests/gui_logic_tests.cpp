@@ -158,6 +158,31 @@ class GuiLogicTests : public QObject {
     QVERIFY(analysis.unavailable(s).contains("rollout"));
   }
 
+  void siglipsProbeMapAndTheRegistersShareComeFromTheStoredRun() {
+    const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
+    auto siglip = std::make_shared<const Model>(load_model(VITLENS_SOURCE_DIR "/tests/fixtures/families/hf_siglip"));
+    Session siglip_session(siglip, choose_device("cpu"));
+    const AttentionAnalysis probe_run(run_inference(siglip, siglip_session, "fruits.jpg", rgb));
+    AttentionSettings s;
+    s.query = QueryToken::parse("probe");
+    QVERIFY2(probe_run.unavailable(s).isEmpty(), qPrintable(probe_run.unavailable(s)));
+    QCOMPARE(probe_run.map(s).size(), cv::Size(4, 4));
+    QVERIFY(std::abs(probe_run.share(s)->patches - 1.0) < 1e-5);
+    s.method = AttentionMethod::Rollout;
+    QVERIFY(probe_run.unavailable(s).contains("probe is no token"));
+
+    auto registers = std::make_shared<const Model>(load_model(VITLENS_SOURCE_DIR "/tests/fixtures/families/hf_dinov2_reg_swiglu"));
+    Session register_session(registers, choose_device("cpu"));
+    InputOptions small;
+    small.size = parse_input_size("32");
+    const AttentionAnalysis register_run(run_inference(registers, register_session, "fruits.jpg", rgb, {{}, {}, 0.0, small}));
+    AttentionSettings cls;
+    const std::optional<AttentionShare> share = register_run.share(cls);
+    QVERIFY(share);
+    QVERIFY(share->registers > 0 && share->registers < share->prefix);
+    QVERIFY(std::abs(share->prefix + share->patches - 1.0) < 1e-5);
+  }
+
   void rolloutOverTheBudgetIsAccumulatedLayerByLayerAndEqualsTheRolloutOfEveryRow() {
     test::RandomVitSpec spec;
     spec.layers = 6;

@@ -43,9 +43,12 @@ void read_yolos_resize(const JsonFile& file, PreprocessConfig& config) {
 void read_resize(const JsonFile& file, PreprocessConfig& config, const VitConfig& model) {
   if (model.num_detection_tokens > 0) return read_yolos_resize(file, config);
   const json& size = file.root()["size"];
-  if (size.is_object() && size.contains("shortest_edge")) {
+  // CLIPImageProcessor and BitImageProcessor (DINOv2) read a bare number as the shortest edge
+  // (get_size_dict with default_to_square=False); ViTImageProcessor as a square.
+  const bool bare_is_shortest_edge = config.resize_mode == PreprocessConfig::ResizeMode::ShortestEdge && size.is_number();
+  if ((size.is_object() && size.contains("shortest_edge")) || bare_is_shortest_edge) {
     config.resize_mode = PreprocessConfig::ResizeMode::ShortestEdge;
-    config.shortest_edge = positive(file, "size", size["shortest_edge"]);
+    config.shortest_edge = positive(file, "size", size.is_object() ? size["shortest_edge"] : size);
     return;
   }
   const Size exact = square_or_height_width(file, "size");
