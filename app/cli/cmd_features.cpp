@@ -36,10 +36,13 @@ const char* const kNaming =
     "                                 image's size (black outside the foreground with --foreground)\n"
     "  STEM_similarity_patchR-C.npy   float32 [grid_h, grid_w]: cosine similarity to patch (R, C)\n"
     "  STEM_similarity_patchR-C.png   the same through --colormap, at the image's size\n"
+    "  STEM_embedding.npy             float32 [size]: the image's feature vector: the pooled feature\n"
+    "                                 (CLS, patch mean, DINOv2's [CLS, mean], SigLIP's probe output),\n"
+    "                                 projected into the joint space for CLIP\n"
     "With --layer L the names end in _L<L> (STEM_pca_L03.npy). Features are the final normed\n"
     "hidden state, or block L's output. Existing files are kept unless --overwrite.\n";
 
-enum class Method { Pca, Similarity };
+enum class Method { Pca, Similarity, Embedding };
 
 struct FeatureOptions {
   Method method = Method::Pca;
@@ -66,7 +69,9 @@ FeatureOptions parse_feature_options(const ParsedArgs& args) {
   const std::string method = args.value("method");
   if (method == "pca") o.method = Method::Pca;
   else if (method == "similarity") o.method = Method::Similarity;
-  else throw UsageError("--method: '" + method + "' is not one of pca, similarity");
+  else if (method == "embedding") o.method = Method::Embedding;
+  else throw UsageError("--method: '" + method + "' is not one of pca, similarity, embedding");
+  if (args.has("layer") && o.method == Method::Embedding) throw UsageError("--layer: the embedding is the model's own output; leave --layer out");
   if (args.has("layer")) o.layer = args.integer("layer", 0, 0, 1'000'000);
   if (args.has("patch") != (o.method == Method::Similarity))
     throw UsageError(o.method == Method::Similarity ? "--method similarity needs --patch R,C"
@@ -146,6 +151,10 @@ class FeaturesCommand {
         files.push_back({stem + ".png", [this, pca, keep, &rgb, &p](const std::string& file) {
                            write_png_safely(file, pca_picture(pca, keep, rgb, p), o_.overwrite);
                          }});
+    } else if (o_.method == Method::Embedding) {
+      const Tensor embedding = output.embedding;
+      if (embedding.empty()) throw Error(model_->path + ": the model has no pooled output to export");
+      files.push_back({base + "_embedding.npy", [this, embedding](const std::string& p) { write_file_safely(p, npy_bytes(embedding), o_.overwrite); }});
     } else {
       const Tensor similarity = patch_similarity(features, layout, o_.row, o_.column);
       const std::string stem = base + "_similarity_patch" + std::to_string(o_.row) + "-" + std::to_string(o_.column) + suffix;
@@ -165,7 +174,11 @@ class FeaturesCommand {
   }
 
  private:
-  static std::string two_digits(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
+  static std::string two_digits(int n) {
+    std::string digits = std::to_string(n);
+    if (n < 10) digits.insert(digits.begin(), '0');
+    return digits;
+  }
 
   FeatureOptions o_;
   InputOptions input_;
@@ -177,11 +190,12 @@ class FeaturesCommand {
 
 ArgParser features_arguments() {
   ArgParser parser(kProgram, "features",
-                   "Export feature views: the PCA colouring of the patch features or one patch's similarity to every other.");
+                   "Export feature views: the PCA colouring of the patch features, one patch's similarity to every other, or the image's embedding.");
   parser.epilog(kNaming);
   add_model_option(parser);
   add_device_option(parser);
-  parser.option("method", "pca|similarity", "the first three principal components as colours, or cosine similarity to --patch", true)
+  parser.option("method", "pca|similarity|embedding",
+                "the first three principal components as colours, cosine similarity to --patch, or the image's embedding (.npy)", true)
       .option("layer", "L", "features of encoder block L's output (0-based) instead of the final normed hidden state")
       .option("patch", "R,C", "the patch (grid row, column) to compare with, for --method similarity")
       .option("foreground", "T", "PCA of the foreground only: patches whose first component, min-max scaled, exceeds T (0-1), as DINOv2's demos do")

@@ -114,3 +114,22 @@ TEST_CASE("classify refuses an image tower clearly and info describes it", "[fam
   CHECK(contains(info.out, "projection to a 16-d joint embedding"));
   CHECK(contains(info.out, "embedding size"));
 }
+
+TEST_CASE("features --method embedding writes the image's embedding: CLIP's projection, SigLIP's probe output", "[families]") {
+  struct Case {
+    std::string model;
+    int size;
+  };
+  for (const Case& c : {Case{kClip, 16}, Case{kSiglip, 32}, Case{kRegisters, 64}}) {
+    OutFolder out("embedding");
+    const ProcessResult run = cli({"features", "--model", c.model, "--device", "cpu", "--method", "embedding", "--out", out.path.string(), kImage});
+    INFO(c.model << ": " << run.err);
+    REQUIRE(run.exit_code == 0);
+    std::ifstream npy(out.path / "fruits_embedding.npy", std::ios::binary);
+    std::string header(128, '\0');
+    npy.read(header.data(), 128);
+    CHECK(contains(header, "'shape': (" + std::to_string(c.size) + ",)"));
+  }
+  const ProcessResult layer = cli({"features", "--model", kClip, "--method", "embedding", "--layer", "0", "--out", "/tmp", kImage});
+  CHECK(layer.exit_code == 2);
+}
