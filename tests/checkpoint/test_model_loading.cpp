@@ -25,7 +25,9 @@ void require_shape(const Tensor& tensor, std::vector<int64_t> shape) { REQUIRE(t
 void require_canonical_shapes(const Model& model) {
   const VitConfig& c = model.config;
   const int64_t d = c.hidden_size;
-  const int64_t rows = static_cast<int64_t>(c.grid_height()) * c.grid_width() + (c.pos_embed_has_prefix ? c.num_prefix_tokens : 0);
+  const int64_t rows = static_cast<int64_t>(c.grid_height()) * c.grid_width() + c.positioned_prefix_tokens();
+  const int64_t fc1_rows = c.mlp == MlpKind::SwiGlu ? 2 * int64_t{c.mlp_size} : c.mlp_size;
+  const int64_t feature = c.pooling == Pooling::ClsAndMean ? 2 * d : d;
   require_shape(model.weights.patch_embed.weight, {d, int64_t{c.num_channels} * c.patch_size * c.patch_size});
   require_shape(model.weights.patch_embed.bias, {d});
   require_shape(model.weights.prefix_tokens, {c.num_prefix_tokens, d});
@@ -35,10 +37,10 @@ void require_canonical_shapes(const Model& model) {
     require_shape(layer.qkv.weight, {3 * d, d});
     require_shape(layer.qkv.bias, {3 * d});
     require_shape(layer.proj.weight, {d, d});
-    require_shape(layer.fc1.weight, {c.mlp_size, d});
+    require_shape(layer.fc1.weight, {fc1_rows, d});
     require_shape(layer.fc2.weight, {d, c.mlp_size});
   }
-  for (const Linear& head : model.weights.heads) require_shape(head.weight, {c.num_classes, d});
+  for (const Linear& head : model.weights.heads) require_shape(head.weight, {c.num_classes, feature});
 }
 
 std::vector<float> rows_of(const std::vector<RawTensor>& tensors, const std::string& name) { return f32_values(find_tensor(tensors, name)); }

@@ -193,3 +193,10 @@ TEST_CASE("each family's pre-processing comes from its own image processor's rul
   CHECK((old_style.crop_height == 224 && old_style.crop_width == 224));
   fs::remove_all(folder);
 }
+
+TEST_CASE("a timm file of an unsupported relative is refused by its architecture name", "[families]") {
+  const fs::path file = fs::temp_directory_path() / "eva02_small_patch14_224.safetensors";
+  fs::copy_file(kFamilies / "timm_dinov2" / "model.safetensors", file, fs::copy_options::overwrite_existing);
+  CHECK_THROWS_WITH(load_model(file.string()), Contains("eva02_small_patch14_224") && Contains("rotary") && Contains("supported timm families"));
+  fs::remove(file);
+}

@@ -15,9 +15,9 @@ struct TokenLayout {
   int grid_h = 0;
   int grid_w = 0;
   int suffix = 0;
-  bool has_class_token = true;
   bool has_distillation = false;  // token 1 is DeiT's distillation token
   int registers = 0;              // the last `registers` prefix tokens
+  bool has_class_token = true;    // false for SigLIP
 
   int patches() const { return grid_h * grid_w; }
   int tokens() const { return prefix + patches() + suffix; }
