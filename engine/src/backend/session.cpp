@@ -53,4 +53,9 @@ ForwardOutput Session::run(const Tensor& pixels, const AttentionRequest& attenti
   return backend_->forward(pixels, attention);
 }
 
+Explanation Session::explain(const Tensor& pixels, const LogitTarget& target) {
+  std::lock_guard lock(run_mutex_);
+  return backend_->explain(pixels, target);
+}
+
 }  // namespace vitlens

@@ -58,6 +58,26 @@ struct ForwardOutput {
   std::vector<std::pair<std::string, double>> op_times_ms;
 };
 
+// The scalar a gradient is taken of: one class logit of the classifier (DeiT's two heads
+// averaged, as the logits are), or, for a YOLOS detector, class `class_index` of detection
+// token `detection_token` (its raw logit, before the softmax).
+struct LogitTarget {
+  int class_index = 0;
+  int detection_token = -1;  // >= 0 for a detector
+};
+
+// A forward pass and the gradient of one logit: what class-specific explanations need.
+struct Explanation {
+  ForwardOutput output;   // logits, hidden state, detections; no attention rows
+  Tensor attention;       // [layers, heads, tokens, tokens] post-softmax
+  Tensor attention_grad;  // [layers, heads, tokens, tokens]: d target / d attention
+  // Grad-CAM's target layer, the last block's first LayerNorm: its output and the gradient
+  // there, [tokens, D].
+  Tensor last_norm1;
+  Tensor last_norm1_grad;
+  Tensor pixel_grad;  // [C, H, W]: d target / d pixels, for gradient checks and saliency
+};
+
 // A ViT forward pass on one device. Implementations: the CPU reference and the Vulkan
 // engine. `pixels` is a pre-processed image [3, H, W]; H and W must be multiples of the
 // patch size, and any such size works (position embeddings are interpolated).
@@ -66,6 +86,9 @@ class ForwardBackend {
   virtual ~ForwardBackend() = default;
   virtual std::string device_name() const = 0;
   virtual ForwardOutput forward(const Tensor& pixels, const AttentionRequest& attention) = 0;
+  // The forward pass with the gradient of `target` back to every layer's attention. Throws
+  // vitlens::Error when the model has no such logit or the backend computes no gradients.
+  virtual Explanation explain(const Tensor& pixels, const LogitTarget& target);
 };
 
 // The plain C++ reference (double accumulation): slow, readable, a second opinion.

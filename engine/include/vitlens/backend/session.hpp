@@ -55,6 +55,8 @@ class Session {
   // The same at a requested input size (input_plan); throws what input_plan throws.
   ForwardOutput run(const cv::Mat& rgb, const InputOptions& input, const AttentionRequest& attention = {});
   ForwardOutput run(const Tensor& pixels, const AttentionRequest& attention = {});
+  // The forward pass with the gradient of one logit (ForwardBackend::explain).
+  Explanation explain(const Tensor& pixels, const LogitTarget& target);
 
  private:
   std::shared_ptr<const Model> model_;

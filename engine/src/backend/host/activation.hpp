@@ -10,5 +10,9 @@ double activate(Activation activation, double x);
 void activate(Activation activation, Matrix& x);
 // SwiGLU on fc1's output [rows, 2I]: silu(gate) * value, gate the first I columns -> [rows, I].
 Matrix swiglu(const Matrix& x);
+// d activation(x) / dx.
+double activation_derivative(Activation activation, double x);
+// The gradient at swiglu's input [rows, 2I] from the gradient at its output `dy` [rows, I].
+Matrix swiglu_backward(const Matrix& x, const Matrix& dy);
 
 }  // namespace vitlens::cpu

@@ -6,6 +6,7 @@
 #include "backend/host/activation.hpp"
 #include "backend/host/layer_norm.hpp"
 #include "backend/host/linear.hpp"
+#include "vitlens/util/error.hpp"
 
 namespace vitlens::cpu {
 namespace {
@@ -101,7 +102,88 @@ Matrix normed(const Model& model, Matrix feature) {
   return norm ? layer_norm(feature, *norm, model.config.layer_norm_eps) : feature;
 }
 
+// One class's gradient through a Linear head: its weight row.
+Matrix row_gradient(const Linear& head, int row, double scale) {
+  Matrix g(1, static_cast<int>(head.weight.dim(1)));
+  const float* w = head.weight.ptr() + static_cast<size_t>(row) * g.cols;
+  for (int c = 0; c < g.cols; ++c) g.row(0)[c] = scale * w[c];
+  return g;
+}
+
+void check_class(const Model& model, int index, int classes, const std::string& what) {
+  if (index < 0 || index >= classes)
+    throw Error("class " + std::to_string(index) + " is out of range: " + model.config.architecture + " has " + std::to_string(classes) + " " + what +
+                " (0-" + std::to_string(classes - 1) + ")");
+}
+
+// YOLOS: back through the class MLP (Linear, ReLU, Linear, ReLU, Linear) of one detection token.
+Matrix detection_gradient(const Model& model, const Tensor& hidden, const LogitTarget& target) {
+  const int count = model.config.num_detection_tokens;
+  if (target.detection_token >= count)
+    throw Error("detection token " + std::to_string(target.detection_token) + " is out of range: the model has " + std::to_string(count));
+  const auto& mlp = model.weights.detection->class_mlp;
+  check_class(model, target.class_index, static_cast<int>(mlp.back().weight.dim(0)), "detection classes (the last is \"no object\")");
+  const int token = static_cast<int>(hidden.dim(0)) - count + target.detection_token;
+  std::vector<Matrix> pre{rows_of(hidden, token, 1)};
+  for (size_t i = 0; i + 1 < mlp.size(); ++i) {
+    Matrix h = linear(pre.back(), mlp[i]);
+    pre.push_back(h);
+    activate(Activation::Relu, pre.back());
+  }
+  Matrix g = row_gradient(mlp.back(), target.class_index, 1.0);
+  for (size_t i = mlp.size() - 1; i-- > 0;) {
+    const Matrix before_relu = linear(pre[i], mlp[i]);
+    for (int c = 0; c < g.cols; ++c) g.row(0)[c] *= before_relu.row(0)[c] > 0 ? 1.0 : 0.0;
+    g = linear_backward(g, mlp[i]);
+  }
+  Matrix grad(static_cast<int>(hidden.dim(0)), static_cast<int>(hidden.dim(1)));
+  std::copy(g.data.begin(), g.data.end(), grad.row(token));
+  return grad;
+}
+
+// Spreads the gradient at a pooled feature back onto the tokens it was pooled from.
+void scatter_pooled(const Model& model, const Matrix& feature_grad, int head, Matrix& grad) {
+  const int d = grad.cols, first = model.config.num_prefix_tokens;
+  const int patches = grad.rows - first - model.config.num_detection_tokens;
+  const auto spread = [&](const double* g) {
+    for (int t = first; t < first + patches; ++t)
+      for (int c = 0; c < d; ++c) grad.row(t)[c] += g[c] / patches;
+  };
+  switch (model.config.pooling) {
+    case Pooling::Token:
+      for (int c = 0; c < d; ++c) grad.row(head)[c] += feature_grad.row(0)[c];
+      return;
+    case Pooling::Mean: spread(feature_grad.row(0)); return;
+    case Pooling::ClsAndMean:
+      for (int c = 0; c < d; ++c) grad.row(0)[c] += feature_grad.row(0)[c];
+      spread(feature_grad.row(0) + d);
+      return;
+    case Pooling::Probe: throw Error("gradients through SigLIP's attention-probe head are not supported");
+  }
+}
+
 }  // namespace
+
+Matrix head_gradient(const Model& model, const Tensor& hidden, const LogitTarget& target) {
+  if (target.detection_token >= 0) {
+    if (!model.has_detector()) throw Error(model.config.architecture + " is no detector: it has no detection tokens to explain");
+    return detection_gradient(model, hidden, target);
+  }
+  if (!model.has_classifier())
+    throw Error(model.config.architecture + " has no classifier, so it has no class to explain" +
+                (model.has_detector() ? " (explain one of its detections instead)" : ""));
+  check_class(model, target.class_index, model.config.num_classes, "classes");
+  const auto& heads = model.weights.heads;
+  Matrix grad(static_cast<int>(hidden.dim(0)), static_cast<int>(hidden.dim(1)));
+  ForwardOutput unused;
+  for (size_t h = 0; h < heads.size(); ++h) {
+    const Matrix feature = pooled_feature(model, hidden, static_cast<int>(h), Tensor(), unused);
+    Matrix g = row_gradient(heads[h], target.class_index, 1.0 / static_cast<double>(heads.size()));
+    if (model.weights.fc_norm) g = layer_norm_backward(feature, g, *model.weights.fc_norm, model.config.layer_norm_eps);
+    scatter_pooled(model, g, static_cast<int>(h), grad);
+  }
+  return grad;
+}
 
 void run_heads(const Model& model, const Tensor& hidden, const Tensor& probe_kv, ForwardOutput& out) {
   const bool per_head_tokens = model.config.pooling == Pooling::Token;

@@ -1,4 +1,5 @@
 #pragma once
+#include "backend/host/matrix.hpp"
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/model/model.hpp"
 
@@ -14,5 +15,10 @@ namespace vitlens::cpu {
 // that GEMM itself (the only large one in any head); empty, it is computed here.
 // Fills out.logits (classifiers only), out.embedding and out.probe_attention (probe only).
 void run_heads(const Model& model, const Tensor& hidden, const Tensor& probe_kv, ForwardOutput& out);
+
+// The gradient of `target` (a class logit, or a detection token's class logit) with respect to
+// the final hidden state [tokens, D]. Throws vitlens::Error for a class or detection token the
+// model does not have, and for a model whose output has no class logits.
+Matrix head_gradient(const Model& model, const Tensor& hidden, const LogitTarget& target);
 
 }  // namespace vitlens::cpu

@@ -46,4 +46,21 @@ Matrix linear(const Matrix& x, const Linear& layer) {
   return y;
 }
 
+Matrix linear_backward(const Matrix& dy, const Linear& layer) {
+  const int out = static_cast<int>(layer.weight.dim(0));
+  const int in = static_cast<int>(layer.weight.dim(1));
+  const float* weight = layer.weight.ptr();
+  Matrix dx(dy.rows, in);
+  parallel_for(dy.rows, [&](int r) {
+    double* row = dx.row(r);
+    for (int o = 0; o < out; ++o) {
+      const double g = dy.row(r)[o];
+      if (g == 0) continue;
+      const float* w = weight + static_cast<size_t>(o) * in;
+      for (int i = 0; i < in; ++i) row[i] += g * w[i];
+    }
+  });
+  return dx;
+}
+
 }  // namespace vitlens::cpu

@@ -6,6 +6,7 @@
 #include "backend/host/activation.hpp"
 #include "backend/host/heads.hpp"
 #include "backend/reference/attention.hpp"
+#include "backend/reference/attention_backward.hpp"
 #include "backend/host/layer_norm.hpp"
 #include "backend/host/linear.hpp"
 #include "backend/host/matrix.hpp"
@@ -29,6 +30,19 @@ void add_in_place(Matrix& x, const Matrix& y) {
   for (size_t i = 0; i < x.data.size(); ++i) x.data[i] += y.data[i];
 }
 
+Matrix sum(Matrix x, const Matrix& y) {
+  add_in_place(x, y);
+  return x;
+}
+
+// What one encoder layer's backward pass needs from its forward pass.
+struct LayerTrace {
+  Matrix x_in;     // the layer's input
+  Matrix qkv;      // the fused projection of norm1(x_in)
+  Matrix x_mid;    // after the attention residual
+  Matrix fc1_out;  // before the activation (SwiGLU: both halves)
+};
+
 class CpuBackend : public ForwardBackend {
  public:
   explicit CpuBackend(std::shared_ptr<const Model> model) : model_(std::move(model)) {
@@ -37,6 +51,44 @@ class CpuBackend : public ForwardBackend {
   }
 
   std::string device_name() const override { return "cpu (reference)"; }
+
+  // The forward pass with every layer traced, then back from the target logit through the
+  // heads, the final norm and each layer (in double, like the forward pass).
+  Explanation explain(const Tensor& pixels, const LogitTarget& target) override {
+    check_pixels(pixels);
+    const int grid_h = static_cast<int>(pixels.dim(1)) / config().patch_size;
+    const int grid_w = static_cast<int>(pixels.dim(2)) / config().patch_size;
+    const int layers = config().num_layers, heads = config().num_heads;
+    std::vector<LayerTrace> trace(static_cast<size_t>(layers));
+    const Matrix embedded = embed_tokens(pixels, grid_h, grid_w);
+    Matrix x = pre_norm(embedded);
+    for (int l = 0; l < layers; ++l) {
+      encoder_layer(x, weights().layers[static_cast<size_t>(l)], {}, nullptr, &trace[static_cast<size_t>(l)]);
+      if (static_cast<size_t>(l) < weights().mid_pos_embed.size())
+        add_positions(x, weights().mid_pos_embed[static_cast<size_t>(l)], grid_h, grid_w);
+    }
+    const Matrix before_norm = x;
+    if (weights().final_norm) x = cpu::layer_norm(x, *weights().final_norm, config().layer_norm_eps);
+
+    Explanation e;
+    e.output.hidden_state = to_tensor(x);
+    cpu::run_heads(*model_, e.output.hidden_state, Tensor(), e.output);
+    if (model_->has_detector()) detect(x, e.output);
+    Matrix grad = cpu::head_gradient(*model_, e.output.hidden_state, target);
+    if (weights().final_norm) grad = cpu::layer_norm_backward(before_norm, grad, *weights().final_norm, config().layer_norm_eps);
+
+    const int64_t tokens = x.rows;
+    check_attention_size(2 * int64_t{layers}, tokens, tokens);
+    e.attention = Tensor({layers, heads, tokens, tokens});
+    e.attention_grad = Tensor({layers, heads, tokens, tokens});
+    const size_t stride = static_cast<size_t>(heads) * tokens * tokens;
+    for (int l = layers - 1; l >= 0; --l)
+      grad = layer_backward(trace[static_cast<size_t>(l)], weights().layers[static_cast<size_t>(l)], grad, e.attention.ptr() + l * stride,
+                            e.attention_grad.ptr() + l * stride, l == layers - 1 ? &e : nullptr);
+    if (weights().pre_norm) grad = cpu::layer_norm_backward(embedded, grad, *weights().pre_norm, config().layer_norm_eps);
+    e.pixel_grad = pixel_gradient(grad, pixels, grid_h, grid_w);
+    return e;
+  }
 
   ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override {
     const auto start = std::chrono::steady_clock::now();
@@ -123,7 +175,32 @@ class CpuBackend : public ForwardBackend {
 
   // [prefix tokens, patch tokens, detection tokens] with position embeddings added (and
   // CLIP's pre-norm applied).
-  Matrix embed(const Tensor& pixels, int grid_h, int grid_w) const {
+  Matrix embed(const Tensor& pixels, int grid_h, int grid_w) const { return pre_norm(embed_tokens(pixels, grid_h, grid_w)); }
+
+  Matrix pre_norm(Matrix x) const {
+    return weights().pre_norm ? cpu::layer_norm(x, *weights().pre_norm, config().layer_norm_eps) : x;
+  }
+
+  // Back through the patch embedding: the gradient at the patch tokens onto the pixels.
+  Tensor pixel_gradient(const Matrix& token_grad, const Tensor& pixels, int grid_h, int grid_w) const {
+    Matrix patch_grad(grid_h * grid_w, token_grad.cols);
+    std::copy_n(token_grad.row(config().num_prefix_tokens), patch_grad.data.size(), patch_grad.data.begin());
+    const Matrix flat = cpu::linear_backward(patch_grad, weights().patch_embed);
+    const int p = config().patch_size;
+    const int64_t height = pixels.dim(1), width = pixels.dim(2);
+    Tensor grad(pixels.shape);
+    for (int gy = 0; gy < grid_h; ++gy)
+      for (int gx = 0; gx < grid_w; ++gx) {
+        const double* in = flat.row(gy * grid_w + gx);
+        for (int c = 0; c < config().num_channels; ++c)
+          for (int ky = 0; ky < p; ++ky)
+            for (int kx = 0; kx < p; ++kx) grad.data[static_cast<size_t>((c * height + gy * p + ky) * width + gx * p + kx)] = static_cast<float>(*in++);
+      }
+    return grad;
+  }
+
+  // The tokens before CLIP's pre-norm: prefix, patches and suffix with their positions.
+  Matrix embed_tokens(const Tensor& pixels, int grid_h, int grid_w) const {
     const int prefix = config().num_prefix_tokens;
     Matrix patches = cpu::linear(flatten_patches(pixels, grid_h, grid_w), weights().patch_embed);
     Matrix x(prefix + patches.rows + config().num_detection_tokens, config().hidden_size);
@@ -131,7 +208,6 @@ class CpuBackend : public ForwardBackend {
     std::copy(patches.data.begin(), patches.data.end(), x.row(prefix));
     std::copy(weights().suffix_tokens.data.begin(), weights().suffix_tokens.data.end(), x.row(prefix + patches.rows));
     add_positions(x, weights().pos_embed, grid_h, grid_w);
-    if (weights().pre_norm) x = cpu::layer_norm(x, *weights().pre_norm, config().layer_norm_eps);
     return x;
   }
 
@@ -167,19 +243,50 @@ class CpuBackend : public ForwardBackend {
     return patches;
   }
 
+  // `trace`, when given, keeps what layer_backward needs.
   void encoder_layer(Matrix& x, const EncoderLayerWeights& layer, const std::vector<int>& queries,
-                     float* probabilities) const {
+                     float* probabilities, LayerTrace* trace = nullptr) const {
     const double eps = config().layer_norm_eps;
+    if (trace) trace->x_in = x;
     const Matrix qkv = cpu::linear(cpu::layer_norm(x, layer.norm1, eps), layer.qkv);
     const Matrix context = cpu::self_attention(qkv, config().num_heads, queries, probabilities);
     add_in_place(x, cpu::linear(context, layer.proj));
 
     Matrix hidden = cpu::linear(cpu::layer_norm(x, layer.norm2, eps), layer.fc1);
+    if (trace) {
+      trace->qkv = qkv;
+      trace->x_mid = x;
+      trace->fc1_out = hidden;
+    }
     if (config().mlp == MlpKind::SwiGlu)
       hidden = cpu::swiglu(hidden);
     else
       cpu::activate(config().activation, hidden);
     add_in_place(x, cpu::linear(hidden, layer.fc2));
+  }
+
+  // From the gradient at a layer's output to the gradient at its input; the layer's attention
+  // and the gradient with respect to it go to `attention` and `attention_grad` [heads, T, T],
+  // and for the last layer Grad-CAM's norm1 output and gradient to `explanation`.
+  Matrix layer_backward(const LayerTrace& t, const EncoderLayerWeights& layer, const Matrix& d_out, float* attention,
+                        float* attention_grad, Explanation* explanation) const {
+    const double eps = config().layer_norm_eps;
+    const Matrix d_hidden = cpu::linear_backward(d_out, layer.fc2);
+    Matrix d_fc1 = d_hidden;
+    if (config().mlp == MlpKind::SwiGlu) {
+      d_fc1 = cpu::swiglu_backward(t.fc1_out, d_hidden);
+    } else {
+      for (size_t i = 0; i < d_fc1.data.size(); ++i) d_fc1.data[i] *= cpu::activation_derivative(config().activation, t.fc1_out.data[i]);
+    }
+    const Matrix d_mid = sum(d_out, cpu::layer_norm_backward(t.x_mid, cpu::linear_backward(d_fc1, layer.fc1), layer.norm2, eps));
+    const Matrix d_qkv =
+        cpu::self_attention_backward(t.qkv, config().num_heads, cpu::linear_backward(d_mid, layer.proj), attention, attention_grad);
+    const Matrix d_norm1 = cpu::linear_backward(d_qkv, layer.qkv);
+    if (explanation) {
+      explanation->last_norm1 = to_tensor(cpu::layer_norm(t.x_in, layer.norm1, eps));
+      explanation->last_norm1_grad = to_tensor(d_norm1);
+    }
+    return sum(d_mid, cpu::layer_norm_backward(t.x_in, d_norm1, layer.norm1, eps));
   }
 
   // YOLOS: both MLP heads on the detection tokens (the last rows); sigmoid on the boxes.

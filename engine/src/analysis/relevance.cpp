@@ -1,0 +1,83 @@
+#include "vitlens/analysis/relevance.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "vitlens/util/error.hpp"
+
+namespace vitlens {
+namespace {
+
+void check(const Explanation& e, const TokenLayout& layout) {
+  const int64_t tokens = layout.tokens();
+  if (e.attention.rank() != 4 || e.attention.dim(2) != tokens || e.attention.shape != e.attention_grad.shape)
+    throw Error("the explanation's attention " + shape_string(e.attention.shape) + " does not match the token layout " + describe(layout));
+}
+
+AttentionMaps one_map(const TokenLayout& layout, int layer, const std::string& method, const QueryToken& query, int token) {
+  AttentionMaps maps;
+  maps.method = method;
+  maps.layers = {layer};
+  maps.heads = {method};
+  maps.queries = {query};
+  maps.query_tokens = {token};
+  maps.grid_h = layout.grid_h;
+  maps.grid_w = layout.grid_w;
+  maps.allocate();
+  return maps;
+}
+
+}  // namespace
+
+AttentionMaps relevance_maps(const Explanation& e, const TokenLayout& layout, const QueryToken& query) {
+  check(e, layout);
+  const int token = query.resolve(layout);
+  const auto layers = static_cast<int>(e.attention.dim(0)), heads = static_cast<int>(e.attention.dim(1));
+  const auto tokens = static_cast<size_t>(layout.tokens());
+  std::vector<double> relevance(tokens * tokens, 0.0), mixed(tokens * tokens), next(tokens * tokens);
+  for (size_t t = 0; t < tokens; ++t) relevance[t * tokens + t] = 1.0;
+  for (int l = 0; l < layers; ++l) {
+    std::fill(mixed.begin(), mixed.end(), 0.0);
+    for (int h = 0; h < heads; ++h) {
+      const size_t offset = (static_cast<size_t>(l) * heads + h) * tokens * tokens;
+      for (size_t i = 0; i < mixed.size(); ++i) mixed[i] += std::max(0.0, double{e.attention_grad.data[offset + i]} * e.attention.data[offset + i]) / heads;
+    }
+    next = relevance;
+    for (size_t r = 0; r < tokens; ++r)
+      for (size_t k = 0; k < tokens; ++k) {
+        const double a = mixed[r * tokens + k];
+        if (a == 0) continue;
+        const double* from = relevance.data() + k * tokens;
+        double* to = next.data() + r * tokens;
+        for (size_t c = 0; c < tokens; ++c) to[c] += a * from[c];
+      }
+    relevance.swap(next);
+  }
+  AttentionMaps maps = one_map(layout, layers - 1, "relevance", query, token);
+  const double* row = relevance.data() + static_cast<size_t>(token) * tokens + layout.first_patch();
+  std::transform(row, row + layout.patches(), maps.values.data.begin(), [](double v) { return static_cast<float>(v); });
+  return maps;
+}
+
+AttentionMaps gradcam_maps(const Explanation& e, const TokenLayout& layout, const QueryToken& query) {
+  const Tensor& act = e.last_norm1;
+  const Tensor& grad = e.last_norm1_grad;
+  if (act.rank() != 2 || act.dim(0) != layout.tokens() || act.shape != grad.shape)
+    throw Error("the explanation holds no Grad-CAM activations for the token layout " + describe(layout));
+  const auto channels = static_cast<size_t>(act.dim(1));
+  std::vector<double> weight(channels, 0.0);
+  for (int t = layout.first_patch(); t < layout.first_suffix(); ++t)
+    for (size_t c = 0; c < channels; ++c) weight[c] += grad.data[static_cast<size_t>(t) * channels + c];
+  for (double& w : weight) w /= layout.patches();
+  AttentionMaps maps = one_map(layout, static_cast<int>(e.attention.rank() == 4 ? e.attention.dim(0) - 1 : 0), "gradcam", query,
+                               query.kind == QueryToken::Kind::Probe ? -1 : query.resolve(layout));
+  for (int p = 0; p < layout.patches(); ++p) {
+    double cam = 0;
+    const float* a = act.ptr() + static_cast<size_t>(layout.first_patch() + p) * channels;
+    for (size_t c = 0; c < channels; ++c) cam += weight[c] * a[c];
+    maps.values.data[static_cast<size_t>(p)] = static_cast<float>(std::max(0.0, cam));
+  }
+  return maps;
+}
+
+}  // namespace vitlens

@@ -1,0 +1,124 @@
+// Gradient-based explanations: the CPU reference's backward pass against PyTorch autograd
+// (tools/make_relevance_fixtures.py) and against finite differences, and the relevance and
+// Grad-CAM maps built on it.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "support/vulkan_device.hpp"
+#include "vitlens/analysis/relevance.hpp"
+#include "vitlens/backend/session.hpp"
+#include "vitlens/checkpoint/load.hpp"
+#include "vitlens/checkpoint/safetensors.hpp"
+#include "vitlens/util/error.hpp"
+
+using namespace vitlens;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kFixtures = fs::path(VITLENS_SOURCE_DIR) / "tests" / "fixtures";
+
+struct Case {
+  std::string name;
+  std::string model;
+};
+
+const std::vector<Case> kCases{{"hf_vit", "hf_vit"}, {"hf_deit_distilled", "hf_deit_distilled"}, {"timm_vit_f16", "timm_vit_f16/model.safetensors"}};
+
+std::shared_ptr<const Model> load(const std::string& model) {
+  return std::make_shared<const Model>(load_model((kFixtures / model).string()));
+}
+
+double max_abs(const Tensor& t) {
+  double m = 0;
+  for (float v : t.data) m = std::max(m, std::abs(double{v}));
+  return m;
+}
+
+// Largest difference relative to the expected tensor's largest magnitude.
+double relative_difference(const Tensor& actual, const Tensor& expected) {
+  REQUIRE(actual.numel() == expected.numel());
+  double worst = 0;
+  for (size_t i = 0; i < actual.data.size(); ++i) worst = std::max(worst, std::abs(double{actual.data[i]} - expected.data[i]));
+  return worst / std::max(max_abs(expected), 1e-30);
+}
+
+TokenLayout layout_for(const Model& model, const Tensor& pixels) {
+  return token_layout(model.config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
+}
+
+}  // namespace
+
+TEST_CASE("the CPU reference's gradients with respect to attention and pixels match PyTorch autograd", "[relevance]") {
+  for (const Case& c : kCases) {
+    DYNAMIC_SECTION(c.name) {
+      const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
+      const Tensor pixels = fixture.read("pixel_values");
+      const int target = static_cast<int>(fixture.read("target").data[0]);
+      const Explanation e = make_cpu_backend(load(c.model))->explain(pixels, {target, -1});
+      CHECK(relative_difference(e.attention_grad, fixture.read("attention_grad")) < 1e-5);
+      CHECK(relative_difference(e.pixel_grad, fixture.read("pixel_grad")) < 1e-5);
+    }
+  }
+}
+
+TEST_CASE("relevance and Grad-CAM maps match the PyTorch references after max-normalisation", "[relevance]") {
+  for (const Case& c : kCases) {
+    DYNAMIC_SECTION(c.name) {
+      const auto model = load(c.model);
+      const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
+      const Tensor pixels = fixture.read("pixel_values");
+      const Explanation e = make_cpu_backend(model)->explain(pixels, {static_cast<int>(fixture.read("target").data[0]), -1});
+      const TokenLayout layout = layout_for(*model, pixels);
+      const AttentionMaps relevance = relevance_maps(e, layout, QueryToken{});
+      CHECK(relevance.method == "relevance");
+      CHECK(relevance.layers == std::vector<int>{model->config.num_layers - 1});
+      CHECK(relative_difference(relevance.values, fixture.read("relevance")) < 1e-4);
+      CHECK(relative_difference(gradcam_maps(e, layout, QueryToken{}).values, fixture.read("gradcam")) < 1e-4);
+    }
+  }
+}
+
+TEST_CASE("the backward pass agrees with finite differences of the forward pass, for a class and a detection", "[relevance]") {
+  struct Check {
+    std::string model;
+    LogitTarget target;
+  };
+  for (const Check& c : {Check{"hf_vit", {3, -1}}, Check{"yolos/yolos_mid", {2, 5}}}) {
+    DYNAMIC_SECTION(c.model) {
+      const auto model = load(c.model);
+      const int side = 2 * model->config.patch_size;
+      Tensor pixels({3, side, side});
+      for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.37 * i));
+      auto backend = make_cpu_backend(model);
+      const Explanation e = backend->explain(pixels, c.target);
+      const auto logit = [&](const Tensor& x) {
+        const ForwardOutput out = backend->forward(x, AttentionRequest::none());
+        return c.target.detection_token < 0 ? double{out.logits.data[static_cast<size_t>(c.target.class_index)]}
+                                            : double{out.detection_logits.data[static_cast<size_t>(c.target.detection_token * out.detection_logits.dim(1) + c.target.class_index)]};
+      };
+      const double scale = std::max(max_abs(e.pixel_grad), 1e-12);
+      for (size_t i : {size_t{0}, pixels.data.size() / 3 + 5, pixels.data.size() - 1}) {
+        constexpr float kStep = 1e-2f;
+        Tensor up = pixels, down = pixels;
+        up.data[i] += kStep;
+        down.data[i] -= kStep;
+        const double numeric = (logit(up) - logit(down)) / (2 * kStep);
+        INFO("pixel " << i << ": analytic " << e.pixel_grad.data[i] << ", numeric " << numeric);
+        CHECK(std::abs(numeric - e.pixel_grad.data[i]) < 2e-3 * scale);
+      }
+    }
+  }
+}
+
+TEST_CASE("explanations refuse what the model cannot explain", "[relevance]") {
+  Tensor pixels({3, 32, 32});
+  CHECK_THROWS_WITH(make_cpu_backend(load("hf_dino"))->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
+  CHECK_THROWS_WITH(make_cpu_backend(load("hf_vit"))->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
+  const auto device = vitlens::test::first_vulkan_device();
+  if (device) CHECK_THROWS_WITH(make_backend(load("hf_vit"), *device, {})->explain(pixels, {}), Contains("--device cpu"));
+}
