@@ -40,9 +40,9 @@ double parse_number(const std::string& text, const std::string& what, double low
 }
 
 AttentionMethod parse_method(const std::string& text) {
-  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask})
+  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask, AttentionMethod::Relevance, AttentionMethod::Gradcam})
     if (text == to_string(m)) return m;
-  throw UsageError("--method: '" + text + "' is not one of raw, rollout, mask");
+  throw UsageError("--method: '" + text + "' is not one of raw, rollout, mask, relevance, gradcam");
 }
 
 // Engine parsers throw vitlens::Error; on the command line that is a usage mistake.
@@ -78,6 +78,9 @@ void check_method_options(const ParsedArgs& args, const AttentionOptions& o) {
   if (args.has("discard") && o.method != AttentionMethod::Rollout)
     throw UsageError("--discard applies to --method rollout only");
   if (args.has("mass") && o.method != AttentionMethod::Mask) throw UsageError("--mass applies to --method mask only");
+  if (args.has("class") && !needs_gradients(o.method)) throw UsageError("--class applies to --method relevance and gradcam only");
+  if (needs_gradients(o.method) && (args.has("layers") || args.has("heads")))
+    throw UsageError(std::string("--method ") + to_string(o.method) + " gives one map through every layer and head; leave --layers and --heads out");
 }
 
 }  // namespace
@@ -87,9 +90,13 @@ const char* to_string(AttentionMethod method) {
     case AttentionMethod::Raw: return "raw";
     case AttentionMethod::Rollout: return "rollout";
     case AttentionMethod::Mask: return "mask";
+    case AttentionMethod::Relevance: return "relevance";
+    case AttentionMethod::Gradcam: return "gradcam";
   }
   return "";
 }
+
+bool needs_gradients(AttentionMethod method) { return method == AttentionMethod::Relevance || method == AttentionMethod::Gradcam; }
 
 void add_attention_options(ArgParser& parser) {
   parser.option("layers", "all|I,J", "layers to show, counted from 0 (default all)")
@@ -99,9 +106,11 @@ void add_attention_options(ArgParser& parser) {
               "whose attention row: cls (default), dist (DeiT), reg:J (register J, DINOv2 with registers), "
               "det:J (YOLOS detection token J), patch:R,C (grid row R, column C), token:K, probe (SigLIP's "
               "pooling probe: the default for SigLIP, which has no CLS)")
-      .option("method", "raw|rollout|mask",
+      .option("method", "raw|rollout|mask|relevance|gradcam",
               "raw post-softmax attention (default); rollout through each layer (Abnar & Zuidema); "
-              "mask: DINO's patches holding --mass of the attention")
+              "mask: DINO's patches holding --mass of the attention; relevance: class-specific relevance "
+              "(Chefer et al. 2021, from gradients); gradcam: Grad-CAM on the last block's norm1")
+      .option("class", "K|LABEL", "relevance, gradcam: the class to explain, by index or label (default: the top class)")
       .option("discard", "R", "rollout: zero the lowest fraction R of each layer's fused weights (default 0)")
       .option("mass", "T", "mask: keep the patches holding fraction T of each map (default 0.6)")
       .option("colormap", "NAME", "viridis (default), inferno, magma, turbo, jet, gray")
@@ -128,6 +137,7 @@ AttentionOptions parse_attention_options(const ParsedArgs& args) {
   if (o.method == AttentionMethod::Rollout && !o.selection.fusion) o.selection.fusion = HeadFusion::Mean;
   if (args.has("query")) o.selection.queries = {as_usage("--query", [&] { return QueryToken::parse(args.value("query")); })};
   check_method_options(args, o);
+  o.class_text = args.value("class", "");
   if (args.has("discard")) o.discard = parse_number(args.value("discard"), "--discard", 0, 1, false);
   if (args.has("mass")) o.mass = parse_number(args.value("mass"), "--mass", 0, 1, true);
   if (o.mass == 0) throw UsageError("--mass: must be more than 0");

@@ -10,7 +10,9 @@
 
 namespace vitlens::cli {
 
-enum class AttentionMethod { Raw, Rollout, Mask };
+enum class AttentionMethod { Raw, Rollout, Mask, Relevance, Gradcam };
+// Relevance and Grad-CAM need the gradient of a logit.
+bool needs_gradients(AttentionMethod method);
 const char* to_string(AttentionMethod method);
 
 // What `vitlens-cli attention` was asked for, checked for everything that does not depend
@@ -20,6 +22,7 @@ struct AttentionOptions {
   MapSelection selection;  // layers and heads empty = all; fusion from --heads mean|max|min
   double discard = 0;      // rollout
   double mass = 0.6;       // mask
+  std::string class_text;  // relevance, gradcam: --class K|LABEL; empty = the top class
   Colormap colormap = Colormap::Viridis;
   double opacity = 0.5;
   Blend blend = Blend::Ramp;

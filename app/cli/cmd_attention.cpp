@@ -13,6 +13,7 @@
 #include "shared_options.hpp"
 #include "vitlens/analysis/grid.hpp"
 #include "vitlens/analysis/mask.hpp"
+#include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/npy.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/analysis/sidecar.hpp"
@@ -94,13 +95,15 @@ class AttentionCommand {
     const PreprocessConfig& p = plan.preprocess;
     const Tensor pixels = preprocess(rgb, p);
     const TokenLayout layout = token_layout(model_->config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
-    Analysis a = probe_query() ? analyse(session_.run(pixels, AttentionRequest::none()), layout)
+    std::optional<LogitTarget> target;
+    Analysis a = needs_gradients(o_.method) ? explain(pixels, layout, target)
+                 : probe_query() ? analyse(session_.run(pixels, AttentionRequest::none()), layout)
                  : o_.method == AttentionMethod::Rollout
                      ? rollout(pixels, layout, resolve_queries(o_.selection.queries, layout))
                      : analyse(session_.run(pixels, attention_request(resolve_queries(o_.selection.queries, layout))), layout);
     const std::string stem = (fs::path(o_.out) / name).string() + "_" + a.primary.method;
     std::vector<PlannedFile> files;
-    if (o_.npy || o_.json) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout);
+    if (o_.npy || o_.json) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout, target);
     for (int q = 0; q < static_cast<int>(a.primary.queries.size()); ++q) {
       const std::string query_stem = stem + "_" + a.primary.queries[static_cast<size_t>(q)].file_tag();
       if (o_.grid) plan_grid(files, a.grid_groups, q, query_stem + "_grid.png", rgb, p);
@@ -128,6 +131,15 @@ class AttentionCommand {
     return analyse(output, layout, accumulator.maps());
   }
 
+  // Relevance and Grad-CAM: one map, from the gradient of the chosen (or top) class's logit.
+  Analysis explain(const Tensor& pixels, const TokenLayout& layout, std::optional<LogitTarget>& target) {
+    const QueryToken& query = o_.selection.queries.front();
+    target = explanation_target(*model_, session_.run(pixels, AttentionRequest::none()), query, o_.class_text);
+    const Explanation e = session_.explain(pixels, *target);
+    const AttentionMaps maps = o_.method == AttentionMethod::Relevance ? relevance_maps(e, layout, query) : gradcam_maps(e, layout, query);
+    return {maps, {maps}};
+  }
+
   bool probe_query() const { return o_.selection.queries.front().kind == QueryToken::Kind::Probe; }
 
   Analysis analyse(const ForwardOutput& output, const TokenLayout& layout,
@@ -151,16 +163,23 @@ class AttentionCommand {
         return {o_.selection.fusion ? groups.back() : groups.front(), groups};
       }
       case AttentionMethod::Rollout: return {*rollout, {heads, fused, *rollout}};
+      case AttentionMethod::Relevance:
+      case AttentionMethod::Gradcam: break;  // explain() makes these
     }
     return {};
   }
 
   void plan_npy(std::vector<PlannedFile>& files, const AttentionMaps& maps, const std::string& stem,
-                const std::string& image, const cv::Mat& rgb, const Tensor& pixels, const TokenLayout& layout) const {
+                const std::string& image, const cv::Mat& rgb, const Tensor& pixels, const TokenLayout& layout,
+                const std::optional<LogitTarget>& target) const {
     SidecarContext context{model_->path, image, fs::path(stem + ".npy").filename().string(), rgb.size(),
-                           cv::Size(static_cast<int>(pixels.dim(2)), static_cast<int>(pixels.dim(1))), layout, {}, {}};
+                           cv::Size(static_cast<int>(pixels.dim(2)), static_cast<int>(pixels.dim(1))), layout, {}, {}, {}, {}};
     if (o_.method == AttentionMethod::Rollout) context.discard = o_.discard;
     if (o_.method == AttentionMethod::Mask) context.mass = o_.mass;
+    if (target) {
+      context.target_class = target->class_index;
+      if (static_cast<size_t>(target->class_index) < model_->labels.size()) context.target_label = model_->labels[static_cast<size_t>(target->class_index)];
+    }
     if (!o_.npy) context.npy.clear();
     if (o_.npy)
       files.push_back({stem + ".npy", [&maps](const std::string& p, bool ow) { write_file_safely(p, npy_bytes(maps.values), ow); }});
@@ -232,6 +251,9 @@ void check_against_model(AttentionOptions& o, const InputOptions& input_options,
   if (o.selection.queries.empty()) o.selection.queries = {default_query(model.config)};
   try {
     check_probe_query(o, model);
+    if (needs_gradients(o.method) && !model.has_classifier() && !model.has_detector())
+      throw Error(model.config.architecture + " has no classifier, so it has no class to explain (use --method raw or rollout)");
+    if (!o.class_text.empty()) class_index(model, o.class_text);
     resolve(o.selection, model.config.num_layers, model.config.num_heads);
     const bool probe = o.selection.queries.front().kind == QueryToken::Kind::Probe;
     if (const std::optional<cv::Size> input = fixed_input_size(model, input_options.size); input && !probe)
@@ -265,7 +287,13 @@ int run_attention(const ParsedArgs& args) {
   fs::create_directories(options.out, error);
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
-  AttentionCommand command(options, input, model, device_option(args));
+  DeviceInfo device = device_option(args);
+  if (needs_gradients(options.method) && device.kind != DeviceKind::CpuReference) {
+    std::cerr << kProgram << ": note: --method " << to_string(options.method)
+              << " runs on the CPU reference, which has the backward pass (the Vulkan engine does not yet)\n";
+    device = choose_device("cpu");
+  }
+  AttentionCommand command(options, input, model, device);
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());

@@ -127,7 +127,6 @@ cv::Mat AttentionAnalysis::overlay(const AttentionSettings& s) const {
 }
 
 AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
-  const InferenceResult& r = *result_;
   switch (s.method) {
     case AttentionMethod::Raw: return raw(selection(s, true, true));
     case AttentionMethod::Mask: return mass_masks(raw(selection(s, true, true)), s.mass);
@@ -156,7 +155,7 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
 
 SidecarContext AttentionAnalysis::sidecar_context(const AttentionSettings& s, const std::string& npy_name) const {
   const InferenceResult& r = *result_;
-  SidecarContext context{r.model->path, r.image_path.toStdString(), npy_name, r.rgb.size(), r.input_size, r.layout, {}, {}};
+  SidecarContext context{r.model->path, r.image_path.toStdString(), npy_name, r.rgb.size(), r.input_size, r.layout, {}, {}, {}, {}};
   if (s.method == AttentionMethod::Rollout) context.discard = s.discard;
   if (s.method == AttentionMethod::Mask) context.mass = s.mass;
   return context;

@@ -66,6 +66,7 @@ std::string attention_sidecar(const AttentionMaps& maps, const SidecarContext& c
   }
   if (context.discard) doc["discard"] = *context.discard;
   if (context.mass) doc["mass"] = *context.mass;
+  if (context.target_class) doc["class"] = {{"index", *context.target_class}, {"label", context.target_label}};
   return doc.dump(2) + "\n";
 }
 

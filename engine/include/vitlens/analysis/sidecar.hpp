@@ -19,6 +19,8 @@ struct SidecarContext {
   TokenLayout layout;
   std::optional<double> discard;  // rollout
   std::optional<double> mass;     // mask
+  std::optional<int> target_class;  // relevance, gradcam: the class explained
+  std::string target_label;
 };
 
 // The JSON document saved beside an attention .npy: model, image, method, the meaning of
