@@ -156,7 +156,7 @@ TEST_CASE("bad attention arguments exit with status 2 and say what is wrong", "[
       {{"--query", "dist"}, "no distillation token"},
       {{"--query", "det:0"}, "model has no detection tokens"},
       {{"--query", "eyes"}, "unknown query token"},
-      {{"--method", "gradcam"}, "not one of raw, rollout, mask"},
+      {{"--method", "lrp"}, "not one of raw, rollout, mask, relevance, gradcam"},
       {{"--discard", "0.5"}, "--discard applies to --method rollout only"},
       {{"--method", "rollout", "--discard", "1"}, "--discard: 1 is not in [0, 1)"},
       {{"--opacity", "2"}, "--opacity: 2 is not in [0, 1]"},

@@ -112,7 +112,7 @@ BatchSummary BatchExport::run(const BatchJob& job) {
       }
     }
     try {
-      const RunRequest request{{job.settings.query}, rollout_of(job.settings), job.budget_bytes, job.input};
+      const RunRequest request{{job.settings.query}, rollout_of(job.settings), job.budget_bytes, job.input, explanation_of(job.settings)};
       const AttentionAnalysis analysis(
           run_inference(job.model, *session, image, load_image_rgb(image.toStdString()), request));
       if (const QString why = analysis.unavailable(job.settings); !why.isEmpty()) throw Error(why.toStdString());

@@ -5,6 +5,7 @@
 #include "inference/inference_run.hpp"
 #include "vitlens/analysis/colormap.hpp"
 #include "vitlens/analysis/mask.hpp"
+#include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/analysis/upsampling.hpp"
 #include "vitlens/util/error.hpp"
@@ -15,6 +16,10 @@ AttentionAnalysis::AttentionAnalysis(std::shared_ptr<const InferenceResult> resu
 
 QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
+  if (needs_gradients(s.method)) {
+    if (!r.explained || !same_explanation(r.explained->settings, s)) return "the explanation of this class was not computed yet";
+    return r.explained->error;
+  }
   if (s.query.kind == QueryToken::Kind::Probe) {
     if (r.output.probe_attention.empty()) return "the model has no pooling probe (only SigLIP pools with one)";
     if (s.method == AttentionMethod::Rollout) return "rollout follows tokens through the layers; the probe is no token of the sequence";
@@ -39,6 +44,7 @@ QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
 
 bool AttentionAnalysis::needsRun(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
+  if (needs_gradients(s.method)) return !r.explained || !same_explanation(r.explained->settings, s);
   if (r.all_rows || r.output.attention.empty() || !r.rollout_unavailable.isEmpty() || s.query.kind == QueryToken::Kind::Probe) return false;
   try {
     const int token = s.query.resolve(r.layout);
@@ -85,8 +91,23 @@ AttentionMaps AttentionAnalysis::raw(const MapSelection& selection) const {
   return raw_attention_maps(r.output, r.layout, selection);
 }
 
+AttentionMaps AttentionAnalysis::explained(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  if (!unavailable(s).isEmpty()) throw Error(unavailable(s).toStdString());
+  const Explanation& e = *r.explained->explanation;
+  return s.method == AttentionMethod::Relevance ? relevance_maps(e, r.layout, s.query) : gradcam_maps(e, r.layout, s.query);
+}
+
+QString AttentionAnalysis::explained_class(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  if (!needs_gradients(s.method) || !unavailable(s).isEmpty()) return {};
+  const int index = r.explained->target.class_index;
+  const auto& labels = r.model->labels;
+  return QString("class %1, %2").arg(index).arg(static_cast<size_t>(index) < labels.size() ? QString::fromStdString(labels[static_cast<size_t>(index)]) : QString());
+}
+
 std::optional<AttentionShare> AttentionAnalysis::share(const AttentionSettings& s) const {
-  if (s.method == AttentionMethod::Rollout || !unavailable(s).isEmpty()) return std::nullopt;
+  if (s.method == AttentionMethod::Rollout || needs_gradients(s.method) || !unavailable(s).isEmpty()) return std::nullopt;
   return attention_share(raw(selection(s, false, false)), 0, 0, 0);
 }
 
@@ -103,6 +124,8 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
       if (at == all.layers.end()) throw Error("rollout through layer " + std::to_string(s.layer) + " was not computed");
       return all.map(static_cast<int>(at - all.layers.begin()), 0, 0).clone();
     }
+    case AttentionMethod::Relevance:
+    case AttentionMethod::Gradcam: return explained(s).map(0, 0, 0).clone();
   }
   return {};
 }
@@ -131,12 +154,20 @@ AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
     case AttentionMethod::Raw: return raw(selection(s, true, true));
     case AttentionMethod::Mask: return mass_masks(raw(selection(s, true, true)), s.mass);
     case AttentionMethod::Rollout: return rollout(s, false);
+    case AttentionMethod::Relevance:
+    case AttentionMethod::Gradcam: return explained(s);
   }
   return {};
 }
 
 AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size) const {
   const InferenceResult& r = *result_;
+  GridStyle style;
+  style.colormap = s.colormap;
+  style.opacity = s.opacity;
+  style.blend = s.blend;
+  style.cell_size = cell_size;
+  if (needs_gradients(s.method)) return attention_grid({explained(s)}, 0, r.rgb, r.preprocess, style);
   const AttentionMaps heads = raw(selection(s, true, true));
   const AttentionMaps fused = fuse_heads(heads, s.fusion);
   std::vector<AttentionMaps> groups;
@@ -144,12 +175,9 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
     case AttentionMethod::Raw: groups = {heads, fused}; break;
     case AttentionMethod::Mask: groups = {mass_masks(heads, s.mass), mass_masks(fused, s.mass)}; break;
     case AttentionMethod::Rollout: groups = {heads, fused, rollout(s, true)}; break;
+    case AttentionMethod::Relevance:
+    case AttentionMethod::Gradcam: break;
   }
-  GridStyle style;
-  style.colormap = s.colormap;
-  style.opacity = s.opacity;
-  style.blend = s.blend;
-  style.cell_size = cell_size;
   return attention_grid(groups, 0, r.rgb, r.preprocess, style);
 }
 

@@ -47,11 +47,15 @@ class AttentionAnalysis {
   // How the selected raw attention row splits between prefix tokens and patches (none for
   // rollout, which is not one row of one layer).
   std::optional<AttentionShare> share(const AttentionSettings& settings) const;
+  // Relevance, Grad-CAM: "class 3, red fox", the class the shown map explains (empty otherwise).
+  QString explained_class(const AttentionSettings& settings) const;
 
  private:
   MapSelection selection(const AttentionSettings& settings, bool all_layers, bool per_head) const;
   // Raw attention maps of the selection; the probe's come from SigLIP's pooling head.
   AttentionMaps raw(const MapSelection& selection) const;
+  // The relevance or Grad-CAM map of the settings from the stored explanation.
+  AttentionMaps explained(const AttentionSettings& settings) const;
   // The rollout of every layer for the settings: from every row, or the streamed one.
   AttentionMaps rollout(const AttentionSettings& settings, bool fused) const;
   // A map normalised to [0, 1] and placed over the image's geometry at `output` size.

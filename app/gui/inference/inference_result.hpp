@@ -39,6 +39,15 @@ struct InferenceResult {
   };
   std::optional<StreamedRollout> rollout;
   QString rollout_unavailable;  // why a rollout that was asked for was not computed
+  // Relevance and Grad-CAM: the backward pass for one query and class (RunRequest::explain),
+  // or why it could not be made.
+  struct Explained {
+    AttentionSettings settings;  // its query and target class
+    LogitTarget target;
+    std::shared_ptr<const Explanation> explanation;  // null when it failed
+    QString error;
+  };
+  std::optional<Explained> explained;
 };
 
 }  // namespace vitlens::gui

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "vitlens/analysis/maps.hpp"
+#include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/image/preprocess.hpp"
@@ -68,11 +69,33 @@ void run_streamed_rollout(InferenceResult& r, Session& session, const Tensor& pi
   r.rollout = InferenceResult::StreamedRollout{s, selected.maps(), fused ? fused->maps() : selected.maps()};
 }
 
+// The backward pass runs on the CPU reference whatever the session's device: the Vulkan
+// engine has none yet.
+void explain(InferenceResult& r, const Tensor& pixels, const AttentionSettings& s) {
+  InferenceResult::Explained explained{s, {}, nullptr, {}};
+  try {
+    explained.target = explanation_target(*r.model, r.output, s.query, s.target_class >= 0 ? std::to_string(s.target_class) : "");
+    explained.explanation = std::make_shared<const Explanation>(make_cpu_backend(r.model)->explain(pixels, explained.target));
+  } catch (const std::exception& e) {
+    explained.error = QString::fromStdString(e.what());
+  }
+  r.explained = std::move(explained);
+}
+
 }  // namespace
 
 std::optional<AttentionSettings> rollout_of(const AttentionSettings& settings) {
   if (settings.method != AttentionMethod::Rollout) return std::nullopt;
   return settings;
+}
+
+std::optional<AttentionSettings> explanation_of(const AttentionSettings& settings) {
+  if (!needs_gradients(settings.method)) return std::nullopt;
+  return settings;
+}
+
+bool same_explanation(const AttentionSettings& a, const AttentionSettings& b) {
+  return a.query.name() == b.query.name() && a.target_class == b.target_class;
 }
 
 bool same_rollout(const AttentionSettings& a, const AttentionSettings& b) {
@@ -106,6 +129,7 @@ std::shared_ptr<const InferenceResult> run_inference(const std::shared_ptr<const
                                         .arg(mib(request.budget_bytes), 0, 'f', 0);
     result->output = session.run(pixels, attention_request(rows));
   }
+  if (request.explain) explain(*result, pixels, *request.explain);
   if (model->has_classifier())
     result->predictions = top_k(result->output.logits, model->labels, std::min(5, model->config.num_classes));
   return result;

@@ -25,6 +25,8 @@ struct RunRequest {
   std::optional<AttentionSettings> rollout;
   double budget_bytes = kDefaultAttentionBudgetBytes;
   InputOptions input;
+  // Relevance, Grad-CAM: the settings (query, class) whose explanation to compute.
+  std::optional<AttentionSettings> explain;
 };
 
 // Runs one decoded image through a session and keeps what the GUI shows: the whole
@@ -40,6 +42,9 @@ std::shared_ptr<const InferenceResult> run_inference(const std::shared_ptr<const
 std::optional<AttentionSettings> rollout_of(const AttentionSettings& settings);
 
 // Whether rollout settings were computed for `settings`: same query, head, fusion, discard.
+// The settings when they show relevance or Grad-CAM (a RunRequest's explain), else none.
+std::optional<AttentionSettings> explanation_of(const AttentionSettings& settings);
+bool same_explanation(const AttentionSettings& a, const AttentionSettings& b);
 bool same_rollout(const AttentionSettings& computed, const AttentionSettings& settings);
 
 }  // namespace vitlens::gui

@@ -82,7 +82,7 @@ void InferenceWorker::open(const QString& path, const QString& device, std::shar
 }
 
 void InferenceWorker::run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries,
-                          const std::optional<AttentionSettings>& rollout) {
+                          const std::optional<AttentionSettings>& rollout, const std::optional<AttentionSettings>& explain) {
   if (!session_) return;
   const quint64 generation = ++generation_;
   started();
@@ -98,7 +98,7 @@ void InferenceWorker::run(const QString& path, const cv::Mat& rgb, const std::ve
       emit runFailed(path, outcome.error);
   });
   watcher->setFuture(QtConcurrent::run(&pool_, [this, generation, model = model_, session = session_, path, rgb,
-                                                request = RunRequest{queries, rollout, budget_bytes_, input_}] {
+                                                request = RunRequest{queries, rollout, budget_bytes_, input_, explain}] {
     RunOutcome outcome;
     if (generation != generation_) {
       outcome.superseded = true;

@@ -39,9 +39,11 @@ class InferenceWorker : public QObject {
   void setDevice(const QString& device);
   // Runs an image with the current model. `queries` are tokens whose attention rows must
   // be kept even when the input is too large to keep them all; `rollout`, the settings
-  // whose rollout is then accumulated layer by layer (RunRequest).
+  // whose rollout is then accumulated layer by layer; `explain`, the settings whose relevance
+  // or Grad-CAM is computed (RunRequest).
   void run(const QString& path, const cv::Mat& rgb, const std::vector<QueryToken>& queries = {},
-           const std::optional<AttentionSettings>& rollout = std::nullopt);
+           const std::optional<AttentionSettings>& rollout = std::nullopt,
+           const std::optional<AttentionSettings>& explain = std::nullopt);
   // The input size and token limit later runs use.
   void setInputOptions(const InputOptions& input) { input_ = input; }
   const InputOptions& inputOptions() const { return input_; }

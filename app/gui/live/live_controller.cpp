@@ -123,7 +123,7 @@ void LiveController::updateProcessor() {
 // The window's own still-image run (same attention rows, same results), then the boxes or
 // classes the recording draws.
 FrameProcessor LiveController::processor() {
-  return [this, session = session_, request = RunRequest{queries_, {}, budget_bytes_, input_}, detection = detection_,
+  return [this, session = session_, request = RunRequest{queries_, {}, budget_bytes_, input_, {}}, detection = detection_,
           name = source_name_](const LiveFrame& frame) {
     std::shared_ptr<const InferenceResult> shown = run_inference(session->shared_model(), *session, name, frame.rgb, request);
     auto live = std::make_shared<LiveResult>();

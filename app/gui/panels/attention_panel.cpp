@@ -64,6 +64,10 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   method_->addItem(tr("Raw attention"), "raw");
   method_->addItem(tr("Rollout"), "rollout");
   method_->addItem(tr("Mass mask (DINO)"), "mask");
+  method_->addItem(tr("Relevance (class)"), "relevance");
+  method_->addItem(tr("Grad-CAM (class)"), "gradcam");
+  method_->setToolTip(tr("Relevance (Chefer et al.) and Grad-CAM explain one class: the top one, or the one you click in "
+                         "the Classes panel; they run a backward pass on the CPU"));
   mass_->setRange(0.05, 1.0);
   mass_->setSingleStep(0.05);
   mass_->setDecimals(2);
@@ -177,6 +181,7 @@ AttentionSettings AttentionPanel::settings() const {
   s.opacity = opacity_->value() / 100.0;
   s.visible = visible_->isChecked();
   if (query_->currentIndex() >= 0) s.query = QueryToken::parse(query_->currentData().toString().toStdString());
+  s.target_class = target_class_;
   return s;
 }
 
@@ -193,6 +198,7 @@ void AttentionPanel::setSettings(const AttentionSettings& s) {
     colormap_->setCurrentIndex(std::max(0, colormap_->findData(QString::fromLatin1(to_string(s.colormap)))));
     opacity_->setValue(qRound(s.opacity * 100));
     visible_->setChecked(s.visible);
+    target_class_ = s.target_class;
     addQuery(s.query, query_text(s.query));
     query_->setCurrentIndex(query_->findData(QString::fromStdString(s.query.name())));
   }

@@ -62,6 +62,7 @@ class AttentionPanel : public QWidget {
   QLabel* note_;
   QLabel* share_;
   std::vector<QueryToken> named_;
+  int target_class_ = -1;  // relevance, Grad-CAM (set by a click on a class)
 };
 
 }  // namespace vitlens::gui

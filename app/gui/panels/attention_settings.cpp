@@ -7,12 +7,16 @@ const char* to_string(AttentionMethod method) {
     case AttentionMethod::Raw: return "raw";
     case AttentionMethod::Rollout: return "rollout";
     case AttentionMethod::Mask: return "mask";
+    case AttentionMethod::Relevance: return "relevance";
+    case AttentionMethod::Gradcam: return "gradcam";
   }
   return "raw";
 }
 
+bool needs_gradients(AttentionMethod method) { return method == AttentionMethod::Relevance || method == AttentionMethod::Gradcam; }
+
 AttentionMethod parse_attention_method(const QString& text) {
-  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask})
+  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask, AttentionMethod::Relevance, AttentionMethod::Gradcam})
     if (text == QLatin1String(to_string(m))) return m;
   return AttentionMethod::Raw;
 }
@@ -20,7 +24,8 @@ AttentionMethod parse_attention_method(const QString& text) {
 bool operator==(const AttentionSettings& a, const AttentionSettings& b) {
   return a.layer == b.layer && a.head == b.head && a.fusion == b.fusion && a.method == b.method && a.mass == b.mass &&
          a.discard == b.discard && a.blend == b.blend &&
-         a.colormap == b.colormap && a.opacity == b.opacity && a.visible == b.visible && a.query.name() == b.query.name();
+         a.colormap == b.colormap && a.opacity == b.opacity && a.visible == b.visible && a.query.name() == b.query.name() &&
+         a.target_class == b.target_class;
 }
 
 namespace {
@@ -35,6 +40,7 @@ QString describe(const AttentionSettings& s) {
   QString text = QString("layer %1, %2, %3").arg(s.layer).arg(head_name(s), to_string(s.method));
   if (s.method == AttentionMethod::Mask) text += QString(" %1%").arg(qRound(s.mass * 100));
   if (s.method == AttentionMethod::Rollout && s.discard > 0) text += QString(" discarding %1%").arg(qRound(s.discard * 100));
+  if (needs_gradients(s.method)) text += s.target_class >= 0 ? QString(" of class %1").arg(s.target_class) : QString(" of the top class");
   return text + ", query " + QString::fromStdString(s.query.name());
 }
 

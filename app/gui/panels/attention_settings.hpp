@@ -7,7 +7,9 @@
 
 namespace vitlens::gui {
 
-enum class AttentionMethod { Raw, Rollout, Mask };
+enum class AttentionMethod { Raw, Rollout, Mask, Relevance, Gradcam };
+// Relevance and Grad-CAM come from the gradient of one class's logit.
+bool needs_gradients(AttentionMethod method);
 const char* to_string(AttentionMethod method);
 AttentionMethod parse_attention_method(const QString& text);  // unknown text gives Raw
 
@@ -25,6 +27,7 @@ struct AttentionSettings {
   double opacity = 0.55;
   bool visible = true;
   QueryToken query;
+  int target_class = -1;  // relevance, Grad-CAM: the class explained; -1 for the top class
 };
 
 bool operator==(const AttentionSettings& a, const AttentionSettings& b);

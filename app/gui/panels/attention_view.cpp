@@ -60,8 +60,9 @@ void AttentionView::render() {
   if (const QString why = analysis_->unavailable(s); !why.isEmpty()) {
     if (analysis_->needsRun(s) && !asked_for_run_) {
       asked_for_run_ = true;
-      panel_->setNote(s.method == AttentionMethod::Rollout ? tr("Running the model again to roll out its attention...")
-                                                           : tr("Running the model again to keep this token's attention..."));
+      panel_->setNote(needs_gradients(s.method)       ? tr("Running the backward pass for this class...")
+                      : s.method == AttentionMethod::Rollout ? tr("Running the model again to roll out its attention...")
+                                                             : tr("Running the model again to keep this token's attention..."));
       emit runNeeded(s);
       return;
     }
@@ -72,6 +73,7 @@ void AttentionView::render() {
   try {
     map_ = analysis_->map(s);
     panel_->setShare(analysis_->share(s));
+    if (const QString explained = analysis_->explained_class(s); !explained.isEmpty()) panel_->setNote(tr("Explains %1").arg(explained));
     heatmap_ = to_qimage(analysis_->layer(map_, s, display_size(result_->rgb.size())));
     panel_->setRange(value_range(map_));
   } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 #include "panels/results_panel.hpp"
 
+#include <QMouseEvent>
 #include <QPainter>
 
 namespace vitlens::gui {
@@ -16,6 +17,7 @@ int row_height(const QFontMetrics& metrics) { return metrics.height() * 2 + 4; }
 
 ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent), message_(tr("No result yet")) {
   setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+  setToolTip(tr("Click a class to explain it (Attention: Relevance)"));
 }
 
 void ResultsPanel::setPredictions(std::vector<Prediction> predictions) {
@@ -33,6 +35,11 @@ void ResultsPanel::setMessage(const QString& message) {
 QSize ResultsPanel::sizeHint() const {
   // Room for the most rows ever shown, so the panel never jumps or gets covered.
   return {240, kMargin * 2 + kMaxRows * (row_height(fontMetrics()) + kRowGap)};
+}
+
+void ResultsPanel::mousePressEvent(QMouseEvent* event) {
+  const int row = (qRound(event->position().y()) - kMargin) / (row_height(fontMetrics()) + kRowGap);
+  if (row >= 0 && static_cast<size_t>(row) < predictions_.size()) emit classClicked(predictions_[static_cast<size_t>(row)].index);
 }
 
 void ResultsPanel::paintEvent(QPaintEvent*) {

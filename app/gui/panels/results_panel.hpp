@@ -7,7 +7,8 @@
 
 namespace vitlens::gui {
 
-// A classifier's top-k classes as labelled bars with their probabilities.
+// A classifier's top-k classes as labelled bars with their probabilities; a click on a class
+// asks for it to be explained.
 class ResultsPanel : public QWidget {
   Q_OBJECT
 
@@ -23,8 +24,12 @@ class ResultsPanel : public QWidget {
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override { return sizeHint(); }
 
+ signals:
+  void classClicked(int class_index);
+
  protected:
   void paintEvent(QPaintEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
 
  private:
   std::vector<Prediction> predictions_;

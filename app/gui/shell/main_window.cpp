@@ -319,11 +319,14 @@ void MainWindow::connectComponents() {
   connect(input_size_, &InputSizeControl::optionsChanged, this, &MainWindow::inputOptionsChosen);
   connect(attention_, &AttentionPanel::settingsChanged, this, &MainWindow::saveAttentionSettings);
   connect(attention_view_, &AttentionView::runNeeded, this, [this](const AttentionSettings& s) {
-    statusBar()->showMessage(tr("Computing the %1 of %2 for this large input...")
-                                 .arg(s.method == AttentionMethod::Rollout ? tr("rollout") : tr("attention"),
-                                      QString::fromStdString(s.query.name())));
+    statusBar()->showMessage(needs_gradients(s.method)
+                                 ? tr("Computing the %1 of %2 (a backward pass on the CPU)...")
+                                       .arg(QString::fromLatin1(to_string(s.method)), QString::fromStdString(s.query.name()))
+                                 : tr("Computing the %1 of %2 for this large input...")
+                                       .arg(s.method == AttentionMethod::Rollout ? tr("rollout") : tr("attention"),
+                                            QString::fromStdString(s.query.name())));
     computing_shown_ = true;
-    worker_->run(path_, rgb_, extraQueries(), rollout_of(s));
+    worker_->run(path_, rgb_, extraQueries(), rollout_of(s), explanation_of(s));
   });
   connect(show_heatmap_, &QAction::toggled, this, [this](bool on) {
     AttentionSettings s = attention_->settings();
@@ -331,6 +334,12 @@ void MainWindow::connectComponents() {
     attention_->setSettings(s);
   });
   connect(canvas_, &ImageCanvas::imageClicked, this, &MainWindow::pickPatch);
+  connect(results_, &ResultsPanel::classClicked, this, [this](int class_index) {
+    AttentionSettings s = attention_->settings();
+    s.target_class = class_index;
+    if (!needs_gradients(s.method)) s.method = AttentionMethod::Relevance;
+    attention_->setSettings(s);
+  });
   connect(canvas_, &ImageCanvas::pointerMoved, this, &MainWindow::describePointer);
   connect(canvas_, &ImageCanvas::boxClicked, this, &MainWindow::pickDetection);
   connect(canvas_, &ImageCanvas::boxHovered, detection_list_, &DetectionList::setHighlighted);
@@ -562,7 +571,7 @@ void MainWindow::inputOptionsChosen() {
 
 void MainWindow::runCurrent() {
   if (rgb_.empty() || !worker_->hasModel()) return;
-  worker_->run(path_, rgb_, extraQueries(), rollout_of(attention_->settings()));
+  worker_->run(path_, rgb_, extraQueries(), rollout_of(attention_->settings()), explanation_of(attention_->settings()));
 }
 
 std::vector<QueryToken> MainWindow::extraQueries() const {

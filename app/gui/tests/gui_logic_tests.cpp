@@ -15,10 +15,12 @@
 #include "shell/launch_options.hpp"
 #include "shell/settings.hpp"
 #include "support/random_model.hpp"
+#include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/checkpoint/load.hpp"
 #include "vitlens/image/decode.hpp"
+#include "vitlens/image/preprocess.hpp"
 #include "vitlens/model/model.hpp"
 
 using namespace vitlens;
@@ -143,7 +145,7 @@ class GuiLogicTests : public QObject {
     Session session(model, choose_device("cpu"));
     const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
     const QueryToken patch = QueryToken::parse("patch:1,2");
-    const AttentionAnalysis analysis(run_inference(model, session, "fruits.jpg", rgb, {{patch}, {}, 0.0, {}}));
+    const AttentionAnalysis analysis(run_inference(model, session, "fruits.jpg", rgb, {{patch}, {}, 0.0, {}, {}}));
     QVERIFY(!analysis.result().all_rows);
     QCOMPARE(analysis.result().output.attention_queries, std::vector<int>({0, 7}));  // CLS and patch (1, 2)
     AttentionSettings s;
@@ -175,12 +177,41 @@ class GuiLogicTests : public QObject {
     Session register_session(registers, choose_device("cpu"));
     InputOptions small;
     small.size = parse_input_size("32");
-    const AttentionAnalysis register_run(run_inference(registers, register_session, "fruits.jpg", rgb, {{}, {}, 0.0, small}));
+    const AttentionAnalysis register_run(run_inference(registers, register_session, "fruits.jpg", rgb, {{}, {}, 0.0, small, {}}));
     AttentionSettings cls;
     const std::optional<AttentionShare> share = register_run.share(cls);
     QVERIFY(share);
     QVERIFY(share->registers > 0 && share->registers < share->prefix);
     QVERIFY(std::abs(share->prefix + share->patches - 1.0) < 1e-5);
+  }
+
+  void relevanceOfAClickedClassComesFromTheBackwardPassOfThatClass() {
+    auto model = std::make_shared<const Model>(load_model(VITLENS_SOURCE_DIR "/tests/fixtures/hf_vit"));
+    Session session(model, choose_device("cpu"));
+    const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
+    AttentionSettings s;
+    s.method = AttentionMethod::Relevance;
+    s.target_class = 2;
+    const AttentionAnalysis plain(run_inference(model, session, "fruits.jpg", rgb));
+    QVERIFY(plain.needsRun(s));
+    QVERIFY(plain.unavailable(s).contains("not computed"));
+
+    const AttentionAnalysis explained(run_inference(model, session, "fruits.jpg", rgb, {{}, {}, kDefaultAttentionBudgetBytes, {}, s}));
+    QVERIFY2(explained.unavailable(s).isEmpty(), qPrintable(explained.unavailable(s)));
+    QVERIFY(!explained.needsRun(s));
+    QCOMPARE(explained.explained_class(s), QString("class 2, red fox"));
+    const Tensor pixels = preprocess(rgb, model->preprocess);
+    const AttentionMaps expected = relevance_maps(make_cpu_backend(model)->explain(pixels, {2, -1}), explained.result().layout, {});
+    const cv::Mat difference = cv::abs(explained.map(s) - expected.map(0, 0, 0));
+    QVERIFY(cv::countNonZero(difference > 1e-6) == 0);
+
+    AttentionSettings other = s;
+    other.target_class = 4;
+    QVERIFY(explained.needsRun(other));
+    other.method = AttentionMethod::Gradcam;
+    other.target_class = 2;
+    QVERIFY(explained.unavailable(other).isEmpty());  // the same backward pass serves Grad-CAM
+    QCOMPARE(explained.map(other).size(), cv::Size(4, 4));
   }
 
   void rolloutOverTheBudgetIsAccumulatedLayerByLayerAndEqualsTheRolloutOfEveryRow() {
@@ -197,8 +228,8 @@ class GuiLogicTests : public QObject {
     s.discard = 0.2;
     s.layer = 3;
     // Every row: 6 x 4 x 17^2 x 4 bytes = 27,744; one layer streamed into a rollout: 25,432.
-    const AttentionAnalysis all(run_inference(model, session, "a", rgb, {{}, s, 1e9, {}}));
-    const AttentionAnalysis streamed(run_inference(model, session, "a", rgb, {{}, s, 26000, {}}));
+    const AttentionAnalysis all(run_inference(model, session, "a", rgb, {{}, s, 1e9, {}, {}}));
+    const AttentionAnalysis streamed(run_inference(model, session, "a", rgb, {{}, s, 26000, {}, {}}));
     QVERIFY(all.result().all_rows);
     QVERIFY(!streamed.result().all_rows);
     QVERIFY2(streamed.unavailable(s).isEmpty(), qPrintable(streamed.unavailable(s)));
@@ -214,7 +245,7 @@ class GuiLogicTests : public QObject {
     other.discard = 0.3;
     QVERIFY(streamed.unavailable(other).contains("rollout"));
     QVERIFY(streamed.needsRun(other));  // the window runs the image again for these settings
-    const AttentionAnalysis too_small(run_inference(model, session, "a", rgb, {{}, s, 1000, {}}));
+    const AttentionAnalysis too_small(run_inference(model, session, "a", rgb, {{}, s, 1000, {}, {}}));
     QVERIFY(too_small.unavailable(s).contains("memory budget"));
     QVERIFY(!too_small.needsRun(s));
   }
