@@ -45,6 +45,7 @@
 #include "panels/head_grid_panel.hpp"
 #include "panels/head_grid_window.hpp"
 #include "panels/model_notice.hpp"
+#include "panels/head_statistics_panel.hpp"
 #include "panels/results_panel.hpp"
 #include "shell/device_chooser.hpp"
 #include "shell/help_texts.hpp"
@@ -100,6 +101,7 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
       canvas_(new ImageCanvas),
       strip_(new ThumbnailStrip(folder_)),
       results_(new ResultsPanel),
+      head_statistics_(new HeadStatisticsPanel),
       detection_list_(new DetectionList),
       classes_notice_(new ModelNotice),
       detections_notice_(new ModelNotice),
@@ -135,12 +137,16 @@ void MainWindow::createDocks() {
   detections_dock_ = dock(tr("Detections"), "detections", with_notice(detections_notice_, detection_list_), this);
   attention_dock_ = dock(tr("Attention"), "attention", attention_, this);
   grid_dock_ = dock(tr("Layers x Heads"), "head_grid", head_grid_dock_content(grid_), this);
+  head_statistics_dock_ = dock(tr("Head Statistics"), "head_statistics", head_statistics_, this);
   folder_panel_ = new FolderPanel(folder_, strip_);
   strip_dock_ = dock(tr("Folder"), "thumbnails", folder_panel_, this);
   addDockWidget(Qt::RightDockWidgetArea, results_dock_);
   addDockWidget(Qt::RightDockWidgetArea, detections_dock_);
   addDockWidget(Qt::RightDockWidgetArea, attention_dock_);
   addDockWidget(Qt::LeftDockWidgetArea, grid_dock_);
+  addDockWidget(Qt::LeftDockWidgetArea, head_statistics_dock_);
+  tabifyDockWidget(grid_dock_, head_statistics_dock_);
+  grid_dock_->raise();
   addDockWidget(Qt::BottomDockWidgetArea, strip_dock_);
   // The side panels run the full height; the thumbnail strip sits under the canvas only.
   setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
@@ -189,7 +195,7 @@ void MainWindow::createMenus() {
   show_heatmap_ = view->addAction(tr("Show &Heatmap"), QKeySequence(Qt::Key_H));
   show_heatmap_->setCheckable(true);
   view->addSeparator();
-  for (QDockWidget* d : {results_dock_, detections_dock_, attention_dock_, grid_dock_, strip_dock_})
+  for (QDockWidget* d : {results_dock_, detections_dock_, attention_dock_, grid_dock_, head_statistics_dock_, strip_dock_})
     view->addAction(d->toggleViewAction());
   view->addSeparator();
   view->addAction(tr("F&ull Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); })
@@ -334,6 +340,17 @@ void MainWindow::connectComponents() {
     attention_->setSettings(s);
   });
   connect(canvas_, &ImageCanvas::imageClicked, this, &MainWindow::pickPatch);
+  connect(attention_, &AttentionPanel::settingsChanged, this, [this] {
+    const AttentionSettings s = attention_->settings();
+    head_statistics_->setHighlight(s.layer, s.head);
+  });
+  connect(head_statistics_, &HeadStatisticsPanel::headClicked, this, [this](int layer, int head) {
+    AttentionSettings s = attention_->settings();
+    s.layer = layer;
+    s.head = head;
+    if (s.method != AttentionMethod::Raw && s.method != AttentionMethod::Mask) s.method = AttentionMethod::Raw;
+    attention_->setSettings(s);
+  });
   connect(results_, &ResultsPanel::classClicked, this, [this](int class_index) {
     AttentionSettings s = attention_->settings();
     s.target_class = class_index;
@@ -483,6 +500,7 @@ void MainWindow::imageLoaded(const QString& path, const cv::Mat& rgb, const QIma
   rgb_ = rgb;
   result_.reset();
   attention_view_->setResult(nullptr);
+  head_statistics_->setResult(nullptr);
   detections_.clear();
   canvas_->setImage(image, keep_zoom_->isChecked());
   detection_list_->setDetections({});
@@ -588,6 +606,7 @@ void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   if (model.has_classifier()) results_->setPredictions(result_->predictions);
   if (model.has_detector()) updateDetections();
   attention_view_->setResult(result_);
+  head_statistics_->setResult(result_);
   updateStatus();
   updateActions();
   emit resultShown();
@@ -732,6 +751,7 @@ void MainWindow::beginLive(const QString& source_name) {
   rgb_ = cv::Mat();
   result_.reset();
   attention_view_->setResult(nullptr);
+  head_statistics_->setResult(nullptr);
   detections_.clear();
   detection_list_->setDetections({});
   if (attention_->settings().query.kind == QueryToken::Kind::Det) attention_->setQuery({});

@@ -32,6 +32,7 @@ class LiveMode;
 class ModelNotice;
 class RecentMenu;
 class ResultsPanel;
+class HeadStatisticsPanel;
 class Settings;
 class ThumbnailCache;
 class ThumbnailStrip;
@@ -157,6 +158,7 @@ class MainWindow : public QMainWindow {
   ThumbnailStrip* strip_;
   FolderPanel* folder_panel_ = nullptr;
   ResultsPanel* results_;
+  HeadStatisticsPanel* head_statistics_;
   DetectionList* detection_list_;
   ModelNotice* classes_notice_;
   ModelNotice* detections_notice_;
@@ -170,6 +172,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* detections_dock_ = nullptr;
   QDockWidget* attention_dock_ = nullptr;
   QDockWidget* grid_dock_ = nullptr;
+  QDockWidget* head_statistics_dock_ = nullptr;
   QDockWidget* strip_dock_ = nullptr;
   RecentMenu* recent_files_ = nullptr;
   RecentMenu* recent_models_ = nullptr;

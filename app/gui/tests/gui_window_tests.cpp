@@ -23,6 +23,7 @@
 #include "folder/folder_model.hpp"
 #include "live/live_controller.hpp"
 #include "live/live_mode.hpp"
+#include "panels/head_statistics_panel.hpp"
 #include "panels/attention_panel.hpp"
 #include "panels/detection_list.hpp"
 #include "panels/head_grid_panel.hpp"
@@ -288,6 +289,29 @@ class GuiWindowTests : public QObject {
     QCOMPARE(settings().layer, 0);
     QCOMPARE(settings().head, 2);
     QCOMPARE(grid->selectedCell(), std::pair(0, 2));
+  }
+
+  void theHeadStatisticsDockPlotsThisImageAndAClickedDotSelectsItsHead() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    auto* panel = window_->findChild<HeadStatisticsPanel*>();
+    QVERIFY(panel);
+    QVERIFY(panel->statistics());
+    QCOMPARE(panel->statistics()->mean_attention_distance.size(), size_t(2));
+    emit panel->headClicked(0, 2);
+    QCOMPARE(settings().layer, 0);
+    QCOMPARE(settings().head, 2);
+  }
+
+  void clickingAClassExplainsItWithRelevance() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    QSignalSpy shown(window_.get(), &MainWindow::resultShown);
+    emit window_->resultsPanel()->classClicked(2);
+    QCOMPARE(settings().method, AttentionMethod::Relevance);
+    QCOMPARE(settings().target_class, 2);
+    QVERIFY(shown.wait(20000));  // the backward pass runs on the worker
+    QVERIFY(window_->canvas()->heatmapShown());
   }
 
   void everyExportWritesItsFiles() {
