@@ -4,6 +4,7 @@
 
 #include "inference/inference_run.hpp"
 #include "vitlens/analysis/colormap.hpp"
+#include "vitlens/analysis/features.hpp"
 #include "vitlens/analysis/mask.hpp"
 #include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/rollout.hpp"
@@ -11,11 +12,21 @@
 #include "vitlens/util/error.hpp"
 
 namespace vitlens::gui {
+namespace {
+
+// A [grid_h, grid_w] map as the [1, 1, 1, grid_h, grid_w] values of one-map AttentionMaps.
+Tensor reshaped_grid(Tensor map, const AttentionMaps& maps) {
+  return Tensor({1, 1, 1, maps.grid_h, maps.grid_w}, std::move(map.data));
+}
+
+}  // namespace
 
 AttentionAnalysis::AttentionAnalysis(std::shared_ptr<const InferenceResult> result) : result_(std::move(result)) {}
 
 QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
+  if (s.method == AttentionMethod::Similarity)
+    return s.query.kind == QueryToken::Kind::Patch ? QString() : QString("click a patch to see how similar the others' features are to it");
   if (needs_gradients(s.method)) {
     if (!r.explained || !same_explanation(r.explained->settings, s)) return "the explanation of this class was not computed yet";
     return r.explained->error;
@@ -45,6 +56,7 @@ QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
 bool AttentionAnalysis::needsRun(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
   if (needs_gradients(s.method)) return !r.explained || !same_explanation(r.explained->settings, s);
+  if (s.method == AttentionMethod::Similarity) return false;
   if (r.all_rows || r.output.attention.empty() || !r.rollout_unavailable.isEmpty() || s.query.kind == QueryToken::Kind::Probe) return false;
   try {
     const int token = s.query.resolve(r.layout);
@@ -98,6 +110,21 @@ AttentionMaps AttentionAnalysis::explained(const AttentionSettings& s) const {
   return s.method == AttentionMethod::Relevance ? relevance_maps(e, r.layout, s.query) : gradcam_maps(e, r.layout, s.query);
 }
 
+AttentionMaps AttentionAnalysis::similarity(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  if (!unavailable(s).isEmpty()) throw Error(unavailable(s).toStdString());
+  AttentionMaps maps;
+  maps.method = "similarity";
+  maps.layers = {r.model->config.num_layers - 1};
+  maps.heads = {"similarity"};
+  maps.queries = {s.query};
+  maps.query_tokens = {s.query.resolve(r.layout)};
+  maps.grid_h = r.layout.grid_h;
+  maps.grid_w = r.layout.grid_w;
+  maps.values = reshaped_grid(patch_similarity(patch_features(r.output.hidden_state, r.layout), r.layout, s.query.index, s.query.column), maps);
+  return maps;
+}
+
 QString AttentionAnalysis::explained_class(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
   if (!needs_gradients(s.method) || !unavailable(s).isEmpty()) return {};
@@ -107,7 +134,7 @@ QString AttentionAnalysis::explained_class(const AttentionSettings& s) const {
 }
 
 std::optional<AttentionShare> AttentionAnalysis::share(const AttentionSettings& s) const {
-  if (s.method == AttentionMethod::Rollout || needs_gradients(s.method) || !unavailable(s).isEmpty()) return std::nullopt;
+  if (s.method == AttentionMethod::Rollout || s.method == AttentionMethod::Similarity || needs_gradients(s.method) || !unavailable(s).isEmpty()) return std::nullopt;
   return attention_share(raw(selection(s, false, false)), 0, 0, 0);
 }
 
@@ -126,6 +153,7 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
     }
     case AttentionMethod::Relevance:
     case AttentionMethod::Gradcam: return explained(s).map(0, 0, 0).clone();
+    case AttentionMethod::Similarity: return similarity(s).map(0, 0, 0).clone();
   }
   return {};
 }
@@ -156,6 +184,7 @@ AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
     case AttentionMethod::Rollout: return rollout(s, false);
     case AttentionMethod::Relevance:
     case AttentionMethod::Gradcam: return explained(s);
+    case AttentionMethod::Similarity: return similarity(s);
   }
   return {};
 }
@@ -168,6 +197,7 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
   style.blend = s.blend;
   style.cell_size = cell_size;
   if (needs_gradients(s.method)) return attention_grid({explained(s)}, 0, r.rgb, r.preprocess, style);
+  if (s.method == AttentionMethod::Similarity) return attention_grid({similarity(s)}, 0, r.rgb, r.preprocess, style);
   const AttentionMaps heads = raw(selection(s, true, true));
   const AttentionMaps fused = fuse_heads(heads, s.fusion);
   std::vector<AttentionMaps> groups;
@@ -176,7 +206,8 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
     case AttentionMethod::Mask: groups = {mass_masks(heads, s.mass), mass_masks(fused, s.mass)}; break;
     case AttentionMethod::Rollout: groups = {heads, fused, rollout(s, true)}; break;
     case AttentionMethod::Relevance:
-    case AttentionMethod::Gradcam: break;
+    case AttentionMethod::Gradcam:
+    case AttentionMethod::Similarity: break;
   }
   return attention_grid(groups, 0, r.rgb, r.preprocess, style);
 }

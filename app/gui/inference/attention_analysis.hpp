@@ -56,6 +56,8 @@ class AttentionAnalysis {
   AttentionMaps raw(const MapSelection& selection) const;
   // The relevance or Grad-CAM map of the settings from the stored explanation.
   AttentionMaps explained(const AttentionSettings& settings) const;
+  // The query patch's feature similarity to every patch, as one map.
+  AttentionMaps similarity(const AttentionSettings& settings) const;
   // The rollout of every layer for the settings: from every row, or the streamed one.
   AttentionMaps rollout(const AttentionSettings& settings, bool fused) const;
   // A map normalised to [0, 1] and placed over the image's geometry at `output` size.

@@ -66,6 +66,7 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   method_->addItem(tr("Mass mask (DINO)"), "mask");
   method_->addItem(tr("Relevance (class)"), "relevance");
   method_->addItem(tr("Grad-CAM (class)"), "gradcam");
+  method_->addItem(tr("Feature similarity (clicked patch)"), "similarity");
   method_->setToolTip(tr("Relevance (Chefer et al.) and Grad-CAM explain one class: the top one, or the one you click in "
                          "the Classes panel; they run a backward pass on the CPU"));
   mass_->setRange(0.05, 1.0);

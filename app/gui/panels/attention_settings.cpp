@@ -9,6 +9,7 @@ const char* to_string(AttentionMethod method) {
     case AttentionMethod::Mask: return "mask";
     case AttentionMethod::Relevance: return "relevance";
     case AttentionMethod::Gradcam: return "gradcam";
+    case AttentionMethod::Similarity: return "similarity";
   }
   return "raw";
 }
@@ -16,7 +17,7 @@ const char* to_string(AttentionMethod method) {
 bool needs_gradients(AttentionMethod method) { return method == AttentionMethod::Relevance || method == AttentionMethod::Gradcam; }
 
 AttentionMethod parse_attention_method(const QString& text) {
-  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask, AttentionMethod::Relevance, AttentionMethod::Gradcam})
+  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask, AttentionMethod::Relevance, AttentionMethod::Gradcam, AttentionMethod::Similarity})
     if (text == QLatin1String(to_string(m))) return m;
   return AttentionMethod::Raw;
 }

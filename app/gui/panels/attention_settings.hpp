@@ -7,7 +7,9 @@
 
 namespace vitlens::gui {
 
-enum class AttentionMethod { Raw, Rollout, Mask, Relevance, Gradcam };
+// Similarity is no attention: the cosine similarity of the query patch's final feature to
+// every patch's (the Features view).
+enum class AttentionMethod { Raw, Rollout, Mask, Relevance, Gradcam, Similarity };
 // Relevance and Grad-CAM come from the gradient of one class's logit.
 bool needs_gradients(AttentionMethod method);
 const char* to_string(AttentionMethod method);

@@ -15,6 +15,7 @@
 #include "shell/launch_options.hpp"
 #include "shell/settings.hpp"
 #include "support/random_model.hpp"
+#include "vitlens/analysis/features.hpp"
 #include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/backend/session.hpp"
@@ -212,6 +213,25 @@ class GuiLogicTests : public QObject {
     other.target_class = 2;
     QVERIFY(explained.unavailable(other).isEmpty());  // the same backward pass serves Grad-CAM
     QCOMPARE(explained.map(other).size(), cv::Size(4, 4));
+  }
+
+  void theFeatureSimilarityViewComparesTheClickedPatchWithEveryOther() {
+    auto model = std::make_shared<const Model>(load_model(VITLENS_SOURCE_DIR "/tests/fixtures/hf_vit"));
+    Session session(model, choose_device("cpu"));
+    const AttentionAnalysis analysis(
+        run_inference(model, session, "fruits.jpg", load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg")));
+    AttentionSettings s;
+    s.method = AttentionMethod::Similarity;
+    QVERIFY(analysis.unavailable(s).contains("click a patch"));
+    s.query = QueryToken::parse("patch:1,2");
+    QVERIFY(analysis.unavailable(s).isEmpty());
+    const cv::Mat map = analysis.map(s);
+    QCOMPARE(map.size(), cv::Size(4, 4));
+    QVERIFY(std::abs(map.at<float>(1, 2) - 1.0f) < 1e-5f);  // a patch is its own most similar
+    const Tensor expected = patch_similarity(patch_features(analysis.result().output.hidden_state, analysis.result().layout),
+                                             analysis.result().layout, 1, 2);
+    QVERIFY(std::abs(map.at<float>(3, 0) - expected.data[12]) < 1e-6f);
+    QCOMPARE(analysis.stack(s).method, std::string("similarity"));
   }
 
   void rolloutOverTheBudgetIsAccumulatedLayerByLayerAndEqualsTheRolloutOfEveryRow() {
