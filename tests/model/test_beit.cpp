@@ -6,8 +6,10 @@
 #include <filesystem>
 
 #include "model/relative_position_bias.hpp"
+#include "support/safetensors_writer.hpp"
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/checkpoint/load.hpp"
+#include "vitlens/checkpoint/safetensors.hpp"
 #include "vitlens/model/description.hpp"
 
 using namespace vitlens;
@@ -87,4 +89,25 @@ TEST_CASE("timm BEiT runs at its training grid only, and says which input it nee
   const auto backend = make_cpu_backend(model);
   CHECK_THROWS_WITH(backend->forward(Tensor({3, 40, 24}), AttentionRequest::none()),
                     Contains("beit_base_patch16_224") && Contains("4x4 patch grid") && Contains("5x3") && Contains("32x32"));
+}
+
+TEST_CASE("older timm BEiT files with the index and zero k_bias buffers load the same weights", "[beit]") {
+  const fs::path original = kFamilies / "timm_beit";
+  const TensorStore store = TensorStore::open_file((original / "model.safetensors").string());
+  std::vector<test::RawTensor> tensors;
+  for (const std::string& name : store.names()) {
+    const Tensor t = store.read(name);
+    tensors.push_back(test::f32_tensor(name, t.shape, t.data));
+  }
+  for (const std::string block : {"blocks.0.", "blocks.1."}) {
+    tensors.push_back(test::f32_tensor(block + "attn.k_bias", {32}, std::vector<float>(32, 0.0f)));
+    tensors.push_back(test::f32_tensor(block + "attn.relative_position_index", {17, 17}, std::vector<float>(17 * 17, 0.0f)));
+  }
+  const test::TempDir dir("beit-buffers");
+  test::write_safetensors(dir.file("model.safetensors"), tensors);
+  fs::copy_file(original / "config.json", dir.path() / "config.json");
+  const Model older = load_model(dir.file("model.safetensors"));
+  const Model current = load_model((original / "model.safetensors").string());
+  CHECK(older.weights.layers[1].qkv.bias.data == current.weights.layers[1].qkv.bias.data);
+  CHECK(older.weights.layers[1].relative_position_bias.data == current.weights.layers[1].relative_position_bias.data);
 }

@@ -159,7 +159,7 @@ EncoderLayerWeights read_timm_beit_block(const CheckpointReader& reader, const V
   const std::string base = "blocks." + std::to_string(index) + ".";
   EncoderLayerWeights layer;
   layer.norm1 = reader.layer_norm(base + "norm1", d);
-  // timm's k_bias is a zero buffer that the state dict leaves out.
+  // timm's k_bias is a zero buffer, left out of current state dicts.
   const Tensor q_bias = reader.optional_tensor(base + "attn.q_bias", {d}).value_or(Tensor({d}));
   const Tensor v_bias = reader.optional_tensor(base + "attn.v_bias", {d}).value_or(Tensor({d}));
   layer.qkv = {reader.tensor(base + "attn.qkv.weight", {3 * d, d}), reshaped(concat_rows({q_bias, Tensor({d}), v_bias}, d), {3 * d})};
@@ -173,6 +173,7 @@ EncoderLayerWeights read_timm_beit_block(const CheckpointReader& reader, const V
   const std::string shared = "rel_pos_bias.relative_position_bias_table";
   layer.relative_position_bias = sum_tables(bias_table(reader, own, c, reader.contains(own)), bias_table(reader, shared, c, reader.contains(shared)));
   reader.store().skip(base + "attn.relative_position_index");
+  reader.store().skip(base + "attn.k_bias");  // older timm saved the zero buffer
   reader.store().skip("rel_pos_bias.relative_position_index");
   return layer;
 }
