@@ -50,9 +50,9 @@ Tensor resample_offsets(const Tensor& trained, int in_rows, int in_cols, int out
 Tensor relative_position_table(const Tensor& trained, const VitConfig& config, int grid_height, int grid_width) {
   if (grid_height == config.grid_height() && grid_width == config.grid_width()) return trained;
   if (config.format == "timm")
-    throw Error("timm BEiT (" + config.architecture + ") has a relative position bias for its " + std::to_string(config.grid_height()) + "x" +
-                std::to_string(config.grid_width()) + " patch grid only; a " + std::to_string(grid_height) + "x" + std::to_string(grid_width) +
-                " grid needs an input of " + std::to_string(config.image_height) + "x" + std::to_string(config.image_width));
+    throw Error("timm BEiT (" + config.architecture + ") runs at its training size only, as timm's Beit does: its relative position bias covers a " +
+                std::to_string(config.grid_height()) + "x" + std::to_string(config.grid_width()) + " patch grid (" + std::to_string(config.image_height) + "x" +
+                std::to_string(config.image_width) + " inputs), not " + std::to_string(grid_height) + "x" + std::to_string(grid_width));
   return resample_offsets(trained, 2 * config.grid_width() - 1, 2 * config.grid_height() - 1, 2 * grid_height - 1, 2 * grid_width - 1);
 }
 
