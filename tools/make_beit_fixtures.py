@@ -6,8 +6,9 @@ The expected outputs come from implementations independent of ViTLens:
   - timm layout: timm itself (timm.models.beit; its source on PYTHONPATH, python3-torchvision
     installed), models built at toy sizes by timm's own architecture functions.
 Random weights (LayerScale in [0.5, 1.5], bias tables ~N(0, 1) so that they move attention),
-small shapes, the native input size and, for Hugging Face, resampled ones (timm's Beit has a
-fixed grid: its forward accepts the training size only). Deterministic: fixed seeds.
+small shapes, the native input size and resampled ones: Hugging Face resizes the bias table at
+run time (bilinear); timm's Beit has a fixed grid, so its other sizes come from a Beit built at
+that size loading the checkpoint through timm's checkpoint_filter_fn. Deterministic: fixed seeds.
 
     PYTHONPATH=/path/to/pytorch-image-models /usr/bin/python3 tools/make_beit_fixtures.py
 
@@ -71,17 +72,16 @@ def hf_beit(name, cfg, architecture, sizes, seed, notes):
     return cases
 
 
-def timm_beit(name, architecture, kwargs, seed, notes):
+def timm_beit(name, architecture, kwargs, sizes, seed, notes):
     import timm
     from timm.layers import set_fused_attn
+    from timm.models.beit import checkpoint_filter_fn
 
     set_fused_attn(False)
     model = timm.create_model(architecture, pretrained=False, **kwargs)
     randomize_beit_(model, seed)
     model.eval()
     captured = []
-    for block in model.blocks:
-        block.attn.attn_drop.register_forward_hook(lambda _m, inputs, _o: captured.append(inputs[0][0].detach()))
     folder = os.path.join(families.OUT, name)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -91,15 +91,29 @@ def timm_beit(name, architecture, kwargs, seed, notes):
               "label_names": families.LABELS[: kwargs["num_classes"]]}
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
-    x = families.pixels(seed + 100, 32, 32)
-    with torch.no_grad():
-        features = model.forward_features(x)
-        pooled = model.forward_head(features, pre_logits=True)
-        logits = model.forward_head(features)
-    expected = os.path.join(folder, "expected_32x32.safetensors")
-    families.write_expected(expected, x, features, list(captured), pooled, logits)
-    return [families.case(f"{name}_32x32", f"families/{name}/model.safetensors", f"families/{name}/expected_32x32.safetensors", True,
-                          notes + " (native size; timm's Beit runs at its training size only)")]
+    cases = []
+    for i, (h, w) in enumerate(sizes):
+        # Another size, as timm runs one: a Beit built at that size loads the checkpoint
+        # through beit.checkpoint_filter_fn (resize_rel_pos_bias_table, resample_abs_pos_embed).
+        sized = model
+        if (h, w) != (32, 32):
+            sized = timm.create_model(architecture, pretrained=False, **dict(kwargs, img_size=(h, w)))
+            sized.load_state_dict(checkpoint_filter_fn(model.state_dict(), sized))
+            sized.eval()
+        captured.clear()
+        for block in sized.blocks:
+            block.attn.attn_drop.register_forward_hook(lambda _m, inputs, _o: captured.append(inputs[0][0].detach()))
+        x = families.pixels(seed + 100 + i, h, w)
+        with torch.no_grad():
+            features = sized.forward_features(x)
+            pooled = sized.forward_head(features, pre_logits=True)
+            logits = sized.forward_head(features)
+        expected = os.path.join(folder, f"expected_{h}x{w}.safetensors")
+        families.write_expected(expected, x, features, list(captured)[-len(sized.blocks):], pooled, logits)
+        cases.append(families.case(f"{name}_{h}x{w}", f"families/{name}/model.safetensors", f"families/{name}/expected_{h}x{w}.safetensors",
+                                   True, notes + (" (native size)" if (h, w) == (32, 32) else
+                                                  f"; {h}x{w}: the checkpoint resized by timm's checkpoint_filter_fn for a model built at that size")))
+    return cases
 
 
 def main():
@@ -112,10 +126,10 @@ def main():
                      "BeitModel", [(32, 32), (48, 40)], 32,
                      "BeitModel: shared relative position bias, absolute positions, no LayerScale, CLS after layernorm")
     small = dict(img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=4, num_classes=5)
-    cases += timm_beit("timm_beit", "beit_base_patch16_224", small, 33,
+    cases += timm_beit("timm_beit", "beit_base_patch16_224", small, [(32, 32), (40, 24)], 33,
                        "timm beit_base_patch16_224: relative position bias per block, q_bias/v_bias, gamma LayerScale, fc_norm")
     cases += timm_beit("timm_beit_shared", "beit_base_patch16_224", dict(small, use_abs_pos_emb=True, use_rel_pos_bias=False,
-                                                                          use_shared_rel_pos_bias=True), 34,
+                                                                          use_shared_rel_pos_bias=True), [(32, 32), (48, 40)], 34,
                        "timm Beit with a shared rel_pos_bias and pos_embed")
 
     manifest_path = os.path.join(families.ROOT, "manifest.json")

@@ -7,7 +7,6 @@
 
 #include "model/relative_position_bias.hpp"
 #include "support/safetensors_writer.hpp"
-#include "vitlens/backend/forward.hpp"
 #include "vitlens/checkpoint/load.hpp"
 #include "vitlens/checkpoint/safetensors.hpp"
 #include "vitlens/model/description.hpp"
@@ -84,11 +83,28 @@ TEST_CASE("BEiT loads in both layouts with its bias, q and v biases only, LayerS
   CHECK(shared.weights.layers[0].relative_position_bias.data == shared.weights.layers[1].relative_position_bias.data);
 }
 
-TEST_CASE("timm BEiT runs at its training grid only, and says which input it needs", "[beit]") {
-  const auto model = std::make_shared<const Model>(load_model((kFamilies / "timm_beit" / "model.safetensors").string()));
-  const auto backend = make_cpu_backend(model);
-  CHECK_THROWS_WITH(backend->forward(Tensor({3, 40, 24}), AttentionRequest::none()),
-                    Contains("beit_base_patch16_224") && Contains("4x4 patch grid") && Contains("5x3") && Contains("32x32"));
+TEST_CASE("a timm bias table is resized as timm's checkpoint filter does, keeping its CLS rows", "[beit]") {
+  VitConfig c;
+  c.format = "timm";
+  c.patch_size = 8;
+  c.image_height = c.image_width = 24;  // a 3 x 3 grid: 5 x 5 offsets + 3
+  Tensor trained({28, 1});
+  for (int i = 0; i < 28; ++i) trained.data[static_cast<size_t>(i)] = static_cast<float>(i);
+  CHECK(relative_position_table(trained, c, 3, 3).data == trained.data);
+  // Growing to 7 offsets per axis: the source offsets +-1 stay, +-2 move out along a geometric
+  // progression whose ratio timm's search caps at 1.5 (to +-2.5); the integer offsets between
+  // interpolate linearly and those past the ends take the edge.
+  const Tensor grown = relative_position_table(trained, c, 4, 4);
+  REQUIRE(grown.shape == std::vector<int64_t>{52, 1});
+  CHECK(grown.data[3 * 7 + 3] == trained.data[2 * 5 + 2]);  // no offset: the centre stays
+  CHECK(grown.data[3 * 7 + 4] == trained.data[2 * 5 + 3]);
+  CHECK(grown.data[3 * 7 + 5] == Approx(trained.data[2 * 5 + 3] / 3 + trained.data[2 * 5 + 4] * 2 / 3));
+  CHECK(grown.data[3 * 7 + 6] == trained.data[2 * 5 + 4]);
+  CHECK(grown.data[49] == 25.0f);
+  CHECK(grown.data[51] == 27.0f);
+
+  c.image_width = 32;  // timm's resize assumes square training grids
+  CHECK_THROWS_WITH(relative_position_table(Tensor({38, 1}), c, 4, 4), Contains("square training grids only") && Contains("3x4"));
 }
 
 TEST_CASE("older timm BEiT files with the index and zero k_bias buffers load the same weights", "[beit]") {

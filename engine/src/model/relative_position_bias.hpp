@@ -27,9 +27,12 @@ inline int relative_position_row(int query, int key, int grid_height, int grid_w
 }
 
 // The table `trained` [relative_position_rows(config grid), heads] made to fit an input grid
-// as the checkpoint's framework does: Hugging Face resamples the offset part bilinearly
-// (BeitRelativePositionBias.forward, interpolate_pos_encoding or not) and keeps the three
-// CLS rows; timm's Beit has a fixed grid, so other sizes throw Error naming the sizes.
+// as the checkpoint's framework does; the three CLS rows are kept. Hugging Face resizes the
+// offset rows bilinearly at run time (BeitRelativePositionBias.forward). timm's Beit has a
+// fixed grid: a model built at another size gets the table through its checkpoint filter
+// (resize_rel_pos_bias_table: linear interpolation between offsets stretched along a geometric
+// progression), which is what runs here; it assumes square training grids and throws Error
+// naming the grid otherwise.
 Tensor relative_position_table(const Tensor& trained, const VitConfig& config, int grid_height, int grid_width);
 
 }  // namespace vitlens
