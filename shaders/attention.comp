@@ -16,6 +16,7 @@ layout(constant_id = 2) const uint QR = 1;    // query rows per invocation
 layout(constant_id = 3) const uint BK = 16;   // keys per block
 layout(constant_id = 4) const bool STAGE_SHARED = false;
 layout(constant_id = 5) const uint SHARED_KEYS = 1;  // BK with STAGE_SHARED, else 1
+#define BIAS_BINDING 3
 
 #include "attention_common.glsl"
 
@@ -71,6 +72,7 @@ void main() {
         const vec4 k = key(kk, j, c, head);
         for (uint i = 0u; i < QR; ++i) s[i][kk] += dot(q[i][c], k);
       }
+      for (uint i = 0u; i < QR; ++i) s[i][kk] = biased_logit(s[i][kk], min(first + i * lanes, p.tokens - 1u), j, head);
       if (j0 + kk >= p.tokens)
         for (uint i = 0u; i < QR; ++i) s[i][kk] = kLowest;
     }

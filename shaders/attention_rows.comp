@@ -7,6 +7,7 @@
 // a texel gather, the query (the same for all lanes) as a broadcast.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint DH4 = 16;
+#define BIAS_BINDING 4
 
 #include "attention_common.glsl"
 
@@ -22,7 +23,8 @@ void main() {
   vec4 q[DH4];
   load_scaled_query(row, head, q);
   const vec2 ml = stats[p.stats_offset + head * p.tokens + row];
-  const float s = logit(q, qkv_texel(min(key_row, p.tokens - 1u), p.k_offset, head));
+  const uint key = min(key_row, p.tokens - 1u);
+  const float s = biased_logit(logit(q, qkv_texel(key, p.k_offset, head)), row, key, head);
   if (key_row < p.tokens)
     attention[p.out_offset + head * p.out_batch + slot * p.out_ld + key_row] = exp(s - ml.x) / ml.y;
 }

@@ -22,6 +22,8 @@ const fs::path kFamilies = fs::path(VITLENS_SOURCE_DIR) / "tests" / "fixtures" /
 const std::string kRegisters = (kFamilies / "hf_dinov2_reg_swiglu").string();
 const std::string kSiglip = (kFamilies / "hf_siglip").string();
 const std::string kClip = (kFamilies / "hf_clip").string();
+const std::string kBeit = (kFamilies / "hf_beit").string();
+const std::string kTimmBeit = (kFamilies / "timm_beit" / "model.safetensors").string();
 const std::string kImage = (fs::path(VITLENS_SOURCE_DIR) / "tests" / "fixtures" / "images" / "fruits.jpg").string();
 
 ProcessResult cli(std::vector<std::string> args) {
@@ -132,4 +134,15 @@ TEST_CASE("features --method embedding writes the image's embedding: CLIP's proj
   }
   const ProcessResult layer = cli({"features", "--model", kClip, "--method", "embedding", "--layer", "0", "--out", "/tmp", kImage});
   CHECK(layer.exit_code == 2);
+}
+
+TEST_CASE("BEiT: info names its relative position bias; both layouts classify at other sizes", "[families][beit]") {
+  const ProcessResult info = cli({"info", "--model", kBeit});
+  REQUIRE(info.exit_code == 0);
+  CHECK(contains(info.out, "BEiT"));
+  CHECK(contains(info.out, "relative position bias"));
+  CHECK(contains(info.out, "mean pooling"));
+
+  CHECK(cli({"classify", "--model", kBeit, "--device", "cpu", "--size", "40", kImage}).exit_code == 0);
+  CHECK(cli({"classify", "--model", kTimmBeit, "--device", "cpu", "--size", "40", kImage}).exit_code == 0);
 }

@@ -4,6 +4,7 @@
 
 #include "checkpoint/config_validation.hpp"
 #include "checkpoint/hf_config.hpp"
+#include "checkpoint/beit.hpp"
 #include "checkpoint/hf_towers.hpp"
 #include "checkpoint/preprocessor_config.hpp"
 #include "checkpoint/tensor_reader.hpp"
@@ -54,7 +55,7 @@ const std::vector<std::pair<std::string, std::string>>& unsupported_relatives() 
       {"ViTHybrid", "a convolutional (BiT) stem"},
       {"Dpt", "a dense-prediction decoder"},
       {"ViTMAE", "random masking inside the forward pass"},
-      {"Beit", "relative position bias"},
+      {"Beit", "a head ViTLens does not read (BEiT's masked image modelling or segmentation)"},
       {"Data2VecVision", "relative position bias"},
   };
   return known;
@@ -66,6 +67,7 @@ std::string supported_list() {
   for (const Architecture& architecture : architectures()) add(architecture.name);
   for (const std::string& name : hf_dinov2_architectures()) add(name);
   for (const std::string& name : hf_clip_siglip_architectures()) add(name);
+  for (const std::string& name : hf_beit_architectures()) add(name);
   return supported;
 }
 
@@ -208,6 +210,7 @@ Model read_hf_model(const std::filesystem::path& folder, const TensorStore& stor
   const std::string name = hf_architecture_name(config);
   if (listed(hf_dinov2_architectures(), name)) return read_hf_dinov2(folder, store, config);
   if (listed(hf_clip_siglip_architectures(), name)) return read_hf_clip_siglip(folder, store, config);
+  if (listed(hf_beit_architectures(), name)) return read_hf_beit(folder, store, config);
   const Architecture& architecture = find_architecture(config, name);
   Model model;
   model.path = folder.string();

@@ -1,3 +1,4 @@
+#include "checkpoint/beit.hpp"
 #include "checkpoint/timm.hpp"
 
 #include <algorithm>
@@ -165,12 +166,12 @@ void refuse_unsupported(const std::string& architecture, const std::string& path
       {"eva", "rotary position embeddings (EVA-02)"},   {"swin", "windowed, shifted attention (Swin)"},
       {"vit_small_r", "a ResNet stem (hybrid ViT)"},    {"vit_base_r", "a ResNet stem (hybrid ViT)"},
       {"vit_large_r", "a ResNet stem (hybrid ViT)"},    {"vit_base_resnet", "a ResNet stem (hybrid ViT)"},
-      {"beit", "relative position bias (BEiT)"},        {"vit_medium_patch16_rope", "rotary position embeddings"},
+      {"vit_medium_patch16_rope", "rotary position embeddings"},
   };
   for (const auto& [prefix, why] : relatives)
     if (architecture.rfind(prefix, 0) == 0)
       throw Error(path + ": timm architecture '" + architecture + "' uses " + why +
-                  ", which ViTLens does not support (supported timm families: vit_* incl. DINOv2, DINOv2 with registers, CLIP and SigLIP towers, deit_*, deit3_*)");
+                  ", which ViTLens does not support (supported timm families: vit_* incl. DINOv2, DINOv2 with registers, CLIP and SigLIP towers, deit_*, deit3_*, beit_*)");
 }
 
 Activation timm_activation(const TimmConfig& config) {
@@ -222,12 +223,14 @@ VitConfig infer_config(const TimmConfig& config, const TensorStore& store, const
   c.num_register_tokens = store.contains("reg_token") ? static_cast<int>(required_shape(store, "reg_token", 3)[1]) : 0;
   c.registers_have_positions = true;
   c.num_prefix_tokens = (c.class_token ? 1 : 0) + (store.contains("dist_token") ? 1 : 0) + c.num_register_tokens;
-  infer_grid(config, store, required_shape(store, "pos_embed", 3)[1], c);
+  const bool beit = is_timm_beit(store);
+  infer_grid(config, store, beit ? timm_beit_position_rows(store) : required_shape(store, "pos_embed", 3)[1], c);
   c.layer_norm_eps = config.architecture.find("clip") != std::string::npos ? kTimmClipLayerNormEps : kTimmLayerNormEps;
   c.activation = timm_activation(config);
   c.layer_scale = store.contains("blocks.0.ls1.gamma");
   infer_mlp(store, c);
   c.pooling = infer_pooling(config, store);
+  if (beit) configure_timm_beit(store, c);
   const int head_rows = store.contains("head.weight") ? static_cast<int>(required_shape(store, "head.weight", 2)[0]) : 0;
   if (is_projection_head(config, head_rows))
     c.projection_size = head_rows;
@@ -283,8 +286,10 @@ VitWeights read_weights(const CheckpointReader& reader, const VitConfig& c) {
   if (c.num_register_tokens > 0) prefix.push_back(reader.tensor("reg_token", {1, c.num_register_tokens, d}));
   w.prefix_tokens = prefix.empty() ? Tensor({0, d}) : concat_rows(prefix, d);
   const int64_t rows = static_cast<int64_t>(c.grid_height()) * c.grid_width() + c.positioned_prefix_tokens();
-  w.pos_embed = reshaped(reader.tensor("pos_embed", {1, rows, d}), {rows, d});
-  for (int i = 0; i < c.num_layers; ++i) w.layers.push_back(read_block(reader, c, "blocks." + std::to_string(i) + "."));
+  const bool beit = is_timm_beit(reader.store());
+  w.pos_embed = beit && !reader.contains("pos_embed") ? Tensor({rows, d}) : reshaped(reader.tensor("pos_embed", {1, rows, d}), {rows, d});
+  for (int i = 0; i < c.num_layers; ++i)
+    w.layers.push_back(beit ? read_timm_beit_block(reader, c, i) : read_block(reader, c, "blocks." + std::to_string(i) + "."));
   w.pre_norm = optional_norm(reader, "norm_pre", d);
   w.final_norm = optional_norm(reader, "norm", d);
   w.fc_norm = optional_norm(reader, "fc_norm", d);

@@ -49,6 +49,7 @@ std::string features_text(const Model& model) {
   std::vector<std::string> features;
   if (c.num_register_tokens) features.push_back("registers: " + std::to_string(c.num_register_tokens));
   if (c.layer_scale) features.push_back("LayerScale");
+  if (c.relative_position_bias) features.push_back("relative position bias");
   if (model.weights.pre_norm) features.push_back("pre-norm before the encoder");
   if (c.mlp == MlpKind::SwiGlu) features.push_back("SwiGLU MLP");
   if (c.pooling == Pooling::Probe) features.push_back("attention-probe pooling");

@@ -56,6 +56,9 @@ struct VitConfig {
   Activation activation = Activation::GeluErf;
   MlpKind mlp = MlpKind::Plain;
   bool layer_scale = false;  // folded into the weights when loading; said by `info`
+  // BEiT: each layer adds a learned bias per head and relative patch offset to its attention
+  // logits (EncoderLayerWeights::relative_position_bias).
+  bool relative_position_bias = false;
   Pooling pooling = Pooling::Token;
   int num_classes = 0;       // 0 for a bare encoder (ViTModel, DINO)
   int projection_size = 0;   // CLIP's projection into the joint image-text embedding; 0 if none

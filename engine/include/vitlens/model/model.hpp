@@ -28,6 +28,9 @@ struct EncoderLayerWeights {
   LayerNormWeights norm2;
   Linear fc1;  // [I, D] (SwiGLU: [2I, D])
   Linear fc2;  // [D, I]
+  // BEiT: [(2 Gh - 1)(2 Gw - 1) + 3, heads] for the training grid Gh x Gw, added to the
+  // attention logits before the softmax (model/relative_position_bias.hpp); empty without.
+  Tensor relative_position_bias{};
 };
 
 // YOLOS's two 3-layer MLPs on each detection token: Linear, ReLU, Linear, ReLU, Linear.

@@ -4,10 +4,17 @@
 #include <cmath>
 
 #include "backend/host/parallel.hpp"
+#include "model/relative_position_bias.hpp"
 
 namespace vitlens::cpu {
 
-Matrix self_attention(const Matrix& qkv, int heads, const std::vector<int>& queries, float* probabilities) {
+double RelativeBias::at(int head, int query, int key) const {
+  const int row = relative_position_row(query, key, grid_height, grid_width);
+  return table.data[static_cast<size_t>(row) * static_cast<size_t>(table.dim(1)) + static_cast<size_t>(head)];
+}
+
+Matrix self_attention(const Matrix& qkv, int heads, const std::vector<int>& queries, float* probabilities,
+                      const RelativeBias& bias) {
   const int tokens = qkv.rows;
   const int width = qkv.cols / 3;
   const int head_dim = width / heads;
@@ -28,7 +35,7 @@ Matrix self_attention(const Matrix& qkv, int heads, const std::vector<int>& quer
       const double* k = qkv.row(s) + width + h * head_dim;
       double score = 0;
       for (int i = 0; i < head_dim; ++i) score += q[i] * k[i];
-      weights[static_cast<size_t>(s)] = score * scale;
+      weights[static_cast<size_t>(s)] = score * scale + (bias.empty() ? 0.0 : bias.at(h, t, s));
     }
     const double max_score = *std::max_element(weights.begin(), weights.end());
     double sum = 0;

@@ -8,7 +8,8 @@
 
 namespace vitlens::cpu {
 
-Matrix self_attention_backward(const Matrix& qkv, int heads, const Matrix& d_context, float* attention, float* attention_grad) {
+Matrix self_attention_backward(const Matrix& qkv, int heads, const Matrix& d_context, float* attention, float* attention_grad,
+                               const RelativeBias& bias) {
   const int tokens = qkv.rows, width = qkv.cols / 3, dh = width / heads;
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
   Matrix d_qkv(tokens, 3 * width);
@@ -21,7 +22,7 @@ Matrix self_attention_backward(const Matrix& qkv, int heads, const Matrix& d_con
       for (int s = 0; s < tokens; ++s) {
         double score = 0;
         for (int i = 0; i < dh; ++i) score += qkv.row(t)[q0 + i] * qkv.row(s)[k0 + i];
-        row[s] = score * scale;
+        row[s] = score * scale + (bias.empty() ? 0.0 : bias.at(h, t, s));
       }
       const double top = *std::max_element(row, row + tokens);
       double sum = 0;

@@ -11,6 +11,7 @@
 #include "backend/host/linear.hpp"
 #include "backend/host/matrix.hpp"
 #include "backend/reference/weight_shapes.hpp"
+#include "model/relative_position_bias.hpp"
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/model/position_embedding.hpp"
 #include "vitlens/util/error.hpp"
@@ -63,7 +64,7 @@ class CpuBackend : public ForwardBackend {
     const Matrix embedded = embed_tokens(pixels, grid_h, grid_w);
     Matrix x = pre_norm(embedded);
     for (int l = 0; l < layers; ++l) {
-      encoder_layer(x, weights().layers[static_cast<size_t>(l)], {}, nullptr, &trace[static_cast<size_t>(l)]);
+      encoder_layer(x, weights().layers[static_cast<size_t>(l)], {}, nullptr, &trace[static_cast<size_t>(l)], relative_bias(l, grid_h, grid_w));
       if (static_cast<size_t>(l) < weights().mid_pos_embed.size())
         add_positions(x, weights().mid_pos_embed[static_cast<size_t>(l)], grid_h, grid_w);
     }
@@ -84,7 +85,7 @@ class CpuBackend : public ForwardBackend {
     const size_t stride = static_cast<size_t>(heads) * tokens * tokens;
     for (int l = layers - 1; l >= 0; --l)
       grad = layer_backward(trace[static_cast<size_t>(l)], weights().layers[static_cast<size_t>(l)], grad, e.attention.ptr() + l * stride,
-                            e.attention_grad.ptr() + l * stride, l == layers - 1 ? &e : nullptr);
+                            e.attention_grad.ptr() + l * stride, l == layers - 1 ? &e : nullptr, relative_bias(l, grid_h, grid_w));
     if (weights().pre_norm) grad = cpu::layer_norm_backward(embedded, grad, *weights().pre_norm, config().layer_norm_eps);
     e.pixel_grad = pixel_gradient(grad, pixels, grid_h, grid_w);
     return e;
@@ -113,7 +114,7 @@ class CpuBackend : public ForwardBackend {
     const size_t layer_stride = static_cast<size_t>(config().num_heads) * queries.size() * tokens;
     for (int l = 0; l < config().num_layers; ++l) {
       float* probabilities = rows.empty() ? nullptr : rows.ptr() + (streamed ? 0 : l * layer_stride);
-      encoder_layer(x, weights().layers[static_cast<size_t>(l)], queries, probabilities);
+      encoder_layer(x, weights().layers[static_cast<size_t>(l)], queries, probabilities, nullptr, relative_bias(l, grid_h, grid_w));
       if (streamed && probabilities) request.per_layer(l, rows);
       if (static_cast<size_t>(l) < weights().mid_pos_embed.size())
         add_positions(x, weights().mid_pos_embed[static_cast<size_t>(l)], grid_h, grid_w);
@@ -244,12 +245,19 @@ class CpuBackend : public ForwardBackend {
   }
 
   // `trace`, when given, keeps what layer_backward needs.
+  // Layer l's relative position bias fitted to the input grid; empty for models without one.
+  cpu::RelativeBias relative_bias(int l, int grid_h, int grid_w) const {
+    const Tensor& trained = weights().layers[static_cast<size_t>(l)].relative_position_bias;
+    if (trained.empty()) return {};
+    return {relative_position_table(trained, config(), grid_h, grid_w), grid_h, grid_w};
+  }
+
   void encoder_layer(Matrix& x, const EncoderLayerWeights& layer, const std::vector<int>& queries,
-                     float* probabilities, LayerTrace* trace = nullptr) const {
+                     float* probabilities, LayerTrace* trace = nullptr, const cpu::RelativeBias& bias = {}) const {
     const double eps = config().layer_norm_eps;
     if (trace) trace->x_in = x;
     const Matrix qkv = cpu::linear(cpu::layer_norm(x, layer.norm1, eps), layer.qkv);
-    const Matrix context = cpu::self_attention(qkv, config().num_heads, queries, probabilities);
+    const Matrix context = cpu::self_attention(qkv, config().num_heads, queries, probabilities, bias);
     add_in_place(x, cpu::linear(context, layer.proj));
 
     Matrix hidden = cpu::linear(cpu::layer_norm(x, layer.norm2, eps), layer.fc1);
@@ -269,7 +277,7 @@ class CpuBackend : public ForwardBackend {
   // and the gradient with respect to it go to `attention` and `attention_grad` [heads, T, T],
   // and for the last layer Grad-CAM's norm1 output and gradient to `explanation`.
   Matrix layer_backward(const LayerTrace& t, const EncoderLayerWeights& layer, const Matrix& d_out, float* attention,
-                        float* attention_grad, Explanation* explanation) const {
+                        float* attention_grad, Explanation* explanation, const cpu::RelativeBias& bias) const {
     const double eps = config().layer_norm_eps;
     const Matrix d_hidden = cpu::linear_backward(d_out, layer.fc2);
     Matrix d_fc1 = d_hidden;
@@ -280,7 +288,7 @@ class CpuBackend : public ForwardBackend {
     }
     const Matrix d_mid = sum(d_out, cpu::layer_norm_backward(t.x_mid, cpu::linear_backward(d_fc1, layer.fc1), layer.norm2, eps));
     const Matrix d_qkv =
-        cpu::self_attention_backward(t.qkv, config().num_heads, cpu::linear_backward(d_mid, layer.proj), attention, attention_grad);
+        cpu::self_attention_backward(t.qkv, config().num_heads, cpu::linear_backward(d_mid, layer.proj), attention, attention_grad, bias);
     const Matrix d_norm1 = cpu::linear_backward(d_qkv, layer.qkv);
     if (explanation) {
       explanation->last_norm1 = to_tensor(cpu::layer_norm(t.x_in, layer.norm1, eps));

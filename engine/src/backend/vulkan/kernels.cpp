@@ -26,6 +26,7 @@ struct AttentionPush {
   uint32_t tokens, ld, q_offset, k_offset, v_offset, head_stride;
   uint32_t out_offset, out_ld, out_batch, stats_offset;
   float scale;
+  uint32_t bias_offset, bias_heads, grid_h, grid_w, head0;
 };
 
 struct SwigluPush {
@@ -170,8 +171,12 @@ namespace {
 
 AttentionPush attention_push(const AttentionArgs& a) {
   return {a.tokens,     a.qkv.ld,    a.qkv.offset, a.k_offset, a.v_offset, a.head_size,
-          a.out.offset, a.out.ld,    a.head_size,  0,          1.0f / std::sqrt(static_cast<float>(a.head_size))};
+          a.out.offset, a.out.ld,    a.head_size,  0,          1.0f / std::sqrt(static_cast<float>(a.head_size)),
+          a.bias_offset, a.bias ? a.heads : 0u, a.grid_h, a.grid_w, 0};
 }
+
+// The bias binding; without a bias the statistics stand in for it, never read (bias_heads 0).
+Slice bias_binding(const AttentionArgs& a) { return a.bias ? a.bias : a.stats; }
 
 void check_attention(const AttentionArgs& a) {
   if (a.head_size % 4 || a.qkv.ld % 4 || a.qkv.offset % 4 || a.k_offset % 4 || a.v_offset % 4 || a.out.ld % 4 ||
@@ -184,7 +189,7 @@ void check_attention(const AttentionArgs& a) {
 void Kernels::attention(Recording& rec, const AttentionArgs& a) const {
   check_attention(a);
   using B = BindingKind;
-  PipelineDesc desc{"attention", {B::Texel, B::Storage, B::Storage}, sizeof(AttentionPush), {}};
+  PipelineDesc desc{"attention", {B::Texel, B::Storage, B::Storage, B::Storage}, sizeof(AttentionPush), {}};
   uint32_t rows_per_group = 0;
   if (family_ == KernelFamily::Texel) {
     desc.spec = {ctx_->subgroup_size(), a.head_size / 4, kTexelQueryRows, kTexelKeys, 0, 1};
@@ -198,7 +203,7 @@ void Kernels::attention(Recording& rec, const AttentionArgs& a) const {
     rows_per_group = attention_threads_;
   }
   rec.label_next("attention");
-  rec.dispatch(cached_pipeline(std::move(desc)), {a.qkv.data, a.out.data, a.stats}, attention_push(a),
+  rec.dispatch(cached_pipeline(std::move(desc)), {a.qkv.data, a.out.data, a.stats, bias_binding(a)}, attention_push(a),
                div_up(a.tokens, rows_per_group), a.heads);
 }
 
@@ -206,7 +211,7 @@ void Kernels::attention_rows(Recording& rec, const AttentionArgs& a, const Atten
   check_attention(a);
   if (rows.count == 0) return;
   using B = BindingKind;
-  const Pipeline& p = cached_pipeline(PipelineDesc{"attention_rows", {B::Texel, B::Storage, B::Storage, B::Storage},
+  const Pipeline& p = cached_pipeline(PipelineDesc{"attention_rows", {B::Texel, B::Storage, B::Storage, B::Storage, B::Storage},
                                                    sizeof(AttentionPush), {row_threads_, a.head_size / 4}});
   if (rows.first_head + rows.heads > a.heads) throw Error("internal: attention rows of heads outside the layer");
   AttentionPush push = attention_push(a);
@@ -217,8 +222,9 @@ void Kernels::attention_rows(Recording& rec, const AttentionArgs& a, const Atten
   push.out_offset = rows.offset;
   push.out_ld = a.tokens;
   push.out_batch = rows.count * a.tokens;
+  push.head0 = rows.first_head;
   rec.label_next("attention_rows");
-  rec.dispatch(p, {a.qkv.data, a.stats, rows.tokens, rows.target}, push, div_up(a.tokens, row_threads_), rows.count,
+  rec.dispatch(p, {a.qkv.data, a.stats, rows.tokens, rows.target, bias_binding(a)}, push, div_up(a.tokens, row_threads_), rows.count,
                rows.heads);
 }
 

@@ -44,6 +44,11 @@ struct AttentionArgs {
   uint32_t k_offset = 0, v_offset = 0;  // head 0's key and value columns
   MatrixRef out;  // [tokens, heads * head_size] with row stride ld
   Slice stats;    // 2 * heads * tokens floats: each row's softmax maximum and sum
+  // BEiT's relative position bias, added to every logit: the layer's table [rows, heads]
+  // for a grid_h x grid_w patch grid starts at float bias_offset of `bias`. Without one
+  // (`bias` empty) the logits are q.k / sqrt(dh) alone.
+  Slice bias;
+  uint32_t bias_offset = 0, grid_h = 0, grid_w = 0;
 };
 
 // Where requested attention rows land: `count` query tokens (int indices in `tokens`), the

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "backend/host/heads.hpp"
+#include "model/relative_position_bias.hpp"
 #include "vitlens/model/position_embedding.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -66,6 +67,11 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
   record(profile);
 }
 
+size_t VitGraph::bias_table_floats() const {
+  if (!model_.config.relative_position_bias) return 0;
+  return static_cast<size_t>(relative_position_rows(static_cast<int>(gh_), static_cast<int>(gw_))) * heads_;
+}
+
 void VitGraph::plan_buffers() {
   const auto T = size_t{tokens_};
   const auto D = size_t{D_};
@@ -87,6 +93,7 @@ void VitGraph::plan_buffers() {
   id_.det_boxes = readback_.reserve_floats(std::max<size_t>(size_t{suffix_} * 4, 4));
   id_.hidden = readback_.reserve_floats(T * D);
   id_.probe_kv = readback_.reserve_floats(model_.weights.probe ? T * 2 * D : 4);
+  id_.bias = device_.reserve_floats(std::max<size_t>(bias_table_floats() * weights_.layers.size(), 4));
   device_.allocate(ctx_, MemoryUse::Device);
   readback_.allocate(ctx_, MemoryUse::Readback);
   upload_.allocate(ctx_, MemoryUse::Upload);
@@ -122,10 +129,18 @@ void VitGraph::upload_constants() {
   std::vector<int32_t> query_tokens(queries_.begin(), queries_.end());
   query_tokens.resize(std::max<size_t>(query_tokens.size(), 1), 0);
 
+  std::vector<float> bias;
+  if (model_.config.relative_position_bias)
+    for (const EncoderLayerWeights& layer : w.layers) {
+      const Tensor table = relative_position_table(layer.relative_position_bias, c, static_cast<int>(gh_), static_cast<int>(gw_));
+      bias.insert(bias.end(), table.data.begin(), table.data.end());
+    }
+
   Uploader uploader(ctx_, device_.buffer());
   uploader.write(device_[id_.init], init.data(), init.size() * sizeof(float));
   uploader.write(device_[id_.query_tokens], query_tokens.data(), query_tokens.size() * sizeof(int32_t));
   if (!mid.empty()) uploader.write(device_[id_.mid], mid.data(), mid.size() * sizeof(float));
+  if (!bias.empty()) uploader.write(device_[id_.bias], bias.data(), bias.size() * sizeof(float));
   uploader.flush();
 }
 
@@ -268,6 +283,12 @@ void VitGraph::record_attention(size_t index) {
   args.v_offset = 2 * D_;
   args.out = {device_[id_.attn], 0, D_};
   args.stats = device_[id_.stats];
+  if (model_.config.relative_position_bias) {
+    args.bias = device_[id_.bias];
+    args.bias_offset = static_cast<uint32_t>(index * bias_table_floats());
+    args.grid_h = gh_;
+    args.grid_w = gw_;
+  }
   kernels_.attention(*recording_, args);
   if (!want_attention_) return;
   const auto Q = static_cast<uint32_t>(queries_.size());

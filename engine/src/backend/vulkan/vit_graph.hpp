@@ -38,6 +38,7 @@ class VitGraph {
   void record_mlp(const std::vector<DeviceLinear>& layers, const Slice& out);
   void read_detection(ForwardOutput& out) const;
   void write_patches(const Tensor& pixels);
+  size_t bias_table_floats() const;  // one layer's relative position bias table at this grid; 0 without
   double submit(ForwardOutput& out, const LayerAttentionConsumer& per_layer);
   void read_attention(ForwardOutput& out) const;
 
@@ -59,6 +60,7 @@ class VitGraph {
     Arena::Id input, patches, init, x, ln, qkv, stats, attn, mlp, glu, query_tokens;
     Arena::Id mid, det_a, det_b;  // YOLOS: mid-position tables of every layer, head MLP activations
     Arena::Id hidden, probe_kv, det_logits, det_boxes;
+    Arena::Id bias;  // BEiT: every layer's relative position bias table, fitted to this grid
   } id_{};
   std::unique_ptr<Recording> recording_;
 };
