@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 
+#include "util/regular_file.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -11,6 +12,7 @@ namespace vitlens {
 using json = nlohmann::json;
 
 JsonFile JsonFile::read(const std::string& path) {
+  require_regular_file(path);
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open for reading");
   try {
