@@ -27,7 +27,8 @@ JsonFile JsonFile::read(const std::string& path) {
 void JsonFile::fail(const std::string& problem) const { throw Error(path_ + ": " + problem); }
 
 const json& JsonFile::typed(const std::string& key, bool (json::*is_type)() const noexcept, const char* type_name) const {
-  const json& value = root_[key];
+  static const json absent;
+  const json& value = root_.contains(key) ? root_[key] : absent;  // const [] on a missing key is undefined
   if (!(value.*is_type)()) fail("\"" + key + "\" should be " + type_name + ", not " + value.dump());
   return value;
 }
