@@ -1,6 +1,7 @@
 #pragma once
 // Runs a program as a subprocess and captures what it printed, for tests of the command line.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,14 @@ struct ProcessResult {
   std::string err;
 };
 
+// Bounds for a child that might hang or balloon on hostile input: past `seconds` it gets
+// SIGALRM (the alarm survives exec), past `address_space_bytes` its allocations fail.
+// Zero means no bound.
+struct ProcessLimits {
+  unsigned seconds = 0;
+  rlim_t address_space_bytes = 0;
+};
+
 namespace detail {
 
 inline std::string slurp(const std::filesystem::path& path) {
@@ -31,8 +40,9 @@ inline std::string slurp(const std::filesystem::path& path) {
 }  // namespace detail
 
 // Runs argv[0] with the given arguments (no shell, so nothing needs quoting), stdin from
-// /dev/null, stdout and stderr into temporary files that are read back and removed.
-inline ProcessResult run_process(const std::vector<std::string>& argv) {
+// /dev/null, stdout and stderr into temporary files that are read back and removed, within
+// `limits`.
+inline ProcessResult run_process(const std::vector<std::string>& argv, const ProcessLimits& limits = {}) {
   namespace fs = std::filesystem;
   static std::atomic<int> counter{0};
   std::string name = "vitlens_process_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
@@ -54,6 +64,11 @@ inline ProcessResult run_process(const std::vector<std::string>& argv) {
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    if (limits.address_space_bytes != 0) {
+      const rlimit bound{limits.address_space_bytes, limits.address_space_bytes};
+      setrlimit(RLIMIT_AS, &bound);
+    }
+    if (limits.seconds != 0) alarm(limits.seconds);
     execv(args[0], args.data());
     _exit(127);
   }

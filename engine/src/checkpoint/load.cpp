@@ -101,7 +101,9 @@ Model load_hf(const fs::path& folder) {
 Model load_model(const std::string& path) {
   const fs::path target(path);
   std::error_code error;
-  if (!fs::exists(target, error)) throw Error(path + ": no such file or folder");
+  const bool exists = fs::exists(target, error);
+  if (error) throw Error(path + ": cannot be opened (" + error.message() + ")");
+  if (!exists) throw Error(path + ": no such file or folder");
   if (fs::is_directory(target)) {
     if (!fs::exists(target / "config.json")) throw Error(path + ": is a folder without config.json, so it is not a Hugging Face or timm model folder");
     return layout_of(target / "config.json") == Layout::HuggingFace ? load_hf(target) : load_timm(single_weights_file(target));

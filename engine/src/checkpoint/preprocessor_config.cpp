@@ -132,6 +132,9 @@ PreprocessConfig read_preprocessor_config(const JsonFile& file, const VitConfig&
   config.do_normalize = file.boolean("do_normalize", config.do_normalize);
   config.mean = channel_values(file, "image_mean", config.mean);
   config.std = channel_values(file, "image_std", config.std);
+  // Normalisation divides by the standard deviation.
+  for (float std : config.std)
+    if (!(std > 0.0f && std::isfinite(std))) file.fail("\"image_std\" values must be positive, not " + file.root()["image_std"].dump());
   return config;
 }
 

@@ -13,6 +13,7 @@
 #include "checkpoint/half_float.hpp"
 #include "checkpoint/torch_checkpoint.hpp"
 #include "util/json_file.hpp"
+#include "util/regular_file.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -167,6 +168,7 @@ std::vector<float> widen(const std::vector<uint16_t>& words, float (*convert)(ui
 }  // namespace
 
 SafetensorsFile SafetensorsFile::open(const std::string& path) {
+  require_regular_file(path);
   std::error_code error;
   const uint64_t file_size = std::filesystem::file_size(path, error);
   if (error) fail(path, "cannot open (" + error.message() + ")");
@@ -226,6 +228,20 @@ TensorStore TensorStore::open_file(const std::string& path) {
   return store;
 }
 
+namespace {
+
+// Shards sit beside their index: a name with a folder in it (../x, /etc/passwd) would let a
+// downloaded index read any file on the machine, and the index naming itself is no shard.
+void check_shard_name(const std::string& index_json_path, const std::string& tensor, const std::string& shard) {
+  const std::filesystem::path name(shard);
+  if (shard.empty() || name.has_parent_path() || name.is_absolute() || shard == "." || shard == "..")
+    fail(index_json_path, "weight_map puts tensor '" + tensor + "' in '" + shard + "', outside the index's folder (shards must be plain file names beside it)");
+  if (name == std::filesystem::path(index_json_path).filename())
+    fail(index_json_path, "weight_map puts tensor '" + tensor + "' in the index file itself");
+}
+
+}  // namespace
+
 TensorStore TensorStore::open_index(const std::string& index_json_path) {
   const JsonFile index = JsonFile::read(index_json_path);
   if (!index.root().contains("weight_map") || !index.root()["weight_map"].is_object()) index.fail("has no \"weight_map\" object");
@@ -237,6 +253,7 @@ TensorStore TensorStore::open_index(const std::string& index_json_path) {
   for (const auto& [name, file] : index.root()["weight_map"].items()) {
     if (!file.is_string()) fail(index_json_path, "weight_map entry for tensor '" + name + "' is not a file name");
     const std::string shard = file.get<std::string>();
+    check_shard_name(index_json_path, name, shard);
     const std::string shard_path = (folder / shard).string();
     if (!shard_of_file.count(shard)) {
       if (!std::filesystem::exists(shard_path)) fail(index_json_path, "shard '" + shard + "' (listed for tensor '" + name + "') does not exist");

@@ -1,5 +1,8 @@
 #include "checkpoint/tensor_reader.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "model/tensor_layout.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -11,7 +14,18 @@ Tensor CheckpointReader::tensor(const std::string& name, const std::vector<int64
   if (actual != expected)
     throw Error(store_.path_of(name) + ": tensor '" + name + "' has shape " + shape_string(actual) + " but " + shape_source_ + " implies " + shape_string(expected) +
                 (reason.empty() ? "" : " (" + reason + ")"));
-  return store_.read(name);
+  Tensor values = store_.read(name);
+  check_finite(values, name);
+  return values;
+}
+
+// A NaN or infinity in a weight turns every output into NaN: refuse the checkpoint rather than
+// print meaningless classes and maps.
+void CheckpointReader::check_finite(const Tensor& values, const std::string& name) const {
+  const auto bad = std::find_if(values.data.begin(), values.data.end(), [](float v) { return !std::isfinite(v); });
+  if (bad == values.data.end()) return;
+  throw Error(store_.path_of(name) + ": tensor '" + name + "' holds " + (std::isnan(*bad) ? "NaN" : "an infinity") + " at element " +
+              std::to_string(bad - values.data.begin()) + " (a damaged or diverged checkpoint)");
 }
 
 std::optional<Tensor> CheckpointReader::optional_tensor(const std::string& name, const std::vector<int64_t>& expected) const {

@@ -34,6 +34,8 @@ class CheckpointReader {
   bool fold_optional_layer_scale(const std::string& name, Linear& layer) const;
 
  private:
+  void check_finite(const Tensor& values, const std::string& name) const;
+
   const TensorStore& store_;
   std::string shape_source_;
 };

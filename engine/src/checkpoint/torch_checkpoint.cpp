@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "checkpoint/half_float.hpp"
+#include "util/regular_file.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -58,6 +59,7 @@ std::map<std::string, pickle::TensorView> without_prefix(const std::map<std::str
 }  // namespace
 
 TorchCheckpoint TorchCheckpoint::open(const std::string& path) {
+  require_regular_file(path);
   if (!ZipArchive::looks_like_zip(path)) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail(path, "cannot open for reading");

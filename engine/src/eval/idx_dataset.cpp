@@ -84,8 +84,12 @@ IdxImages read_idx_dataset(const std::string& images_path, const std::string& la
   const int count = dimension(images, "an image count of");
   set.rows = dimension(images, "a row count of");
   set.cols = dimension(images, "a column count of");
-  const int64_t bytes = int64_t{count} * set.rows * set.cols;
-  if (bytes > kMaxBytes) throw Error(images_path + ": IDX header describes " + std::to_string(bytes) + " bytes of images, more than any dataset this reads");
+  // Each factor is below 2^31, so rows x cols fits; the count joins only under the cap
+  // (three factors can pass 2^63: the IDX fuzz target found it).
+  const int64_t image_bytes = int64_t{set.rows} * set.cols;
+  const int64_t bytes = image_bytes == 0 || count <= kMaxBytes / image_bytes ? image_bytes * count : kMaxBytes + 1;
+  if (bytes > kMaxBytes) throw Error(images_path + ": IDX header describes " + std::to_string(count) + " images of " + std::to_string(set.rows) + "x" +
+                                         std::to_string(set.cols) + " pixels, more than any dataset this reads");
   set.pixels.resize(static_cast<size_t>(bytes));
   images.read(set.pixels.data(), bytes, "images");
 

@@ -11,8 +11,15 @@ namespace {
 
 using json = nlohmann::json;
 
+// nlohmann's const operator[] on an absent key is undefined behaviour (an assertion in debug
+// builds; the scene fuzz target found it): look keys up through this.
+const json& member(const json& object, const char* key) {
+  static const json absent;
+  return object.is_object() && object.contains(key) ? object[key] : absent;
+}
+
 std::vector<std::string> read_classes(const JsonFile& file) {
-  const json& classes = file.root()["classes"];
+  const json& classes = member(file.root(), "classes");
   if (!classes.is_array() || classes.empty()) file.fail("\"classes\" should be a non-empty list of class names");
   std::vector<std::string> names;
   for (const json& name : classes) {
@@ -25,8 +32,8 @@ std::vector<std::string> read_classes(const JsonFile& file) {
 TruthBox read_object(const JsonFile& file, const json& object, const std::string& where, int num_classes) {
   if (!object.is_object() || !object.contains("label") || !object.contains("box"))
     file.fail(where + ": an object should have a \"label\" and a \"box\", not " + object.dump());
-  const json& label = object["label"];
-  const json& box = object["box"];
+  const json& label = member(object, "label");
+  const json& box = member(object, "box");
   if (!label.is_number_integer() || label.get<int64_t>() < 0 || label.get<int64_t>() >= num_classes)
     file.fail(where + ": label " + label.dump() + " is not a class index below " + std::to_string(num_classes));
   if (!box.is_array() || box.size() != 4 || !std::all_of(box.begin(), box.end(), [](const json& v) { return v.is_number(); }))
@@ -56,7 +63,7 @@ SceneDataset read_scene_dataset(const std::string& folder) {
   SceneDataset dataset;
   dataset.folder = folder;
   dataset.classes = read_classes(file);
-  const json& scenes = file.root()["scenes"];
+  const json& scenes = member(file.root(), "scenes");
   if (!scenes.is_array()) file.fail("\"scenes\" should be a list");
   for (size_t i = 0; i < scenes.size(); ++i)
     dataset.scenes.push_back(read_scene(file, scenes[i], i, folder, static_cast<int>(dataset.classes.size())));

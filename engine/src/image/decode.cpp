@@ -1,7 +1,6 @@
 #include "vitlens/image/decode.hpp"
 
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -9,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "image/header.hpp"
+#include "util/regular_file.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -23,9 +23,7 @@ void check_pixel_limit(cv::Size size, const std::string& path) {
 }
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(path + ": no such file");
-  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not an image");
+  require_regular_file(path);
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(path + ": cannot be opened for reading");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());

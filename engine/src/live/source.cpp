@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "util/regular_file.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -41,6 +42,7 @@ cv::VideoCapture open_capture(const SourceSpec& spec, cv::Size size) {
                    {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, kStreamOpenTimeoutMs, cv::CAP_PROP_READ_TIMEOUT_MSEC, kStreamReadTimeoutMs});
       break;
     case SourceSpec::Kind::File:
+      require_regular_file(spec.location);  // FFmpeg would wait forever on a FIFO
       capture.open(spec.location, cv::CAP_FFMPEG);
       break;
   }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 
+#include "util/regular_file.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -11,6 +12,7 @@ namespace vitlens {
 using json = nlohmann::json;
 
 JsonFile JsonFile::read(const std::string& path) {
+  require_regular_file(path);
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open for reading");
   try {
@@ -25,7 +27,8 @@ JsonFile JsonFile::read(const std::string& path) {
 void JsonFile::fail(const std::string& problem) const { throw Error(path_ + ": " + problem); }
 
 const json& JsonFile::typed(const std::string& key, bool (json::*is_type)() const noexcept, const char* type_name) const {
-  const json& value = root_[key];
+  static const json absent;
+  const json& value = root_.contains(key) ? root_[key] : absent;  // const [] on a missing key is undefined
   if (!(value.*is_type)()) fail("\"" + key + "\" should be " + type_name + ", not " + value.dump());
   return value;
 }
