@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
+#include "vitlens/analysis/relevance.hpp"
 #include "vitlens/backend/session.hpp"
 
 namespace vitlens::cli {
@@ -56,6 +57,18 @@ double timed_run(Session& session, const Tensor& pixels, ForwardOutput* output =
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (output) *output = std::move(out);
   return ms;
+}
+
+// One top-class relevance map: the forward pass, the backward pass and the rollout of
+// (dA * A)^+ that make it (what `attention --method relevance` costs per image).
+double timed_relevance(Session& session, const Tensor& pixels) {
+  const Model& model = session.model();
+  auto start = std::chrono::steady_clock::now();
+  const ForwardOutput output = session.run(pixels);
+  const QueryToken query = model.has_detector() ? QueryToken{QueryToken::Kind::Det, 0, 0} : QueryToken{};
+  const Explanation e = session.explain(pixels, explanation_target(model, output, query, ""));
+  relevance_maps(e, token_layout(model.config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2))), query);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
 // p90 is nearest-rank, so it is a time that was actually measured.
@@ -106,7 +119,8 @@ ArgParser bench_arguments() {
   parser.option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
       .option("warmup", "W", "untimed runs after the first (default " + std::to_string(kDefaultWarmup) + ")")
       .option("seed", "N", "seed of the random input (default 0)")
-      .flag("profile", "also report the Vulkan device time of each kernel (timestamps add a little overhead)");
+      .flag("profile", "also report the Vulkan device time of each kernel (timestamps add a little overhead)")
+      .flag("relevance", "also time one top-class relevance map per run (forward + backward pass) and its ratio to the forward pass");
   return add_json_flag(parser);
 }
 
@@ -127,9 +141,19 @@ int run_bench(const ParsedArgs& args) {
   ForwardOutput last;
   for (int i = 0; i < runs; ++i) ms.push_back(timed_run(session, pixels, &last));
   Stats s = statistics(ms);
+  std::optional<Stats> relevance;
+  if (args.flag("relevance")) {
+    if (!model->has_classifier() && !model->has_detector()) throw UsageError("--relevance: " + model->path + " has no class to explain");
+    std::vector<double> relevance_ms;
+    for (int i = 0; i < runs; ++i) relevance_ms.push_back(timed_relevance(session, pixels));
+    relevance = statistics(relevance_ms);
+  }
 
   if (!args.flag("json")) {
     print_text(*model, session.device(), size, runs, warmup, first_ms, s);
+    if (relevance)
+      std::cout << "relevance (forward + backward): " << fixed(relevance->mean, 2) << " ms/image mean, " << fixed(relevance->mean / s.mean, 2)
+                << "x the forward pass\n";
     if (profile) print_profile(last.op_times_ms);
     return 0;
   }
@@ -145,7 +169,9 @@ int run_bench(const ParsedArgs& args) {
                              {"min_ms", s.min},
                              {"p90_ms", s.p90},
                              {"images_per_s", 1000.0 / s.mean},
-                             {"profile", profile_json(last.op_times_ms)}});
+                             {"profile", profile_json(last.op_times_ms)},
+                             {"relevance_mean_ms", relevance ? Json(relevance->mean) : Json()},
+                             {"relevance_ratio", relevance ? Json(relevance->mean / s.mean) : Json()}});
   return 0;
 }
 

@@ -90,3 +90,12 @@ TEST_CASE("bad classes, encoders and layer choices for gradient methods are usag
   check({"--model", kVit, "--method", "gradcam", "--layers", "0"}, "leave --layers and --heads out");
   check({"--model", kVit, "--method", "raw", "--class", "1"}, "--class applies to --method relevance and gradcam only");
 }
+
+TEST_CASE("bench --relevance reports the cost of a relevance map next to the forward pass", "[relevance]") {
+  const ProcessResult run = vitlens::test::run_process({kCli, "bench", "--model", kVit, "--device", "cpu", "--runs", "2", "--warmup", "0", "--relevance", "--json"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const auto doc = nlohmann::json::parse(run.out);
+  CHECK(doc["relevance_mean_ms"].get<double>() > 0);
+  CHECK(doc["relevance_ratio"].get<double>() > 1);  // it includes a forward pass
+}
