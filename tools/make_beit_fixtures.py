@@ -132,14 +132,7 @@ def main():
                                                                           use_shared_rel_pos_bias=True), [(32, 32), (48, 40)], 34,
                        "timm Beit with a shared rel_pos_bias and pos_embed")
 
-    manifest_path = os.path.join(families.ROOT, "manifest.json")
-    with open(manifest_path) as f:
-        manifest = json.load(f)
-    names = {c["name"] for c in cases}
-    manifest["cases"] = [c for c in manifest["cases"] if c["name"] not in names] + cases
-    with open(manifest_path, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    families.add_to_manifest(cases)
     print(f"{len(cases)} BEiT cases written to {families.OUT}")
 
 

@@ -215,6 +215,18 @@ def timm_case(name, architecture, kwargs, sizes, seed, notes, pretrained_cfg=Non
     return cases
 
 
+def add_to_manifest(cases):
+    """Puts `cases` into tests/fixtures/manifest.json, replacing cases of the same name."""
+    manifest_path = os.path.join(ROOT, "manifest.json")
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    names = {c["name"] for c in cases}
+    manifest["cases"] = [c for c in manifest["cases"] if c["name"] not in names] + cases
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = []
@@ -245,14 +257,7 @@ def main():
     cases += timm_case("timm_deit3", "deit3_small_patch16_224", dict(small, num_classes=5), [(32, 32), (40, 32)], 26,
                        "timm deit3: no_embed_class, LayerScale, classifier", label_names=LABELS)
 
-    manifest_path = os.path.join(ROOT, "manifest.json")
-    with open(manifest_path) as f:
-        manifest = json.load(f)
-    names = {c["name"] for c in cases}
-    manifest["cases"] = [c for c in manifest["cases"] if c["name"] not in names] + cases
-    with open(manifest_path, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    add_to_manifest(cases)
     print(f"{len(cases)} family cases written to {OUT}")
 
 

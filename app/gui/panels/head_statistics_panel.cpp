@@ -14,17 +14,22 @@ HeadStatisticsPanel::HeadStatisticsPanel(QWidget* parent) : QWidget(parent), mes
 void HeadStatisticsPanel::setResult(const std::shared_ptr<const InferenceResult>& result) {
   statistics_.reset();
   message_.clear();
-  if (!result) {
+  result_ = result && result->all_rows ? result : nullptr;
+  if (!result)
     message_ = tr("No result yet");
-  } else if (!result->all_rows) {
+  else if (!result->all_rows)
     message_ = tr("Head statistics need every attention row; this input is over the attention memory budget (Model menu)");
-  } else {
-    const VitConfig& c = result->model->config;
+  update();
+}
+
+const std::optional<HeadStatistics>& HeadStatisticsPanel::statistics() const {
+  if (!statistics_ && result_) {
+    const VitConfig& c = result_->model->config;
     HeadStatisticsAccumulator accumulator(c.num_layers, c.num_heads, c.patch_size);
-    accumulator.add(result->output, result->layout);
+    accumulator.add(result_->output, result_->layout);
     statistics_ = accumulator.result();
   }
-  update();
+  return statistics_;
 }
 
 void HeadStatisticsPanel::setHighlight(int layer, int head) {
@@ -37,7 +42,7 @@ QRect HeadStatisticsPanel::plotRect() const { return rect().adjusted(4, 4, -4, -
 void HeadStatisticsPanel::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   const QRect area = plotRect();
-  if (!statistics_ || area.width() < 16 || area.height() < 16) {
+  if (!statistics() || area.width() < 16 || area.height() < 16) {
     painter.setPen(palette().color(QPalette::PlaceholderText));
     painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, message_);
     return;
@@ -48,7 +53,7 @@ void HeadStatisticsPanel::paintEvent(QPaintEvent*) {
 }
 
 void HeadStatisticsPanel::mousePressEvent(QMouseEvent* event) {
-  if (!statistics_) return;
+  if (!statistics()) return;
   const QRect area = plotRect();
   const QPoint at = event->position().toPoint() - area.topLeft();
   const cv::Point dot = attention_distance_dot_at(*statistics_, cv::Size(area.width(), area.height()), {at.x(), at.y()});

@@ -18,11 +18,12 @@ class HeadStatisticsPanel : public QWidget {
  public:
   explicit HeadStatisticsPanel(QWidget* parent = nullptr);
 
-  // Computes the statistics from the result's attention; a result without every row (an
-  // input over the memory budget) shows why instead.
+  // The statistics come from the result's attention, computed when first asked for (shown),
+  // so a hidden dock costs live mode nothing; a result without every row (an input over the
+  // memory budget) shows why instead.
   void setResult(const std::shared_ptr<const InferenceResult>& result);
   void setHighlight(int layer, int head);
-  const std::optional<HeadStatistics>& statistics() const { return statistics_; }
+  const std::optional<HeadStatistics>& statistics() const;
   const QString& message() const { return message_; }
 
  signals:
@@ -35,7 +36,8 @@ class HeadStatisticsPanel : public QWidget {
  private:
   QRect plotRect() const;
 
-  std::optional<HeadStatistics> statistics_;
+  std::shared_ptr<const InferenceResult> result_;
+  mutable std::optional<HeadStatistics> statistics_;
   QString message_;
   cv::Point highlight_{-1, -1};
 };

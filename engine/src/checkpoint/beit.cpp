@@ -48,9 +48,7 @@ VitConfig parse_hf_config(const JsonFile& config, const std::string& name) {
   c.activation = parse_hf_activation(config, "gelu");
   c.layer_norm_eps = config.number("layer_norm_eps", 1e-12);
   std::tie(c.image_height, c.image_width) = hf_height_width(config, "image_size", 224);
-  const auto [patch_height, patch_width] = hf_height_width(config, "patch_size", 16);
-  if (patch_height != patch_width) config.fail("non-square patch_size [" + std::to_string(patch_height) + ", " + std::to_string(patch_width) + "] is not supported");
-  c.patch_size = patch_height;
+  c.patch_size = hf_square_patch_size(config, 16);
   c.num_channels = config.integer("num_channels", 3);
   c.layer_scale = config.number("layer_scale_init_value", 0.1) > 0;
   c.relative_position_bias = config.boolean("use_relative_position_bias", false) || config.boolean("use_shared_relative_position_bias", false);

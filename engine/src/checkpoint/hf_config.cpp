@@ -36,6 +36,12 @@ std::pair<int, int> hf_height_width(const JsonFile& config, const std::string& k
   return {side, side};
 }
 
+int hf_square_patch_size(const JsonFile& config, int fallback) {
+  const auto [height, width] = hf_height_width(config, "patch_size", fallback);
+  if (height != width) config.fail("non-square patch_size [" + std::to_string(height) + ", " + std::to_string(width) + "] is not supported");
+  return height;
+}
+
 std::vector<std::string> parse_hf_labels(const JsonFile& config, int num_classes, bool detector) {
   std::vector<std::string> labels;
   if (num_classes <= 0) return labels;

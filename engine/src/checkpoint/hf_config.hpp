@@ -16,6 +16,9 @@ Activation parse_hf_activation(const JsonFile& config, const std::string& fallba
 // image_size and patch_size: an int or a [height, width] pair.
 std::pair<int, int> hf_height_width(const JsonFile& config, const std::string& key, int fallback);
 
+// patch_size, which must be square (an int or an equal [height, width] pair).
+int hf_square_patch_size(const JsonFile& config, int fallback);
+
 // One label per class from id2label ("LABEL_i" for classes it does not name); a detector
 // without id2label over COCO's 91 ids gets the COCO names.
 std::vector<std::string> parse_hf_labels(const JsonFile& config, int num_classes, bool detector);

@@ -51,9 +51,7 @@ VitConfig parse_config(const JsonFile& config, const Variant& variant) {
   c.activation = parse_hf_activation(config, "gelu");
   c.layer_norm_eps = config.number("layer_norm_eps", 1e-6);
   std::tie(c.image_height, c.image_width) = hf_height_width(config, "image_size", 224);
-  const auto [patch_height, patch_width] = hf_height_width(config, "patch_size", 14);
-  if (patch_height != patch_width) config.fail("non-square patch_size [" + std::to_string(patch_height) + ", " + std::to_string(patch_width) + "] is not supported");
-  c.patch_size = patch_height;
+  c.patch_size = hf_square_patch_size(config, 14);
   c.num_channels = config.integer("num_channels", 3);
   c.num_register_tokens = variant.registers ? config.integer("num_register_tokens", 4) : 0;
   if (c.num_register_tokens < 0) config.fail("num_register_tokens is " + std::to_string(c.num_register_tokens) + ", but must not be negative");

@@ -99,9 +99,7 @@ VitConfig parse_config(const JsonFile& config, const Architecture& architecture)
   std::tie(c.image_height, c.image_width) = hf_height_width(config, "image_size", 224);
   // YolosConfig's default training size is [512, 864], not ViTConfig's 224.
   if (architecture.detector && !config.has("image_size")) std::tie(c.image_height, c.image_width) = std::pair(512, 864);
-  const auto [patch_height, patch_width] = hf_height_width(config, "patch_size", 16);
-  if (patch_height != patch_width) config.fail("non-square patch_size [" + std::to_string(patch_height) + ", " + std::to_string(patch_width) + "] is not supported");
-  c.patch_size = patch_height;
+  c.patch_size = hf_square_patch_size(config, 16);
   c.num_channels = config.integer("num_channels", 3);
   c.num_prefix_tokens = architecture.distillation_token ? 2 : 1;
   if (architecture.detector) {
