@@ -26,3 +26,18 @@ float activate(float x, uint kind) {
   if (kind == ACT_RELU) return max(x, 0.0);
   return x;
 }
+
+// d activate(x) / dx, for the backward pass.
+float activation_derivative(float x, uint kind) {
+  if (kind == ACT_GELU_ERF) return 0.5 * (1.0 + erf_approx(x * 0.70710678118654752)) + x * 0.39894228040143268 * exp(-0.5 * x * x);
+  if (kind == ACT_GELU_TANH) {
+    float t = tanh(clamp(0.79788456080286536 * (x + 0.044715 * x * x * x), -15.0, 15.0));
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.79788456080286536 * (1.0 + 0.134145 * x * x);
+  }
+  if (kind == ACT_QUICK_GELU) {
+    float s = 1.0 / (1.0 + exp(-1.702 * x));
+    return s + 1.702 * x * s * (1.0 - s);
+  }
+  if (kind == ACT_RELU) return x > 0.0 ? 1.0 : 0.0;
+  return 1.0;
+}

@@ -134,8 +134,8 @@ class AttentionCommand {
   // Relevance and Grad-CAM: one map, from the gradient of the chosen (or top) class's logit.
   Analysis explain(const Tensor& pixels, const TokenLayout& layout, std::optional<LogitTarget>& target) {
     const QueryToken& query = o_.selection.queries.front();
-    target = explanation_target(*model_, session_.run(pixels, AttentionRequest::none()), query, o_.class_text);
-    const Explanation e = session_.explain(pixels, *target);
+    const Explanation e = session_.explain(pixels, explanation_target(*model_, query, o_.class_text));
+    target = e.target;
     const AttentionMaps maps = o_.method == AttentionMethod::Relevance ? relevance_maps(e, layout, query) : gradcam_maps(e, layout, query);
     return {maps, {maps}};
   }
@@ -287,13 +287,7 @@ int run_attention(const ParsedArgs& args) {
   fs::create_directories(options.out, error);
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
-  DeviceInfo device = device_option(args);
-  if (needs_gradients(options.method) && device.kind != DeviceKind::CpuReference) {
-    std::cerr << kProgram << ": note: --method " << to_string(options.method)
-              << " runs on the CPU reference, which has the backward pass (the Vulkan engine does not yet)\n";
-    device = choose_device("cpu");
-  }
-  AttentionCommand command(options, input, model, device);
+  AttentionCommand command(options, input, model, device_option(args));
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());

@@ -1,6 +1,6 @@
-// Gradient-based explanations: the CPU reference's backward pass against PyTorch autograd
-// (tools/make_relevance_fixtures.py) and against finite differences, and the relevance and
-// Grad-CAM maps built on it.
+// Gradient-based explanations: the backward pass of every backend (the CPU reference and
+// both Vulkan kernel families) against PyTorch autograd (tools/make_relevance_fixtures.py)
+// and against finite differences, and the relevance and Grad-CAM maps built on it.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -51,34 +51,56 @@ TokenLayout layout_for(const Model& model, const Tensor& pixels) {
   return token_layout(model.config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
 }
 
+struct Explainer {
+  std::string name;
+  std::unique_ptr<ForwardBackend> backend;
+};
+
+// Every backend that explains: the reference, and both Vulkan kernel families.
+std::vector<Explainer> explainers(std::shared_ptr<const Model> model) {
+  std::vector<Explainer> all;
+  all.push_back({"reference", make_cpu_backend(model)});
+  if (const auto device = vitlens::test::first_vulkan_device()) {
+    all.push_back({"Vulkan texel", make_backend(model, *device, {KernelFamily::Texel})});
+    all.push_back({"Vulkan tiled", make_backend(model, *device, {KernelFamily::Tiled})});
+  } else {
+    WARN("no Vulkan device: the Vulkan backward pass is not tested");
+  }
+  return all;
+}
+
 }  // namespace
 
-TEST_CASE("the CPU reference's gradients with respect to attention and pixels match PyTorch autograd", "[relevance]") {
+TEST_CASE("every backend's gradients with respect to attention and pixels match PyTorch autograd", "[relevance]") {
   for (const Case& c : kCases) {
-    DYNAMIC_SECTION(c.name) {
-      const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
-      const Tensor pixels = fixture.read("pixel_values");
-      const int target = static_cast<int>(fixture.read("target").data[0]);
-      const Explanation e = make_cpu_backend(load(c.model))->explain(pixels, {target, -1});
-      CHECK(relative_difference(e.attention_grad, fixture.read("attention_grad")) < 1e-5);
-      CHECK(relative_difference(e.pixel_grad, fixture.read("pixel_grad")) < 1e-5);
+    const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
+    const Tensor pixels = fixture.read("pixel_values");
+    const int target = static_cast<int>(fixture.read("target").data[0]);
+    for (Explainer& x : explainers(load(c.model))) {
+      DYNAMIC_SECTION(c.name << " on " << x.name) {
+        const Explanation e = x.backend->explain(pixels, {target, -1});
+        CHECK(relative_difference(e.attention_grad, fixture.read("attention_grad")) < 1e-5);
+        CHECK(relative_difference(e.pixel_grad, fixture.read("pixel_grad")) < 1e-5);
+      }
     }
   }
 }
 
-TEST_CASE("relevance and Grad-CAM maps match the PyTorch references after max-normalisation", "[relevance]") {
+TEST_CASE("every backend's relevance and Grad-CAM maps match the PyTorch references after max-normalisation", "[relevance]") {
   for (const Case& c : kCases) {
-    DYNAMIC_SECTION(c.name) {
-      const auto model = load(c.model);
-      const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
-      const Tensor pixels = fixture.read("pixel_values");
-      const Explanation e = make_cpu_backend(model)->explain(pixels, {static_cast<int>(fixture.read("target").data[0]), -1});
-      const TokenLayout layout = layout_for(*model, pixels);
-      const AttentionMaps relevance = relevance_maps(e, layout, QueryToken{});
-      CHECK(relevance.method == "relevance");
-      CHECK(relevance.layers == std::vector<int>{model->config.num_layers - 1});
-      CHECK(relative_difference(relevance.values, fixture.read("relevance")) < 1e-4);
-      CHECK(relative_difference(gradcam_maps(e, layout, QueryToken{}).values, fixture.read("gradcam")) < 1e-4);
+    const auto model = load(c.model);
+    const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
+    const Tensor pixels = fixture.read("pixel_values");
+    const TokenLayout layout = layout_for(*model, pixels);
+    for (Explainer& x : explainers(model)) {
+      DYNAMIC_SECTION(c.name << " on " << x.name) {
+        const Explanation e = x.backend->explain(pixels, {static_cast<int>(fixture.read("target").data[0]), -1});
+        const AttentionMaps relevance = relevance_maps(e, layout, QueryToken{});
+        CHECK(relevance.method == "relevance");
+        CHECK(relevance.layers == std::vector<int>{model->config.num_layers - 1});
+        CHECK(relative_difference(relevance.values, fixture.read("relevance")) < 1e-4);
+        CHECK(relative_difference(gradcam_maps(e, layout, QueryToken{}).values, fixture.read("gradcam")) < 1e-4);
+      }
     }
   }
 }
@@ -119,6 +141,59 @@ TEST_CASE("explanations refuse what the model cannot explain", "[relevance]") {
   Tensor pixels({3, 32, 32});
   CHECK_THROWS_WITH(make_cpu_backend(load("hf_dino"))->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
   CHECK_THROWS_WITH(make_cpu_backend(load("hf_vit"))->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
+  if (const auto device = vitlens::test::first_vulkan_device()) {
+    CHECK_THROWS_WITH(make_backend(load("hf_dino"), *device)->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
+    CHECK_THROWS_WITH(make_backend(load("hf_vit"), *device)->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
+  }
+}
+
+// CLIP's towers have no classifier; a linear probe on the pooled feature makes one, so its
+// pre-norm and QuickGELU are explained too.
+std::shared_ptr<const Model> with_linear_probe(Model model) {
+  model.weights.projection.reset();
+  model.config.projection_size = 0;
+  model.config.num_classes = 3;
+  Linear head;
+  head.weight = Tensor({3, model.config.hidden_size});
+  for (size_t i = 0; i < head.weight.data.size(); ++i) head.weight.data[i] = static_cast<float>(std::cos(1.3 * i));
+  head.bias = Tensor({3});
+  model.weights.heads = {head};
+  return std::make_shared<const Model>(std::move(model));
+}
+
+TEST_CASE("the Vulkan backward pass explains every model family as the reference does", "[relevance]") {
   const auto device = vitlens::test::first_vulkan_device();
-  if (device) CHECK_THROWS_WITH(make_backend(load("hf_vit"), *device, {})->explain(pixels, {}), Contains("--device cpu"));
+  if (!device) {
+    WARN("no Vulkan device");
+    return;
+  }
+  struct Family {
+    std::string model;
+    LogitTarget target;
+  };
+  const Family families[] = {
+      {"families/hf_beit", {1, -1}},              // relative position bias, LayerScale, mean pooling
+      {"families/timm_beit_shared/model.safetensors", {2, -1}},  // one bias table shared by the layers
+      {"families/hf_dinov2_reg_swiglu", {4, -1}}, // registers, SwiGLU, [CLS, patch mean] classifier
+      {"families/timm_deit3/model.safetensors", {0, -1}},  // prefix tokens without positions
+      {"families/hf_clip", {2, -1}},              // pre-norm, QuickGELU (with a linear probe)
+      {"yolos/yolos_mid", {1, 3}},                // a detection's class logit; mid-position tables
+  };
+  for (const Family& f : families) {
+    std::shared_ptr<const Model> model = load(f.model);
+    if (!model->has_classifier() && !model->has_detector()) model = with_linear_probe(*model);
+    const int p = model->config.patch_size;
+    Tensor pixels({3, 2 * p, 3 * p});
+    for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.29 * i));
+    const Explanation expected = make_cpu_backend(model)->explain(pixels, f.target);
+    for (const KernelFamily family : {KernelFamily::Texel, KernelFamily::Tiled}) {
+      DYNAMIC_SECTION(f.model << (family == KernelFamily::Texel ? " texel" : " tiled")) {
+        const Explanation e = make_backend(model, *device, {family})->explain(pixels, f.target);
+        CHECK(relative_difference(e.attention, expected.attention) < 1e-5);
+        CHECK(relative_difference(e.attention_grad, expected.attention_grad) < 1e-5);
+        CHECK(relative_difference(e.last_norm1_grad, expected.last_norm1_grad) < 1e-5);
+        CHECK(relative_difference(e.pixel_grad, expected.pixel_grad) < 1e-5);
+      }
+    }
+  }
 }

@@ -69,13 +69,13 @@ void run_streamed_rollout(InferenceResult& r, Session& session, const Tensor& pi
   r.rollout = InferenceResult::StreamedRollout{s, selected.maps(), fused ? fused->maps() : selected.maps()};
 }
 
-// The backward pass runs on the CPU reference whatever the session's device: the Vulkan
-// engine has none yet.
-void explain(InferenceResult& r, const Tensor& pixels, const AttentionSettings& s) {
+// The class asked for (or the top class) and the gradient of its logit, on the session's device.
+void explain(InferenceResult& r, Session& session, const Tensor& pixels, const AttentionSettings& s) {
   InferenceResult::Explained explained{s, {}, nullptr, {}};
   try {
-    explained.target = explanation_target(*r.model, r.output, s.query, s.target_class >= 0 ? std::to_string(s.target_class) : "");
-    explained.explanation = std::make_shared<const Explanation>(make_cpu_backend(r.model)->explain(pixels, explained.target));
+    const LogitTarget target = explanation_target(*r.model, s.query, s.target_class >= 0 ? std::to_string(s.target_class) : "");
+    explained.explanation = std::make_shared<const Explanation>(session.explain(pixels, target));
+    explained.target = explained.explanation->target;
   } catch (const std::exception& e) {
     explained.error = QString::fromStdString(e.what());
   }
@@ -129,7 +129,7 @@ std::shared_ptr<const InferenceResult> run_inference(const std::shared_ptr<const
                                         .arg(mib(request.budget_bytes), 0, 'f', 0);
     result->output = session.run(pixels, attention_request(rows));
   }
-  if (request.explain) explain(*result, pixels, *request.explain);
+  if (request.explain) explain(*result, session, pixels, *request.explain);
   if (model->has_classifier())
     result->predictions = top_k(result->output.logits, model->labels, std::min(5, model->config.num_classes));
   return result;

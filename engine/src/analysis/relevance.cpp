@@ -28,8 +28,6 @@ AttentionMaps one_map(const TokenLayout& layout, int layer, const std::string& m
   return maps;
 }
 
-int top(const float* values, int count) { return static_cast<int>(std::max_element(values, values + count) - values); }
-
 }  // namespace
 
 int class_index(const Model& model, const std::string& text) {
@@ -46,18 +44,16 @@ int class_index(const Model& model, const std::string& text) {
   return static_cast<int>(found - model.labels.begin());
 }
 
-LogitTarget explanation_target(const Model& model, const ForwardOutput& output, const QueryToken& query, const std::string& class_text) {
+LogitTarget explanation_target(const Model& model, const QueryToken& query, const std::string& class_text) {
   if (model.has_detector()) {
     if (query.kind != QueryToken::Kind::Det)
       throw Error("a detector explains one detection: ask for a detection token (--query det:J), not '" + query.name() + "'");
     if (query.index >= model.config.num_detection_tokens)
       throw Error("detection token " + std::to_string(query.index) + " is out of range: the model has " + std::to_string(model.config.num_detection_tokens));
-    const int classes = model.config.num_classes;
-    const float* logits = output.detection_logits.ptr() + static_cast<int64_t>(query.index) * (classes + 1);
-    return {class_text.empty() ? top(logits, classes) : class_index(model, class_text), query.index};
+    return {class_text.empty() ? LogitTarget::kTopClass : class_index(model, class_text), query.index};
   }
   if (!model.has_classifier()) throw Error(model.config.architecture + " has no classifier, so it has no class to explain");
-  return {class_text.empty() ? top(output.logits.ptr(), model.config.num_classes) : class_index(model, class_text), -1};
+  return {class_text.empty() ? LogitTarget::kTopClass : class_index(model, class_text), -1};
 }
 
 AttentionMaps relevance_maps(const Explanation& e, const TokenLayout& layout, const QueryToken& query) {

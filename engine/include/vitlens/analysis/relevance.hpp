@@ -19,14 +19,14 @@ AttentionMaps relevance_maps(const Explanation& explanation, const TokenLayout& 
 // activation; the weighted sum over channels, through a ReLU, per patch. Head "gradcam".
 AttentionMaps gradcam_maps(const Explanation& explanation, const TokenLayout& layout, const QueryToken& query);
 
-// The logit to explain. `class_text` is a class index or label (empty: the top class of
-// `output`, a forward pass of the same image). For a YOLOS detector the query must be a
+// The logit to explain. `class_text` is a class index or label (empty: the top class, which
+// the explanation's own forward pass resolves). For a YOLOS detector the query must be a
 // detection token, whose class logit is the target ("no object" is never the top class).
 // Throws vitlens::Error naming the class or query that does not exist.
 // A class named by index or label ("3", "tabby cat"): its index among the model's classes
 // (a detector's, without "no object"). Throws vitlens::Error when there is no such class.
 int class_index(const Model& model, const std::string& text);
 
-LogitTarget explanation_target(const Model& model, const ForwardOutput& output, const QueryToken& query, const std::string& class_text);
+LogitTarget explanation_target(const Model& model, const QueryToken& query, const std::string& class_text);
 
 }  // namespace vitlens

@@ -62,13 +62,17 @@ struct ForwardOutput {
 // averaged, as the logits are), or, for a YOLOS detector, class `class_index` of detection
 // token `detection_token` (its raw logit, before the softmax).
 struct LogitTarget {
-  int class_index = 0;
+  // The class with the highest logit in the same forward pass (for a detection token, never
+  // "no object"), so explaining the top class takes one forward pass, not two.
+  static constexpr int kTopClass = -1;
+  int class_index = kTopClass;
   int detection_token = -1;  // >= 0 for a detector
 };
 
 // A forward pass and the gradient of one logit: what class-specific explanations need.
 struct Explanation {
   ForwardOutput output;   // logits, hidden state, detections; no attention rows
+  LogitTarget target;     // what was explained, kTopClass resolved to its class
   Tensor attention;       // [layers, heads, tokens, tokens] post-softmax
   Tensor attention_grad;  // [layers, heads, tokens, tokens]: d target / d attention
   // Grad-CAM's target layer, the last block's first LayerNorm: its output and the gradient

@@ -116,11 +116,14 @@ void check_class(const Model& model, int index, int classes, const std::string& 
                 " (0-" + std::to_string(classes - 1) + ")");
 }
 
+void check_detection_token(const Model& model, int token) {
+  const int count = model.config.num_detection_tokens;
+  if (token >= count) throw Error("detection token " + std::to_string(token) + " is out of range: the model has " + std::to_string(count));
+}
+
 // YOLOS: back through the class MLP (Linear, ReLU, Linear, ReLU, Linear) of one detection token.
 Matrix detection_gradient(const Model& model, const Tensor& hidden, const LogitTarget& target) {
   const int count = model.config.num_detection_tokens;
-  if (target.detection_token >= count)
-    throw Error("detection token " + std::to_string(target.detection_token) + " is out of range: the model has " + std::to_string(count));
   const auto& mlp = model.weights.detection->class_mlp;
   check_class(model, target.class_index, static_cast<int>(mlp.back().weight.dim(0)), "detection classes (the last is \"no object\")");
   const int token = static_cast<int>(hidden.dim(0)) - count + target.detection_token;
@@ -164,15 +167,22 @@ void scatter_pooled(const Model& model, const Matrix& feature_grad, int head, Ma
 
 }  // namespace
 
-Matrix head_gradient(const Model& model, const Tensor& hidden, const LogitTarget& target) {
+Matrix head_gradient(const Model& model, const ForwardOutput& output, LogitTarget& target) {
+  const Tensor& hidden = output.hidden_state;
+  const int classes = model.config.num_classes;
+  const auto top = [&](const float* logits) { return static_cast<int>(std::max_element(logits, logits + classes) - logits); };
   if (target.detection_token >= 0) {
     if (!model.has_detector()) throw Error(model.config.architecture + " is no detector: it has no detection tokens to explain");
+    check_detection_token(model, target.detection_token);
+    if (target.class_index == LogitTarget::kTopClass)
+      target.class_index = top(output.detection_logits.ptr() + static_cast<int64_t>(target.detection_token) * (classes + 1));
     return detection_gradient(model, hidden, target);
   }
   if (!model.has_classifier())
     throw Error(model.config.architecture + " has no classifier, so it has no class to explain" +
                 (model.has_detector() ? " (explain one of its detections instead)" : ""));
-  check_class(model, target.class_index, model.config.num_classes, "classes");
+  if (target.class_index == LogitTarget::kTopClass) target.class_index = top(output.logits.ptr());
+  check_class(model, target.class_index, classes, "classes");
   const auto& heads = model.weights.heads;
   Matrix grad(static_cast<int>(hidden.dim(0)), static_cast<int>(hidden.dim(1)));
   ForwardOutput unused;

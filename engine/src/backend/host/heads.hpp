@@ -17,8 +17,10 @@ namespace vitlens::cpu {
 void run_heads(const Model& model, const Tensor& hidden, const Tensor& probe_kv, ForwardOutput& out);
 
 // The gradient of `target` (a class logit, or a detection token's class logit) with respect to
-// the final hidden state [tokens, D]. Throws vitlens::Error for a class or detection token the
-// model does not have, and for a model whose output has no class logits.
-Matrix head_gradient(const Model& model, const Tensor& hidden, const LogitTarget& target);
+// the final hidden state [tokens, D], given the forward pass `output` that ran the heads.
+// Resolves LogitTarget::kTopClass in `target` to the top class of `output`. Throws
+// vitlens::Error for a class or detection token the model does not have, and for a model
+// whose output has no class logits.
+Matrix head_gradient(const Model& model, const ForwardOutput& output, LogitTarget& target);
 
 }  // namespace vitlens::cpu

@@ -75,7 +75,8 @@ class CpuBackend : public ForwardBackend {
     e.output.hidden_state = to_tensor(x);
     cpu::run_heads(*model_, e.output.hidden_state, Tensor(), e.output);
     if (model_->has_detector()) detect(x, e.output);
-    Matrix grad = cpu::head_gradient(*model_, e.output.hidden_state, target);
+    e.target = target;
+    Matrix grad = cpu::head_gradient(*model_, e.output, e.target);
     if (weights().final_norm) grad = cpu::layer_norm_backward(before_norm, grad, *weights().final_norm, config().layer_norm_eps);
 
     const int64_t tokens = x.rows;

@@ -6,6 +6,7 @@
 
 #include "backend/vulkan/context.hpp"
 #include "backend/vulkan/device_weights.hpp"
+#include "backend/vulkan/explain_graph.hpp"
 #include "backend/vulkan/kernels.hpp"
 #include "backend/vulkan/vit_graph.hpp"
 #include "vitlens/util/error.hpp"
@@ -49,6 +50,20 @@ class VulkanBackend final : public ForwardBackend {
     return graph_for(key, attention).run(pixels, attention.per_layer);
   }
 
+  // The transposed weights and the graph of the last explained size are made on first use
+  // and kept: explaining one image after another (the app, batch exports) reuses them.
+  Explanation explain(const Tensor& pixels, const LogitTarget& target) override {
+    const auto grid = grid_of(pixels);
+    if (!gradient_weights_) gradient_weights_ = std::make_unique<vk::DeviceGradientWeights>(ctx_, *model_, kernels_.weight_interleave());
+    if (!explainer_ || explained_grid_ != grid) {
+      explainer_.reset();
+      explainer_ = std::make_unique<vk::ExplainGraph>(ctx_, kernels_, weights_, *gradient_weights_, *model_, grid.first, grid.second,
+                                                      max_binding_bytes_);
+      explained_grid_ = grid;
+    }
+    return explainer_->run(pixels, target);
+  }
+
  private:
   std::pair<int, int> grid_of(const Tensor& pixels) const {
     const VitConfig& c = model_->config;
@@ -80,6 +95,9 @@ class VulkanBackend final : public ForwardBackend {
   bool profile_;
   VkDeviceSize max_binding_bytes_;
   std::list<std::pair<GraphKey, std::unique_ptr<vk::VitGraph>>> graphs_;  // most recent first
+  std::unique_ptr<vk::DeviceGradientWeights> gradient_weights_;
+  std::unique_ptr<vk::ExplainGraph> explainer_;
+  std::pair<int, int> explained_grid_;
 };
 
 }  // namespace

@@ -48,7 +48,25 @@ struct WeightPlan {
     tensor(target.gamma, n.weight);
     tensor(target.beta, n.bias);
   }
+
+  void upload(const std::shared_ptr<Context>& ctx) {
+    arena.allocate(ctx, MemoryUse::Device);
+    resolve();
+    Uploader uploader(ctx, arena.buffer());
+    for (auto& up : uploads) up(uploader);
+    uploader.flush();
+  }
 };
+
+// [out, in] -> [in, out], without a bias.
+Linear transposed(const Linear& l) {
+  const int64_t out = l.weight.dim(0), in = l.weight.dim(1);
+  Linear t;
+  t.weight = Tensor({in, out});
+  for (int64_t r = 0; r < out; ++r)
+    for (int64_t c = 0; c < in; ++c) t.weight.data[static_cast<size_t>(c * out + r)] = l.weight.data[static_cast<size_t>(r * in + c)];
+  return t;
+}
 
 }  // namespace
 
@@ -77,11 +95,24 @@ DeviceWeights::DeviceWeights(std::shared_ptr<Context> ctx, const Model& model, u
     for (size_t i = 0; i < box_mlp.size(); ++i) plan.linear(box_mlp[i], w.detection->box_mlp[i]);
   }
 
-  arena_.allocate(ctx, MemoryUse::Device);
-  plan.resolve();
-  Uploader uploader(ctx, arena_.buffer());
-  for (auto& upload : plan.uploads) upload(uploader);
-  uploader.flush();
+  plan.upload(ctx);
+}
+
+DeviceGradientWeights::DeviceGradientWeights(std::shared_ptr<Context> ctx, const Model& model, uint32_t weight_interleave) {
+  const VitWeights& w = model.weights;
+  // The uploads read these host copies, so they live until the plan has run.
+  std::vector<Linear> host;
+  host.reserve(1 + 4 * w.layers.size());
+  WeightPlan plan{arena_, weight_interleave, {}, {}};
+  plan.linear(patch_embed, host.emplace_back(transposed(w.patch_embed)));
+  layers.resize(w.layers.size());
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    plan.linear(layers[i].qkv, host.emplace_back(transposed(w.layers[i].qkv)));
+    plan.linear(layers[i].proj, host.emplace_back(transposed(w.layers[i].proj)));
+    plan.linear(layers[i].fc1, host.emplace_back(transposed(w.layers[i].fc1)));
+    plan.linear(layers[i].fc2, host.emplace_back(transposed(w.layers[i].fc2)));
+  }
+  plan.upload(ctx);
 }
 
 }  // namespace vitlens::vk

@@ -48,7 +48,21 @@ class DeviceWeights {
   Arena arena_;
 };
 
-// Rounds up to a multiple of 4: row length in floats of padded operands.
-constexpr uint32_t pad4(uint32_t n) { return (n + 3u) / 4u * 4u; }
+// The transposed weights of the patch embedding and the encoder's linear layers: the W
+// operands of the backward pass's dX = dY W as the family's GEMM reads them (it multiplies by
+// W^T). Made when a model is first explained; as large as those weights again.
+class DeviceGradientWeights {
+ public:
+  DeviceGradientWeights(std::shared_ptr<Context> ctx, const Model& model, uint32_t weight_interleave);
+
+  struct Layer {
+    DeviceLinear qkv, proj, fc1, fc2;
+  };
+  DeviceLinear patch_embed;
+  std::vector<Layer> layers;
+
+ private:
+  Arena arena_;
+};
 
 }  // namespace vitlens::vk

@@ -37,6 +37,29 @@ struct AddPush {
   uint32_t count;
 };
 
+struct ActivationPush {
+  uint32_t rows, N, ld;
+};
+
+struct LayerNormBackwardPush {
+  uint32_t D, x_offset, dy_offset, r_offset, y_offset;
+  float eps;
+};
+
+struct SoftmaxBackwardPush {
+  uint32_t tokens, out_ld;
+  float scale;
+};
+
+struct TransposePush {
+  uint32_t rows, cols, in_offset, in_ld, in_batch, out_ld, out_batch;
+};
+
+constexpr uint32_t kTransposeTile = 16;  // transpose.comp's workgroup is a tile of this side
+
+// Invocations per workgroup of the element-wise passes (activation, SwiGLU).
+constexpr uint32_t kElementThreads = 64;
+
 // Workgroups of add_in_place; its grid-stride loop covers larger counts.
 constexpr uint32_t kAddThreads = 256, kMaxAddGroups = 4096;
 
@@ -101,7 +124,7 @@ Kernels::Kernels(std::shared_ptr<Context> ctx, KernelFamily family, bool share_x
   }
   layernorm_ = std::make_unique<Pipeline>(
       ctx_, PipelineDesc{"layernorm", {B::Texel, B::Texel, B::Texel, B::Storage}, sizeof(LayerNormPush), {row_threads_}});
-  swiglu_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"swiglu", {B::Storage, B::Storage}, sizeof(SwigluPush), {}});
+  swiglu_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"swiglu", std::vector<B>(3, B::Storage), sizeof(SwigluPush), {kElementThreads, 0}});
   add_in_place_ = std::make_unique<Pipeline>(ctx_, PipelineDesc{"add_in_place", {B::Storage, B::Storage}, sizeof(AddPush), {}});
 }
 
@@ -231,7 +254,52 @@ void Kernels::attention_rows(Recording& rec, const AttentionArgs& a, const Atten
 void Kernels::swiglu(Recording& rec, uint32_t rows, uint32_t I, const MatrixRef& x, const MatrixRef& y) const {
   if (x.offset != 0 || y.offset != 0) throw Error("internal: swiglu operands must start their slices");
   rec.label_next("swiglu");
-  rec.dispatch(*swiglu_, {x.data, y.data}, SwigluPush{rows, I, x.ld, y.ld}, div_up(y.ld, 64), rows);
+  rec.dispatch(*swiglu_, {x.data, x.data, y.data}, SwigluPush{rows, I, x.ld, y.ld}, div_up(y.ld, kElementThreads), rows);
+}
+
+void Kernels::swiglu_backward(Recording& rec, uint32_t rows, uint32_t I, const MatrixRef& x, const MatrixRef& dy, const Slice& dx) const {
+  if (x.offset != 0 || dy.offset != 0) throw Error("internal: swiglu operands must start their slices");
+  rec.label_next("swiglu_backward");
+  rec.dispatch(cached_pipeline(PipelineDesc{"swiglu", std::vector<BindingKind>(3, BindingKind::Storage), sizeof(SwigluPush),
+                                            {kElementThreads, 1}}),
+               {x.data, dy.data, dx}, SwigluPush{rows, I, x.ld, dy.ld}, div_up(x.ld, kElementThreads), rows);
+}
+
+void Kernels::activation(Recording& rec, Activation act, uint32_t rows, uint32_t N, uint32_t ld, const Slice& x, const Slice& dy,
+                         const Slice& y) const {
+  const bool backward = static_cast<bool>(dy);
+  rec.label_next(backward ? "activation_backward" : "activation");
+  rec.dispatch(cached_pipeline(PipelineDesc{"activation", std::vector<BindingKind>(3, BindingKind::Storage), sizeof(ActivationPush),
+                                            {kElementThreads, activation_id(act), backward ? 1u : 0u}}),
+               {x, backward ? dy : x, y}, ActivationPush{rows, N, ld}, div_up(ld, kElementThreads), rows);
+}
+
+void Kernels::layernorm_backward(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const MatrixRef& dy,
+                                 const Slice& gamma, const MatrixRef* residual, const MatrixRef& dx, float eps) const {
+  for (const MatrixRef* m : {&x, &dy, &dx, residual})
+    if (m && (m->ld != D || m->offset % 4)) throw Error("internal: layernorm_backward operands must be dense vec4-aligned rows");
+  const MatrixRef& r = residual ? *residual : dy;
+  const LayerNormBackwardPush push{D, x.offset / 4, dy.offset / 4, r.offset / 4, dx.offset / 4, eps};
+  rec.label_next("layernorm_backward");
+  rec.dispatch(cached_pipeline(PipelineDesc{"layernorm_backward", std::vector<BindingKind>(5, BindingKind::Storage),
+                                            sizeof(LayerNormBackwardPush), {row_threads_, residual ? 1u : 0u}}),
+               {x.data, dy.data, gamma, r.data, dx.data}, push, rows);
+}
+
+void Kernels::softmax_backward(Recording& rec, uint32_t heads, uint32_t tokens, const Slice& probs, const Slice& grad,
+                               const Slice& out, float scale) const {
+  rec.label_next("softmax_backward");
+  rec.dispatch(cached_pipeline(PipelineDesc{"softmax_backward", std::vector<BindingKind>(3, BindingKind::Storage),
+                                            sizeof(SoftmaxBackwardPush), {row_threads_}}),
+               {probs, grad, out}, SoftmaxBackwardPush{tokens, pad4(tokens), scale}, tokens, heads);
+}
+
+void Kernels::transpose(Recording& rec, uint32_t batch, uint32_t rows, uint32_t cols, const MatrixRef& in, const Slice& out) const {
+  const uint32_t out_ld = pad4(rows);
+  rec.label_next("transpose");
+  rec.dispatch(cached_pipeline(PipelineDesc{"transpose", {BindingKind::Storage, BindingKind::Storage}, sizeof(TransposePush), {}}),
+               {in.data, out}, TransposePush{rows, cols, in.offset, in.ld, in.batch, out_ld, cols * out_ld},
+               div_up(out_ld, kTransposeTile), div_up(cols, kTransposeTile), batch);
 }
 
 void Kernels::add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const {

@@ -63,6 +63,9 @@ struct AttentionRowsTarget {
   uint32_t heads = 0;
 };
 
+// Rounds up to a multiple of 4: row length in floats of padded operands.
+constexpr uint32_t pad4(uint32_t n) { return (n + 3u) / 4u * 4u; }
+
 enum ActivationId : uint32_t { kActNone = 0, kActGeluErf = 1, kActGeluTanh = 2, kActQuickGelu = 3, kActRelu = 4 };
 uint32_t activation_id(Activation a);
 
@@ -90,6 +93,27 @@ class Kernels {
   void swiglu(Recording& rec, uint32_t rows, uint32_t I, const MatrixRef& x, const MatrixRef& y) const;
   // y[i] += a[i] for the first `count` floats of each slice.
   void add_in_place(Recording& rec, uint32_t count, const Slice& a, const Slice& y) const;
+
+  // What the backward pass adds (explanations). Matrices start their slices and have row
+  // stride `ld`; columns N..ld-1 of the outputs are written as zeros.
+  // out[b][c][r] = in[b][r][c] for `batch` matrices of rows x cols (in: row stride in.ld,
+  // batch stride in.batch); out has row stride pad4(rows) and batch stride cols * pad4(rows),
+  // its padding columns zero: the K operand layout the GEMMs need for a transposed product.
+  void transpose(Recording& rec, uint32_t batch, uint32_t rows, uint32_t cols, const MatrixRef& in, const Slice& out) const;
+  // y = act(x) over `rows` x N values (dy empty), or y = dy * act'(x).
+  void activation(Recording& rec, Activation act, uint32_t rows, uint32_t N, uint32_t ld, const Slice& x, const Slice& dy,
+                  const Slice& y) const;
+  // SwiGLU's backward: x is fc1's [gate | value] output (row stride ld_x), dy the gradient at
+  // the SwiGLU output (ld_y); dx receives the gradient at x (ld_x).
+  void swiglu_backward(Recording& rec, uint32_t rows, uint32_t I, const MatrixRef& x, const MatrixRef& dy, const Slice& dx) const;
+  // dx = LayerNorm'(x)^T dy (+ residual, when given) for `rows` rows of D floats each, all
+  // operands with row stride D.
+  void layernorm_backward(Recording& rec, uint32_t rows, uint32_t D, const MatrixRef& x, const MatrixRef& dy, const Slice& gamma,
+                          const MatrixRef* residual, const MatrixRef& dx, float eps) const;
+  // dS = scale * A * (dA - rowsum(A * dA)) over [heads, tokens, tokens]; dS's rows are
+  // padded to pad4(tokens) floats with zeros.
+  void softmax_backward(Recording& rec, uint32_t heads, uint32_t tokens, const Slice& probs, const Slice& grad,
+                        const Slice& out, float scale) const;
 
  private:
   std::shared_ptr<Context> ctx_;

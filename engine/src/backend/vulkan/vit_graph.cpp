@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 
 #include "backend/host/heads.hpp"
+#include "backend/host/patches.hpp"
 #include "model/relative_position_bias.hpp"
 #include "vitlens/model/position_embedding.hpp"
 #include "vitlens/util/error.hpp"
@@ -32,8 +32,8 @@ std::vector<int> attention_rows(const AttentionRequest& request, uint32_t tokens
 
 VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const DeviceWeights& weights,
                    const Model& model, int grid_h, int grid_w, const AttentionRequest& attention, bool profile,
-                   VkDeviceSize max_binding_bytes)
-    : ctx_(std::move(ctx)), kernels_(kernels), weights_(weights), model_(model) {
+                   VkDeviceSize max_binding_bytes, bool traced)
+    : ctx_(std::move(ctx)), kernels_(kernels), weights_(weights), model_(model), traced_(traced) {
   const VitConfig& c = model.config;
   gh_ = static_cast<uint32_t>(grid_h);
   gw_ = static_cast<uint32_t>(grid_w);
@@ -53,6 +53,7 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
   queries_ = attention_rows(attention, tokens_);
   want_attention_ = !queries_.empty();
   streamed_ = want_attention_ && attention.per_layer;
+  if (traced_ && want_attention_) throw Error("internal: a traced graph keeps every attention row itself");
 
   if (want_attention_) {
     // The fused pass needs no scores buffer; only the requested rows' read-back is split,
@@ -62,6 +63,7 @@ VitGraph::VitGraph(std::shared_ptr<Context> ctx, const Kernels& kernels, const D
                                                      heads_, max_binding_bytes);
   }
 
+  plan_layers(max_binding_bytes);
   plan_buffers();
   upload_constants();
   record(profile);
@@ -78,12 +80,9 @@ void VitGraph::plan_buffers() {
   id_.input = upload_.reserve_floats(size_t{patches_} * k_patch_);
   id_.patches = device_.reserve_floats(size_t{patches_} * k_patch_);
   id_.init = device_.reserve_floats(T * D);
-  id_.x = device_.reserve_floats(T * D);
   id_.ln = device_.reserve_floats(T * D);
-  id_.qkv = device_.reserve_floats(T * 3 * D);
   id_.stats = device_.reserve_floats(2 * size_t{heads_} * T);
   id_.attn = device_.reserve_floats(T * D);
-  id_.mlp = device_.reserve_floats(T * fc1_);
   id_.glu = device_.reserve_floats(model_.config.mlp == MlpKind::SwiGlu ? T * mlp_ : 4);
   id_.query_tokens = device_.reserve_floats(std::max<size_t>(queries_.size(), 1));
   id_.mid = device_.reserve_floats(std::max<size_t>(model_.weights.mid_pos_embed.size() * T * D, 4));
@@ -97,6 +96,41 @@ void VitGraph::plan_buffers() {
   device_.allocate(ctx_, MemoryUse::Device);
   readback_.allocate(ctx_, MemoryUse::Readback);
   upload_.allocate(ctx_, MemoryUse::Upload);
+  if (!traced_) return;
+  trace_.embedded = device_[id_.embedded];
+  for (Arena::Id id : input_ids_) trace_.inputs.push_back(device_[id]);
+  for (const LayerIds& ids : layer_ids_) {
+    trace_.qkv.push_back(device_[ids.qkv]);
+    trace_.probs.push_back(device_[ids.probs]);
+    trace_.mids.push_back(device_[ids.mid]);
+    trace_.fc1.push_back(device_[ids.fc1]);
+  }
+}
+
+// The residual stream's buffers: one, updated in place, or (traced) a buffer per step.
+void VitGraph::plan_layers(VkDeviceSize max_binding_bytes) {
+  const auto T = size_t{tokens_};
+  const auto D = size_t{D_};
+  const size_t layers = weights_.layers.size();
+  id_.x = device_.reserve_floats(T * D);
+  id_.qkv = device_.reserve_floats(T * 3 * D);
+  id_.mlp = device_.reserve_floats(T * fc1_);
+  input_ids_.assign(layers + 1, id_.x);
+  layer_ids_.assign(layers, LayerIds{id_.qkv, id_.x, id_.x, id_.mlp});
+  id_.embedded = id_.x;
+  id_.all_tokens = id_.x;
+  if (!traced_) return;
+  const size_t probs = size_t{heads_} * T * T;
+  if (probs * sizeof(float) > max_binding_bytes)
+    throw Error("explaining " + std::to_string(T) + " tokens needs " + std::to_string(probs * sizeof(float) >> 20) +
+                " MiB of attention per layer in one buffer, more than this device binds (" +
+                std::to_string(max_binding_bytes >> 20) + " MiB); use a smaller --size or --device cpu");
+  for (size_t l = 1; l <= layers; ++l) input_ids_[l] = device_.reserve_floats(T * D);
+  for (LayerIds& ids : layer_ids_)
+    ids = {device_.reserve_floats(T * 3 * D), device_.reserve_floats(probs), device_.reserve_floats(T * D),
+           device_.reserve_floats(T * fc1_)};
+  if (weights_.pre_norm.gamma) id_.embedded = device_.reserve_floats(T * D);
+  id_.all_tokens = device_.reserve_floats(T);
 }
 
 // The token table before the encoder: prefix and suffix tokens plus their position rows
@@ -141,6 +175,11 @@ void VitGraph::upload_constants() {
   uploader.write(device_[id_.query_tokens], query_tokens.data(), query_tokens.size() * sizeof(int32_t));
   if (!mid.empty()) uploader.write(device_[id_.mid], mid.data(), mid.size() * sizeof(float));
   if (!bias.empty()) uploader.write(device_[id_.bias], bias.data(), bias.size() * sizeof(float));
+  if (traced_) {
+    std::vector<int32_t> all(tokens_);
+    for (uint32_t t = 0; t < tokens_; ++t) all[t] = static_cast<int32_t>(t);
+    uploader.write(device_[id_.all_tokens], all.data(), all.size() * sizeof(int32_t));
+  }
   uploader.flush();
 }
 
@@ -155,16 +194,16 @@ void VitGraph::record(bool profile) {
   embed.K = k_patch_;
   embed.x = {device_[id_.patches], 0, k_patch_};
   embed.w = weights_.patch_embed.matrix();
-  embed.y = {device_[id_.x], prefix_ * D_, D_};
+  embed.y = {device_[id_.embedded], prefix_ * D_, D_};
   embed.bias = weights_.patch_embed.bias;
   embed.residual = device_[id_.init];
   embed.residual_offset = prefix_ * D_;
   embed.label = "patch_embed";
   kernels_.gemm(rec, embed);
-  rec.copy(device_[id_.init].sub(0, size_t{prefix_} * D_), device_[id_.x].sub(0, size_t{prefix_} * D_));
+  rec.copy(device_[id_.init].sub(0, size_t{prefix_} * D_), device_[id_.embedded].sub(0, size_t{prefix_} * D_));
   if (suffix_) {
     const size_t first_suffix = (size_t{prefix_} + patches_) * D_;
-    rec.copy(device_[id_.init].sub(first_suffix, size_t{suffix_} * D_), device_[id_.x].sub(first_suffix, size_t{suffix_} * D_));
+    rec.copy(device_[id_.init].sub(first_suffix, size_t{suffix_} * D_), device_[id_.embedded].sub(first_suffix, size_t{suffix_} * D_));
   }
   record_pre_norm();
 
@@ -174,11 +213,12 @@ void VitGraph::record(bool profile) {
   }
 
   const Slice hidden = readback_[id_.hidden];
+  const Slice encoded = device_[input_ids_.back()];
   if (weights_.final_norm.gamma)
-    kernels_.layernorm(rec, tokens_, D_, {device_[id_.x], 0, D_}, weights_.final_norm.gamma,
-                       weights_.final_norm.beta, {hidden, 0, D_}, static_cast<float>(model_.config.layer_norm_eps));
+    kernels_.layernorm(rec, tokens_, D_, {encoded, 0, D_}, weights_.final_norm.gamma, weights_.final_norm.beta, {hidden, 0, D_},
+                       static_cast<float>(model_.config.layer_norm_eps));
   else
-    rec.copy(device_[id_.x], hidden);
+    rec.copy(encoded, hidden);
   record_probe_kv();
   record_detection();
   rec.finish();
@@ -188,7 +228,7 @@ void VitGraph::record_layer(size_t index) {
   Recording& rec = *recording_;
   const DeviceLayer& L = weights_.layers[index];
   const float eps = static_cast<float>(model_.config.layer_norm_eps);
-  const MatrixRef x{device_[id_.x], 0, D_};
+  const MatrixRef x{device_[input_ids_[index]], 0, D_};
   const MatrixRef ln{device_[id_.ln], 0, D_};
 
   kernels_.layernorm(rec, tokens_, D_, x, L.norm1.gamma, L.norm1.beta, ln, eps);
@@ -198,7 +238,7 @@ void VitGraph::record_layer(size_t index) {
   qkv.K = D_;
   qkv.x = ln;
   qkv.w = L.qkv.matrix();
-  qkv.y = {device_[id_.qkv], 0, 3 * D_};
+  qkv.y = {device_[layer_ids_[index].qkv], 0, 3 * D_};
   qkv.bias = L.qkv.bias;
   qkv.label = "qkv";
   kernels_.gemm(rec, qkv);
@@ -210,42 +250,47 @@ void VitGraph::record_layer(size_t index) {
   proj.K = D_;
   proj.x = {device_[id_.attn], 0, D_};
   proj.w = L.proj.matrix();
-  proj.y = x;
+  proj.y = {device_[layer_ids_[index].mid], 0, D_};
   proj.bias = L.proj.bias;
   proj.residual = x.data;
   proj.label = "proj";
   kernels_.gemm(rec, proj);
 
-  record_mlp_block(L);
+  record_mlp_block(index);
 
   if (index < model_.weights.mid_pos_embed.size()) {
     const size_t table = size_t{tokens_} * D_;
-    kernels_.add_in_place(rec, tokens_ * D_, device_[id_.mid].sub(index * table, table), device_[id_.x]);
+    kernels_.add_in_place(rec, tokens_ * D_, device_[id_.mid].sub(index * table, table), device_[input_ids_[index + 1]]);
   }
 }
 
-// x += fc2(act(fc1(norm2(x)))), or with SwiGLU between fc1 and fc2.
-void VitGraph::record_mlp_block(const DeviceLayer& L) {
+// out = mid + fc2(act(fc1(norm2(mid)))), or with SwiGLU between fc1 and fc2. Traced, fc1's
+// output is kept before the activation, which then runs as a pass of its own.
+void VitGraph::record_mlp_block(size_t index) {
   Recording& rec = *recording_;
-  const MatrixRef x{device_[id_.x], 0, D_};
+  const DeviceLayer& L = weights_.layers[index];
+  const MatrixRef mid{device_[layer_ids_[index].mid], 0, D_};
   const MatrixRef ln{device_[id_.ln], 0, D_};
   const bool swiglu = model_.config.mlp == MlpKind::SwiGlu;
-  kernels_.layernorm(rec, tokens_, D_, x, L.norm2.gamma, L.norm2.beta, ln, static_cast<float>(model_.config.layer_norm_eps));
+  kernels_.layernorm(rec, tokens_, D_, mid, L.norm2.gamma, L.norm2.beta, ln, static_cast<float>(model_.config.layer_norm_eps));
   GemmArgs fc1;
   fc1.M = tokens_;
   fc1.N = L.fc1.out;
   fc1.K = D_;
   fc1.x = ln;
   fc1.w = L.fc1.matrix();
-  fc1.y = {device_[id_.mlp], 0, fc1_};
+  fc1.y = {device_[layer_ids_[index].fc1], 0, fc1_};
   fc1.bias = L.fc1.bias;
-  fc1.activation = swiglu ? kActNone : activation_id(model_.config.activation);
+  fc1.activation = swiglu || traced_ ? kActNone : activation_id(model_.config.activation);
   fc1.label = "fc1";
   kernels_.gemm(rec, fc1);
   MatrixRef hidden = fc1.y;
   if (swiglu) {
     hidden = {device_[id_.glu], 0, mlp_};
     kernels_.swiglu(rec, tokens_, static_cast<uint32_t>(model_.config.mlp_size), fc1.y, hidden);
+  } else if (traced_) {
+    hidden = {device_[id_.mlp], 0, mlp_};
+    kernels_.activation(rec, model_.config.activation, tokens_, L.fc1.out, mlp_, fc1.y.data, {}, hidden.data);
   }
 
   GemmArgs fc2;
@@ -254,9 +299,9 @@ void VitGraph::record_mlp_block(const DeviceLayer& L) {
   fc2.K = mlp_;
   fc2.x = hidden;
   fc2.w = L.fc2.matrix();
-  fc2.y = x;
+  fc2.y = {device_[input_ids_[index + 1]], 0, D_};
   fc2.bias = L.fc2.bias;
-  fc2.residual = x.data;
+  fc2.residual = mid.data;
   fc2.label = "fc2";
   kernels_.gemm(rec, fc2);
 }
@@ -265,9 +310,9 @@ void VitGraph::record_mlp_block(const DeviceLayer& L) {
 void VitGraph::record_pre_norm() {
   if (!weights_.pre_norm.gamma) return;
   const MatrixRef ln{device_[id_.ln], 0, D_};
-  kernels_.layernorm(*recording_, tokens_, D_, {device_[id_.x], 0, D_}, weights_.pre_norm.gamma, weights_.pre_norm.beta, ln,
-                     static_cast<float>(model_.config.layer_norm_eps));
-  recording_->copy(device_[id_.ln].sub(0, size_t{tokens_} * D_), device_[id_.x].sub(0, size_t{tokens_} * D_));
+  kernels_.layernorm(*recording_, tokens_, D_, {device_[id_.embedded], 0, D_}, weights_.pre_norm.gamma, weights_.pre_norm.beta,
+                     ln, static_cast<float>(model_.config.layer_norm_eps));
+  recording_->copy(device_[id_.ln].sub(0, size_t{tokens_} * D_), device_[input_ids_[0]].sub(0, size_t{tokens_} * D_));
 }
 
 // softmax(Q K^T / sqrt(dh)) V of all heads in one fused pass; requested rows' probabilities
@@ -278,7 +323,7 @@ void VitGraph::record_attention(size_t index) {
   args.tokens = tokens_;
   args.heads = heads_;
   args.head_size = dh_;
-  args.qkv = {device_[id_.qkv], 0, 3 * D_};
+  args.qkv = {device_[layer_ids_[index].qkv], 0, 3 * D_};
   args.k_offset = D_;
   args.v_offset = 2 * D_;
   args.out = {device_[id_.attn], 0, D_};
@@ -290,6 +335,8 @@ void VitGraph::record_attention(size_t index) {
     args.grid_w = gw_;
   }
   kernels_.attention(*recording_, args);
+  if (traced_)
+    kernels_.attention_rows(*recording_, args, {device_[id_.all_tokens], tokens_, device_[layer_ids_[index].probs], 0, 0, heads_});
   if (!want_attention_) return;
   const auto Q = static_cast<uint32_t>(queries_.size());
   const uint32_t per_write = attention_->heads_per_write();
@@ -354,23 +401,9 @@ void VitGraph::read_detection(ForwardOutput& out) const {
   for (int64_t i = 0; i < S * 4; ++i) out.detection_boxes.data[i] = 1.0f / (1.0f + std::exp(-boxes[i]));
 }
 
-// im2col: row p of the patch matrix is patch p in raster order, flattened (c, ky, kx)
-// like the stride-P convolution's weight.
+// im2col into the upload buffer, one padded row per patch.
 void VitGraph::write_patches(const Tensor& pixels) {
-  const int P = model_.config.patch_size;
-  const int C = model_.config.num_channels;
-  const int W = static_cast<int>(gw_) * P;
-  const int H = static_cast<int>(gh_) * P;
-  float* dst = upload_[id_.input].host();
-  for (uint32_t py = 0; py < gh_; ++py)
-    for (uint32_t px = 0; px < gw_; ++px) {
-      float* row = dst + (size_t{py} * gw_ + px) * k_patch_;
-      for (int c = 0; c < C; ++c)
-        for (int ky = 0; ky < P; ++ky) {
-          const float* src = pixels.ptr() + (size_t(c) * H + py * P + ky) * W + px * P;
-          std::memcpy(row + (c * P + ky) * P, src, sizeof(float) * P);
-        }
-    }
+  cpu::gather_patches(pixels, model_.config.patch_size, upload_[id_.input].host(), k_patch_);
 }
 
 // Submits the recording; a streamed graph hands each layer's rows to `per_layer` between
