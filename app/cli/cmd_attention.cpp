@@ -83,8 +83,8 @@ struct ImageResult {
 class AttentionCommand {
  public:
   AttentionCommand(const AttentionOptions& options, const InputOptions& input, std::shared_ptr<const Model> model,
-                   const DeviceInfo& device)
-      : o_(options), input_(input), model_(std::move(model)), session_(model_, device) {}
+                   const DeviceInfo& device, const BackendOptions& backend)
+      : o_(options), input_(input), model_(std::move(model)), session_(model_, device, backend) {}
 
   const Session& session() const { return session_; }
 
@@ -288,12 +288,12 @@ int run_attention(const ParsedArgs& args) {
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
   DeviceInfo device = device_option(args);
-  if (needs_gradients(options.method) && device.kind != DeviceKind::CpuReference) {
+  if (needs_gradients(options.method) && device.is_vulkan()) {
     std::cerr << kProgram << ": note: --method " << to_string(options.method)
-              << " runs on the CPU reference, which has the backward pass (the Vulkan engine does not yet)\n";
+              << " runs on the CPU, whose gradients come from the reference's backward pass (the Vulkan engine has none yet)\n";
     device = choose_device("cpu");
   }
-  AttentionCommand command(options, input, model, device);
+  AttentionCommand command(options, input, model, device, backend_options(args));
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());

@@ -59,7 +59,7 @@ TEST_CASE("the CPU reference's gradients with respect to attention and pixels ma
       const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
       const Tensor pixels = fixture.read("pixel_values");
       const int target = static_cast<int>(fixture.read("target").data[0]);
-      const Explanation e = make_cpu_backend(load(c.model))->explain(pixels, {target, -1});
+      const Explanation e = make_reference_backend(load(c.model))->explain(pixels, {target, -1});
       CHECK(relative_difference(e.attention_grad, fixture.read("attention_grad")) < 1e-5);
       CHECK(relative_difference(e.pixel_grad, fixture.read("pixel_grad")) < 1e-5);
     }
@@ -72,7 +72,7 @@ TEST_CASE("relevance and Grad-CAM maps match the PyTorch references after max-no
       const auto model = load(c.model);
       const auto fixture = TensorStore::open_file((kFixtures / "relevance" / (c.name + ".safetensors")).string());
       const Tensor pixels = fixture.read("pixel_values");
-      const Explanation e = make_cpu_backend(model)->explain(pixels, {static_cast<int>(fixture.read("target").data[0]), -1});
+      const Explanation e = make_reference_backend(model)->explain(pixels, {static_cast<int>(fixture.read("target").data[0]), -1});
       const TokenLayout layout = layout_for(*model, pixels);
       const AttentionMaps relevance = relevance_maps(e, layout, QueryToken{});
       CHECK(relevance.method == "relevance");
@@ -94,7 +94,7 @@ TEST_CASE("the backward pass agrees with finite differences of the forward pass,
       const int side = 2 * model->config.patch_size;
       Tensor pixels({3, side, side});
       for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.37 * i));
-      auto backend = make_cpu_backend(model);
+      auto backend = make_reference_backend(model);
       const Explanation e = backend->explain(pixels, c.target);
       const auto logit = [&](const Tensor& x) {
         const ForwardOutput out = backend->forward(x, AttentionRequest::none());
@@ -117,8 +117,8 @@ TEST_CASE("the backward pass agrees with finite differences of the forward pass,
 
 TEST_CASE("explanations refuse what the model cannot explain", "[relevance]") {
   Tensor pixels({3, 32, 32});
-  CHECK_THROWS_WITH(make_cpu_backend(load("hf_dino"))->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
-  CHECK_THROWS_WITH(make_cpu_backend(load("hf_vit"))->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
+  CHECK_THROWS_WITH(make_reference_backend(load("hf_dino"))->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
+  CHECK_THROWS_WITH(make_reference_backend(load("hf_vit"))->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
   const auto device = vitlens::test::first_vulkan_device();
   if (device) CHECK_THROWS_WITH(make_backend(load("hf_vit"), *device, {})->explain(pixels, {}), Contains("--device cpu"));
 }

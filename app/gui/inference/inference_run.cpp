@@ -69,13 +69,13 @@ void run_streamed_rollout(InferenceResult& r, Session& session, const Tensor& pi
   r.rollout = InferenceResult::StreamedRollout{s, selected.maps(), fused ? fused->maps() : selected.maps()};
 }
 
-// The backward pass runs on the CPU reference whatever the session's device: the Vulkan
-// engine has none yet.
+// The backward pass runs on the CPU reference whatever the session's device: it is the only
+// backward pass (the cpu backend's explain() hands over to it too).
 void explain(InferenceResult& r, const Tensor& pixels, const AttentionSettings& s) {
   InferenceResult::Explained explained{s, {}, nullptr, {}};
   try {
     explained.target = explanation_target(*r.model, r.output, s.query, s.target_class >= 0 ? std::to_string(s.target_class) : "");
-    explained.explanation = std::make_shared<const Explanation>(make_cpu_backend(r.model)->explain(pixels, explained.target));
+    explained.explanation = std::make_shared<const Explanation>(make_reference_backend(r.model)->explain(pixels, explained.target));
   } catch (const std::exception& e) {
     explained.error = QString::fromStdString(e.what());
   }
