@@ -73,12 +73,14 @@ TEST_CASE("attention over many tokens runs block by block and equals the referen
   spec.layers = 1;
   spec.heads = 4;
   spec.patch = 4;
-  // 1 + 24 x 24 = 577 tokens: several blocks of query rows, the last one partial.
+  // 1 + 40 x 48 = 1,921 tokens: two blocks of query rows (4 heads x 1,921 tokens x 1,091 rows
+  // fill a block's budget of 2^23 scores), the second one partial.
   const auto model = random_vit(spec);
-  const Tensor pixels = random_pixels(96, 96);
-  compare_with_reference(model, pixels, 1e-4f, AttentionRequest::selected({576, 0, 300, 0}));
+  const Tensor pixels = random_pixels(160, 192);
+  const auto request = AttentionRequest::selected({1920, 0, 1500, 0, 1090, 1091});
+  compare_with_reference(model, pixels, 1e-4f, request);
   const ForwardOutput none = make_cpu_backend(model)->forward(pixels, AttentionRequest::none());
-  const ForwardOutput rows = make_cpu_backend(model)->forward(pixels, AttentionRequest::selected({576, 0, 300, 0}));
+  const ForwardOutput rows = make_cpu_backend(model)->forward(pixels, request);
   CHECK(none.attention.empty());
   CHECK(max_abs_diff(none.logits, rows.logits) == 0.0f);
 }

@@ -27,8 +27,10 @@ struct PositionBias {
 // qkv [T, 3D], a block of query rows at a time: every head's scores for the block are
 // computed (a batched oneDNN matmul reading q and k in place from qkv), biased, put through
 // the softmax, copied out when requested and multiplied by v into that block's rows of the
-// output. A block holds heads x rows x T scores, sized to stay in the caches, so memory grows
-// with T, never with T², and requested rows cost only their copy.
+// output. A block holds at most heads x rows x T scores (a fixed budget of rows x T), so
+// memory grows with T, never with T², and requested rows cost only their copy. Unlike the
+// Vulkan kernel's online softmax, each row's softmax sees all its scores at once: the block
+// is over query rows, not keys.
 class BlockedAttention {
  public:
   BlockedAttention(OneDnn& dnn, int hidden, int heads);
