@@ -1,41 +1,34 @@
 #include "backend/cpu/layer_norm.hpp"
 
-#include <algorithm>
+#include <cmath>
 
 namespace vitlens::cpu {
-namespace {
-
-dnnl::memory copy_of(const OneDnn& dnn, const Tensor& t) {
-  dnnl::memory m(f32_rows(1, t.numel()), dnn.engine);
-  std::copy(t.data.begin(), t.data.end(), static_cast<float*>(m.get_data_handle()));
-  return m;
-}
-
-}  // namespace
 
 PackedLayerNorm::PackedLayerNorm(OneDnn& dnn, const LayerNormWeights& norm, double eps)
-    : dnn_(&dnn),
-      width_(static_cast<int>(norm.weight.numel())),
-      eps_(static_cast<float>(eps)),
-      scale_(copy_of(dnn, norm.weight)),
-      shift_(copy_of(dnn, norm.bias)) {}
+    : dnn_(&dnn), scale_(norm.weight.data), shift_(norm.bias.data), eps_(static_cast<float>(eps)) {}
 
-dnnl::layer_normalization_forward& PackedLayerNorm::primitive_for(int rows) {
-  auto found = primitives_.find(rows);
-  if (found != primitives_.end()) return found->second;
-  const dnnl::layer_normalization_forward::primitive_desc pd(
-      dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, f32_rows(rows, width_), eps_,
-                                              dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift),
-      dnn_->engine);
-  return primitives_.emplace(rows, dnnl::layer_normalization_forward(pd)).first->second;
-}
-
-void PackedLayerNorm::run(const float* x, int rows, float* y) {
-  const auto desc = f32_rows(rows, width_);
-  primitive_for(rows).execute(dnn_->stream, {{DNNL_ARG_SRC, view(*dnn_, desc, x)},
-                                             {DNNL_ARG_DST, view(*dnn_, desc, y)},
-                                             {DNNL_ARG_SCALE, scale_},
-                                             {DNNL_ARG_SHIFT, shift_}});
+// Two passes per row (mean, then the mean square deviation), as PyTorch computes it; the
+// simd reductions let the compiler keep several partial sums.
+void PackedLayerNorm::run(const float* x, int rows, float* y) const {
+  const int width = static_cast<int>(scale_.size());
+  const float* scale = scale_.data();
+  const float* shift = shift_.data();
+  dnn_->stream.wait();
+#pragma omp parallel for num_threads(dnn_->threads)
+  for (int r = 0; r < rows; ++r) {
+    const float* in = x + static_cast<size_t>(r) * width;
+    float* out = y + static_cast<size_t>(r) * width;
+    float sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int c = 0; c < width; ++c) sum += in[c];
+    const float mean = sum / static_cast<float>(width);
+    float squares = 0;
+#pragma omp simd reduction(+ : squares)
+    for (int c = 0; c < width; ++c) squares += (in[c] - mean) * (in[c] - mean);
+    const float inverse = 1.0f / std::sqrt(squares / static_cast<float>(width) + eps_);
+#pragma omp simd
+    for (int c = 0; c < width; ++c) out[c] = (in[c] - mean) * inverse * scale[c] + shift[c];
+  }
 }
 
 }  // namespace vitlens::cpu
