@@ -33,7 +33,8 @@ INPUT_SIZES = {"fashion-yolos": (96, 128), "deit-tiny": (224, 224)}
 def live(cli, model, video, seconds, device, threads):
     env = dict(os.environ)
     env.setdefault("LP_NUM_THREADS", str(threads))
-    command = [cli, "live", "--model", model, "--source", video, "--seconds", str(seconds), "--device", device, "--json"]
+    command = [cli, "live", "--model", model, "--source", video, "--seconds", str(seconds), "--device", device,
+               "--threads", str(threads), "--json"]
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
@@ -44,8 +45,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="the CMake build folder (default build)")
     parser.add_argument("--seconds", type=float, default=15, help="live run length per model (default 15)")
-    parser.add_argument("--device", default="auto", help="ViTLens --device (default auto)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch and lavapipe (default 2)")
+    parser.add_argument("--device", default="cpu", help="ViTLens --device (default cpu, the oneDNN backend)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="CPU threads for PyTorch, ViTLens cpu and lavapipe (default 2)")
     args = parser.parse_args()
     cli = os.path.join(args.build, "app", "cli", "vitlens-cli")
     maker = os.path.join(args.build, "bench", "vitlens-bench-video")

@@ -1,13 +1,18 @@
 #!/usr/bin/python3
-"""Times ViTLens against PyTorch on the CPU for standard ViT sizes and a YOLOS detector.
+"""Times ViTLens against PyTorch and ONNX Runtime on the CPU for standard ViT sizes and a YOLOS detector.
 
 For each model it builds (once, cached) a seeded random-weight checkpoint in the Hugging
 Face layout with tools/vit_reference.py (classifiers) or tools/yolos_reference.py (the
 yolos-tiny-shaped detector: 100 detection tokens, training grid 800x1333, run at 512x688, the
 size YolosImageProcessor gives a 512x700 image at shortest edge 512), times that reference
-model in PyTorch (CPU, eval, batch 1, a fixed number of threads), then runs
-`vitlens-cli bench --json` on the same folder at the same input size, and prints both a
-plain table and a Markdown one for the README.
+model in PyTorch (CPU, eval, batch 1, a fixed number of threads), exports the same model with
+torch.onnx.export and times it with ONNX Runtime's CPU library (the npm package
+onnxruntime-node, driven by bench/ort_time.js under node), then runs `vitlens-cli bench --json`
+on the same folder at the same input size on each ViTLens device (default: the oneDNN `cpu`
+backend and Vulkan on lavapipe), and prints both a plain table and a Markdown one for the
+README. ONNX Runtime is skipped unless --onnxruntime names the node_modules folder of
+    npm install --ignore-scripts onnxruntime-node
+(run in any scratch folder; node must be on PATH).
 
 Long-sequence rows follow the standard ones (ViT-S/16 at 1024x1024, 4,097 tokens; the
 detector at 800x1088) with fewer runs (--long-runs); every row also reports the peak
@@ -19,7 +24,7 @@ Only timings are compared here: random weights say nothing about accuracy, and a
 the logits is what the fixture tests check.
 
 Run with Debian's /usr/bin/python3 (it has torch):
-    /usr/bin/python3 bench/bench_vs_pytorch.py --cli build/app/cli/vitlens-cli
+    /usr/bin/python3 bench/bench_vs_pytorch.py --cli build/app/cli/vitlens-cli --onnxruntime SCRATCH/node_modules
 """
 
 import argparse
@@ -50,6 +55,7 @@ SEED = 0
 class Classifier:
     """A ViT classifier at 224x224."""
     input_size = (IMAGE_SIZE, IMAGE_SIZE)
+    outputs = ("logits",)
 
     def __init__(self, sizes):
         self.cfg = {**sizes, "patch_size": 16, "image_size": IMAGE_SIZE, "num_channels": 3,
@@ -75,6 +81,7 @@ class Classifier:
 class Detector:
     """hustvl/yolos-tiny's shape (no mid-position embeddings, 91 COCO classes) at 512x688."""
     input_size = (512, 688)
+    outputs = ("detection_logits", "detection_boxes")
 
     def __init__(self, sizes):
         self.cfg = {**sizes, "patch_size": 16, "image_size": (800, 1333), "num_detection_tokens": 100,
@@ -163,12 +170,51 @@ def peak_rss_mib(status_path):
     raise SystemExit(f"{status_path} has no VmHWM line")
 
 
+class OnnxOutputs(torch.nn.Module):
+    """The reference model as ONNX sees it: pixels in, the model's outputs out, no attention kept."""
+
+    def __init__(self, model, names):
+        super().__init__()
+        self.model, self.names = model, names
+
+    def forward(self, pixels):
+        out = self.model(pixels, keep_attention=False)
+        return tuple(out[n] for n in self.names)
+
+
+def export_onnx(name, folder, input_size):
+    """The model of `folder` exported at one input size (ONNX graphs here have fixed shapes)."""
+    path = os.path.join(folder, f"model_{input_size[0]}x{input_size[1]}.onnx")
+    if not os.path.exists(path):
+        kind = MODELS[name]
+        wrapper = OnnxOutputs(kind.load(folder).eval(), kind.outputs)
+        pixels = torch.zeros(3, *input_size)
+        with torch.no_grad():
+            torch.onnx.export(wrapper, (pixels,), path, input_names=["pixels"], output_names=list(kind.outputs),
+                              opset_version=17)
+    return path
+
+
+def time_onnxruntime(node_modules, onnx_path, input_size, runs, warmup, threads):
+    """bench/ort_time.js's report: ONNX Runtime's median and first ms per image."""
+    env = {**os.environ, "NODE_PATH": node_modules}
+    command = ["node", os.path.join(ROOT, "bench", "ort_time.js"), onnx_path, "3", str(input_size[0]), str(input_size[1]),
+               str(runs), str(max(warmup, 1)), str(threads)]
+    with tempfile.NamedTemporaryFile("r") as peak:
+        timed = ["/usr/bin/time", "-f", "%M", "-o", peak.name] + command
+        result = subprocess.run(timed, stdout=subprocess.PIPE, text=True, env=env)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({result.returncode})")
+        peak_kib = int(peak.read().split()[-1])
+    return {**json.loads(result.stdout), "peak_rss_mib": peak_kib / 1024}
+
+
 def time_vitlens(cli, folder, input_size, device, runs, warmup, threads):
     """vitlens-cli bench's JSON report, with "peak_rss_mib" (the process's peak) added."""
     env = dict(os.environ)
     env.setdefault("LP_NUM_THREADS", str(threads))  # lavapipe's thread count, to match torch's
-    command = [cli, "bench", "--model", folder, "--device", device, "--runs", str(runs), "--warmup", str(warmup),
-               "--size", f"{input_size[0]}x{input_size[1]}", "--json"]
+    command = [cli, "bench", "--model", folder, "--device", device, "--threads", str(threads), "--runs", str(runs),
+               "--warmup", str(warmup), "--size", f"{input_size[0]}x{input_size[1]}", "--json"]
     # /usr/bin/time forks vitlens-cli from its own small process, so its %M (peak RSS, KiB)
     # is vitlens-cli's alone (see peak_rss_mib).
     with tempfile.NamedTemporaryFile("r") as peak:
@@ -180,18 +226,30 @@ def time_vitlens(cli, folder, input_size, device, runs, warmup, threads):
     return {**json.loads(result.stdout), "peak_rss_mib": peak_kib / 1024}
 
 
-def print_tables(rows):
-    header = ["model", "input", "tokens", "PyTorch ms/image", "ViTLens ms/image", "device", "speed-up",
-              "PyTorch peak MiB", "ViTLens peak MiB"]
-    cells = [[r["model"], r["input"], str(r["tokens"]), f"{r['pytorch_ms']:.1f}", f"{r['vitlens_ms']:.1f}", r["device"],
-              f"{r['pytorch_ms'] / r['vitlens_ms']:.2f}x", f"{r['pytorch_mib']:.0f}", f"{r['vitlens_mib']:.0f}"]
+def ratio(numerator, denominator):
+    return f"{numerator / denominator:.2f}x" if numerator and denominator else "-"
+
+
+def ms(value):
+    return f"{value:.1f}" if value else "-"
+
+
+def print_tables(rows, devices):
+    """Per row: ms per image of each side, then how many times faster ViTLens's first device is."""
+    first = devices[0]
+    header = (["model", "input", "tokens", "PyTorch ms", "ONNX Runtime ms"] + [f"ViTLens {d} ms" for d in devices] +
+              [f"{first} vs PyTorch", f"{first} vs ONNX Runtime", "PyTorch peak MiB", f"ViTLens {first} peak MiB"])
+    cells = [[r["model"], r["input"], str(r["tokens"]), ms(r["pytorch_ms"]), ms(r["onnxruntime_ms"])] +
+             [ms(r["vitlens_ms"][d]) for d in devices] +
+             [ratio(r["pytorch_ms"], r["vitlens_ms"][first]), ratio(r["onnxruntime_ms"], r["vitlens_ms"][first]),
+              f"{r['pytorch_mib']:.0f}", f"{r['vitlens_mib']:.0f}"]
              for r in rows]
     widths = [max(len(str(c)) for c in column) for column in zip(header, *cells)]
     print()
     for line in [header] + cells:
         print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
     print("\n| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" if i in (0, 1, 5) else "---:" for i in range(len(header))) + "|")
+    print("|" + "|".join("---" if i in (0, 1) else "---:" for i in range(len(header))) + "|")
     for line in cells:
         print("| " + " | ".join(line) + " |")
 
@@ -207,8 +265,14 @@ def main():
     parser.add_argument("--no-long", action="store_true", help="skip the long-sequence rows")
     parser.add_argument("--cli", default=os.path.join(ROOT, "build", "app", "cli", "vitlens-cli"),
                         help="path of vitlens-cli (default: build/app/cli/vitlens-cli)")
-    parser.add_argument("--device", default="auto", help="ViTLens --device (default auto)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch and lavapipe (default 2)")
+    parser.add_argument("--devices", default="cpu,lavapipe",
+                        help="comma-separated ViTLens --device values, the first compared with the peers "
+                             "(default cpu,lavapipe)")
+    parser.add_argument("--onnxruntime", metavar="NODE_MODULES",
+                        help="node_modules folder holding onnxruntime-node (npm install --ignore-scripts "
+                             "onnxruntime-node); without it ONNX Runtime is not timed")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="CPU threads for PyTorch, ONNX Runtime, ViTLens cpu and lavapipe (default 2)")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build", "bench-models"),
                         help="folder for the generated checkpoints (default build/bench-models)")
     args = parser.parse_args()
@@ -221,12 +285,17 @@ def main():
         parser.error("--runs, --long-runs and --threads must be positive, --warmup not negative")
     if not os.access(args.cli, os.X_OK):
         parser.error(f"{args.cli}: no vitlens-cli there; build it or pass --cli")
+    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    if not devices:
+        parser.error("--devices names no device")
+    if args.onnxruntime and not os.path.isdir(os.path.join(args.onnxruntime, "onnxruntime-node")):
+        parser.error(f"{args.onnxruntime}: no onnxruntime-node there; run npm install --ignore-scripts onnxruntime-node")
 
     torch.set_num_threads(args.threads)
     build_blas, libraries = blas_backend()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS_INFO={build_blas}, "
           f"loaded: {', '.join(libraries) or 'no BLAS library'}; "
-          f"vitlens-cli runs with LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', args.threads)} (lavapipe)")
+          f"vitlens-cli runs with --threads {args.threads} and LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', args.threads)} (lavapipe)")
     if not any("openblas" in lib for lib in libraries):
         print("\n" + "!" * 78 + "\nWARNING: torch is not using OpenBLAS, so its timings are far from what PyTorch\n"
               "can do. On Debian: apt-get install libopenblas0-pthread\n" + "!" * 78 + "\n", file=sys.stderr)
@@ -249,17 +318,30 @@ def main():
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             pytorch_ms, pytorch_mib = pool.apply(time_pytorch_alone,
                                                  (name, folder, input_size, runs, warmup, args.threads))
-        vitlens = time_vitlens(args.cli, folder, input_size, args.device, runs, warmup, args.threads)
+        onnxruntime_ms = None
+        if args.onnxruntime:
+            ort = time_onnxruntime(args.onnxruntime, export_onnx(name, folder, input_size), input_size, runs, warmup,
+                                   args.threads)
+            onnxruntime_ms = ort["median_ms"]
+            print(f"{name} at {input_size[0]}x{input_size[1]}: ONNX Runtime {onnxruntime_ms:.1f} ms "
+                  f"({ort['peak_rss_mib']:.0f} MiB peak, first run {ort['first_ms']:.1f} ms)", flush=True)
+        vitlens_ms, vitlens_mib = {}, None
+        for device in devices:
+            vitlens = time_vitlens(args.cli, folder, input_size, device, runs, warmup, args.threads)
+            vitlens_ms[device] = vitlens["median_ms"]
+            vitlens_mib = vitlens_mib if vitlens_mib is not None else vitlens["peak_rss_mib"]
+            print(f"{name} at {input_size[0]}x{input_size[1]}: ViTLens {vitlens['median_ms']:.1f} ms "
+                  f"({vitlens['peak_rss_mib']:.0f} MiB peak) on {vitlens['device']} (first run {vitlens['first_ms']:.1f} ms)",
+                  flush=True)
         rows.append({"model": name, "input": f"{input_size[0]}x{input_size[1]}", "tokens": MODELS[name].tokens(input_size),
-                     "pytorch_ms": pytorch_ms, "vitlens_ms": vitlens["median_ms"], "device": vitlens["device"],
-                     "pytorch_mib": pytorch_mib, "vitlens_mib": vitlens["peak_rss_mib"]})
-        print(f"{name} at {input_size[0]}x{input_size[1]}: PyTorch {pytorch_ms:.1f} ms ({pytorch_mib:.0f} MiB peak), "
-              f"ViTLens {vitlens['median_ms']:.1f} ms ({vitlens['peak_rss_mib']:.0f} MiB peak) on {vitlens['device']} "
-              f"(first run {vitlens['first_ms']:.1f} ms)", flush=True)
+                     "pytorch_ms": pytorch_ms, "onnxruntime_ms": onnxruntime_ms, "vitlens_ms": vitlens_ms,
+                     "pytorch_mib": pytorch_mib, "vitlens_mib": vitlens_mib})
+        print(f"{name} at {input_size[0]}x{input_size[1]}: PyTorch {pytorch_ms:.1f} ms ({pytorch_mib:.0f} MiB peak)",
+              flush=True)
     print(f"\nMedian of {args.runs} runs after {args.warmup} warm-up runs ({args.long_runs} after 1 for long "
           "sequences), batch 1, "
-          f"{args.threads} threads; speed-up = PyTorch time / ViTLens time.")
-    print_tables(rows)
+          f"{args.threads} threads; 'X vs Y' = Y's time / ViTLens X's time (above 1: ViTLens is faster).")
+    print_tables(rows, devices)
 
 
 if __name__ == "__main__":

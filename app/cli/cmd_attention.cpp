@@ -83,8 +83,8 @@ struct ImageResult {
 class AttentionCommand {
  public:
   AttentionCommand(const AttentionOptions& options, const InputOptions& input, std::shared_ptr<const Model> model,
-                   const DeviceInfo& device)
-      : o_(options), input_(input), model_(std::move(model)), session_(model_, device) {}
+                   const DeviceInfo& device, const BackendOptions& backend)
+      : o_(options), input_(input), model_(std::move(model)), session_(model_, device, backend) {}
 
   const Session& session() const { return session_; }
 
@@ -287,7 +287,7 @@ int run_attention(const ParsedArgs& args) {
   fs::create_directories(options.out, error);
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
-  AttentionCommand command(options, input, model, device_option(args));
+  AttentionCommand command(options, input, model, device_option(args), backend_options(args));
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());

@@ -131,7 +131,9 @@ int run_bench(const ParsedArgs& args) {
   std::shared_ptr<const Model> model = load_model_option(args);
   Size size = input_size(input, *model);
   const bool profile = args.flag("profile");
-  Session session(model, device_option(args), BackendOptions{KernelFamily::Auto, profile});
+  BackendOptions options = backend_options(args);
+  options.profile = profile;
+  Session session(model, device_option(args), options);
   Tensor pixels = synthetic_input(size, seed);
 
   double first_ms = timed_run(session, pixels);

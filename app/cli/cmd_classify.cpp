@@ -97,7 +97,7 @@ int run_classify(const ParsedArgs& args) {
   require_classifier(*model);
   check_input_options_for(input, *model);
   k = std::min(k, model->config.num_classes);
-  Session session(model, device_option(args));
+  Session session(model, device_option(args), backend_options(args));
 
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
   Json results = Json::array();

@@ -108,7 +108,7 @@ int run_detect(const ParsedArgs& args) {
   require_detector(*model);
   check_input_options_for(input, *model);
   if (!annotate.empty()) fs::create_directories(annotate);
-  Session session(model, device_option(args));
+  Session session(model, device_option(args), backend_options(args));
 
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
   Json results = Json::array();

@@ -8,13 +8,14 @@
 namespace vitlens::cli {
 
 ArgParser devices_arguments() {
-  ArgParser parser(kProgram, "devices", "List the devices a model can run on; '*' marks the one 'auto' picks.");
+  ArgParser parser(kProgram, "devices", "List the devices a model can run on; '*' marks the one 'auto' picks (a discrete GPU, else an integrated "
+                   "GPU, else 'cpu'; Vulkan on the CPU, such as lavapipe, only when named).");
   return add_json_flag(parser);
 }
 
 int run_devices(const ParsedArgs& args) {
-  std::vector<DeviceInfo> devices = list_devices();
-  std::string automatic = choose_device("auto").id();
+  const std::vector<DeviceInfo> devices = list_devices();
+  const std::string automatic = auto_device(devices).id();
 
   if (args.flag("json")) {
     Json list = Json::array();

@@ -214,7 +214,7 @@ int run_eval(const ParsedArgs& args) {
   const InputOptions input = input_options(args);
   std::shared_ptr<const Model> model = load_model_option(args);
   check_input_options_for(input, *model);
-  Session session(model, device_option(args));
+  Session session(model, device_option(args), backend_options(args));
   if (!json) std::cout << "model:   " << model->path << "\ndevice:  " << describe(session.device()) << '\n';
   Json result = mnist ? run_fashion_mnist(session, folder, limit, input, json)
                       : run_fashion_scenes(session, folder, limit, input, json);

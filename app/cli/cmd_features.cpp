@@ -124,8 +124,8 @@ cv::Mat pca_picture(const Tensor& projections, const cv::Mat& keep, const cv::Ma
 class FeaturesCommand {
  public:
   FeaturesCommand(const FeatureOptions& o, const InputOptions& input, std::shared_ptr<const Model> model,
-                  const DeviceInfo& device)
-      : o_(o), input_(input), model_(std::move(model)), session_(o.layer ? std::make_shared<const Model>(truncated_after_block(*model_, *o.layer)) : model_, device) {}
+                  const DeviceInfo& device, const BackendOptions& backend)
+      : o_(o), input_(input), model_(std::move(model)), session_(o.layer ? std::make_shared<const Model>(truncated_after_block(*model_, *o.layer)) : model_, device, backend) {}
 
   const Session& session() const { return session_; }
 
@@ -223,7 +223,7 @@ int run_features(const ParsedArgs& args) {
   fs::create_directories(options.out, error);
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
-  FeaturesCommand command(options, input, model, device_option(args));
+  FeaturesCommand command(options, input, model, device_option(args), backend_options(args));
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());

@@ -67,7 +67,7 @@ int run_heads(const ParsedArgs& args) {
   const std::vector<std::string> images = expand_image_inputs(args.positionals(), args.flag("recursive"));
   std::shared_ptr<const Model> model = load_model_option(args);
   check_input_options_for(input, *model);
-  Session session(model, device_option(args));
+  Session session(model, device_option(args), backend_options(args));
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
 
   const VitConfig& c = model->config;

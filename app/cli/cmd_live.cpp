@@ -134,7 +134,7 @@ int run_live(const ParsedArgs& args) {
 
   std::shared_ptr<const Model> model = load_model_option(args);
   const LiveOptions options = live_options(args, *model);
-  auto session = std::make_shared<Session>(model, device_option(args));
+  auto session = std::make_shared<Session>(model, device_option(args), backend_options(args));
   const SourceSpec spec = SourceSpec::parse(args.value("source"));
   auto source = std::make_unique<VideoSource>(spec, resolution);
   std::unique_ptr<VideoRecorder> recorder;

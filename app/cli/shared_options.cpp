@@ -17,8 +17,10 @@ ArgParser& add_model_option(ArgParser& parser, bool required) {
 }
 
 ArgParser& add_device_option(ArgParser& parser) {
-  return parser.option("device", "DEVICE",
-                       "'auto' (default), 'cpu', a Vulkan device index or part of its name; see 'devices'");
+  parser.option("device", "DEVICE",
+                "'auto' (default: a GPU, else 'cpu'), 'cpu' (oneDNN), 'reference' (the double-precision CPU reference), "
+                "a Vulkan device index or part of its name such as 'lavapipe'; see 'devices'");
+  return parser.option("threads", "N", "threads of the 'cpu' device (default: VITLENS_THREADS, else every physical core)");
 }
 
 ArgParser& add_json_flag(ArgParser& parser) { return parser.flag("json", "print one JSON document instead of text"); }
@@ -62,6 +64,12 @@ std::shared_ptr<const Model> load_model_option(const ParsedArgs& args) {
 }
 
 DeviceInfo device_option(const ParsedArgs& args) { return choose_device(args.value("device", "auto")); }
+
+BackendOptions backend_options(const ParsedArgs& args) {
+  BackendOptions options;
+  options.threads = args.integer("threads", 0, 1, 4096);
+  return options;
+}
 
 std::string describe(const DeviceInfo& device) { return device.name + " [" + device.id() + "]"; }
 

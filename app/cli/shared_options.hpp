@@ -4,6 +4,7 @@
 
 #include "args.hpp"
 #include "vitlens/backend/devices.hpp"
+#include "vitlens/backend/session.hpp"
 #include "vitlens/image/input_size.hpp"
 #include "vitlens/model/model.hpp"
 
@@ -20,6 +21,8 @@ ArgParser& add_size_options(ArgParser& parser, const std::string& side_meaning =
 
 std::shared_ptr<const Model> load_model_option(const ParsedArgs& args);
 DeviceInfo device_option(const ParsedArgs& args);
+// --threads as BackendOptions (0 when not given); out of range is a UsageError.
+BackendOptions backend_options(const ParsedArgs& args);
 // --size and --max-tokens as given; malformed values are a UsageError.
 InputOptions input_options(const ParsedArgs& args);
 // check_input_options: a size the model cannot take is a UsageError, a fixed size over

@@ -139,7 +139,7 @@ TEST_CASE("raw maps of every layer and head equal the PyTorch attention probabil
                          QueryToken::parse("token:" + std::to_string(layout.tokens() - 1))};
     if (layout.has_distillation) selection.queries.push_back(QueryToken::parse("dist"));
     const std::vector<int> tokens = resolve_queries(selection.queries, layout);
-    const ForwardOutput output = make_cpu_backend(model)->forward(pixels, attention_request(tokens));
+    const ForwardOutput output = make_reference_backend(model)->forward(pixels, attention_request(tokens));
     const AttentionMaps maps = raw_attention_maps(output, layout, selection);
 
     REQUIRE(maps.values.shape == std::vector<int64_t>{model->config.num_layers, model->config.num_heads,

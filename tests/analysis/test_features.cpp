@@ -73,7 +73,7 @@ TEST_CASE("an inner layer's features come from the model cut after that block, o
   CHECK(model->config.num_layers == 1);
   const Tensor pixels = expected("hf_dino", "expected_32x32.safetensors", "pixel_values");
   const TokenLayout layout = token_layout(model->config, 32, 32);
-  std::vector<DeviceInfo> devices = {choose_device("cpu")};
+  std::vector<DeviceInfo> devices = {choose_device("reference"), choose_device("cpu")};
   if (auto gpu = test::first_vulkan_device()) devices.push_back(*gpu);
   for (const DeviceInfo& device : devices) {
     INFO(device.name);

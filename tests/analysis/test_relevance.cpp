@@ -56,10 +56,11 @@ struct Explainer {
   std::unique_ptr<ForwardBackend> backend;
 };
 
-// Every backend that explains: the reference, and both Vulkan kernel families.
+// Every backend that explains: the reference, the CPU backend, both Vulkan kernel families.
 std::vector<Explainer> explainers(std::shared_ptr<const Model> model) {
   std::vector<Explainer> all;
-  all.push_back({"reference", make_cpu_backend(model)});
+  all.push_back({"reference", make_reference_backend(model)});
+  all.push_back({"cpu", make_cpu_backend(model)});
   if (const auto device = vitlens::test::first_vulkan_device()) {
     all.push_back({"Vulkan texel", make_backend(model, *device, {KernelFamily::Texel})});
     all.push_back({"Vulkan tiled", make_backend(model, *device, {KernelFamily::Tiled})});
@@ -116,7 +117,7 @@ TEST_CASE("the backward pass agrees with finite differences of the forward pass,
       const int side = 2 * model->config.patch_size;
       Tensor pixels({3, side, side});
       for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.37 * i));
-      auto backend = make_cpu_backend(model);
+      auto backend = make_reference_backend(model);
       const Explanation e = backend->explain(pixels, c.target);
       const auto logit = [&](const Tensor& x) {
         const ForwardOutput out = backend->forward(x, AttentionRequest::none());
@@ -139,8 +140,8 @@ TEST_CASE("the backward pass agrees with finite differences of the forward pass,
 
 TEST_CASE("explanations refuse what the model cannot explain", "[relevance]") {
   Tensor pixels({3, 32, 32});
-  CHECK_THROWS_WITH(make_cpu_backend(load("hf_dino"))->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
-  CHECK_THROWS_WITH(make_cpu_backend(load("hf_vit"))->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
+  CHECK_THROWS_WITH(make_reference_backend(load("hf_dino"))->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
+  CHECK_THROWS_WITH(make_reference_backend(load("hf_vit"))->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
   if (const auto device = vitlens::test::first_vulkan_device()) {
     CHECK_THROWS_WITH(make_backend(load("hf_dino"), *device)->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
     CHECK_THROWS_WITH(make_backend(load("hf_vit"), *device)->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
@@ -185,7 +186,7 @@ TEST_CASE("the Vulkan backward pass explains every model family as the reference
     const int p = model->config.patch_size;
     Tensor pixels({3, 2 * p, 3 * p});
     for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.29 * i));
-    const Explanation expected = make_cpu_backend(model)->explain(pixels, f.target);
+    const Explanation expected = make_reference_backend(model)->explain(pixels, f.target);
     for (const KernelFamily family : {KernelFamily::Texel, KernelFamily::Tiled}) {
       DYNAMIC_SECTION(f.model << (family == KernelFamily::Texel ? " texel" : " tiled")) {
         const Explanation e = make_backend(model, *device, {family})->explain(pixels, f.target);

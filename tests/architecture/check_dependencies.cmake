@@ -24,13 +24,17 @@ endfunction()
 
 forbid("^engine/" "[<\"]Q[A-Za-z]*[>/\"]|[<\"]Qt[A-Za-z]*/"
   "the engine knows nothing of Qt")
-forbid("^app/" "<vulkan/|\"backend/(vulkan|reference)/"
+forbid("^app/" "<vulkan/|<oneapi/|\"backend/(vulkan|reference|cpu)/"
   "the app reaches devices only through vitlens/backend/session.hpp")
 forbid("^engine/(src|include/vitlens)/(analysis|checkpoint|detection|eval|image|live|model|util)/"
-  "<vulkan/|\"backend/(vulkan|reference)/"
+  "<vulkan/|<oneapi/|\"backend/(vulkan|reference|cpu)/"
   "only the backend knows a concrete backend")
-forbid("^engine/src/backend/reference/" "<vulkan/|\"backend/vulkan/"
+forbid("^engine/src/backend/reference/" "<vulkan/|<oneapi/|\"backend/(vulkan|cpu)/"
   "backends do not know each other")
+forbid("^engine/src/backend/cpu/" "<vulkan/|\"backend/(vulkan|reference)/"
+  "backends do not know each other")
+forbid("^engine/include/|^engine/src/(analysis|checkpoint|detection|eval|hub|image|live|model|util)/|^engine/src/backend/(host|reference|vulkan)/|^engine/src/backend/[a-z_]+[.][ch]pp$"
+  "<oneapi/" "only engine/src/backend/cpu/ includes oneDNN")
 forbid("^engine/include/" "#[ \t]*include[ \t]*\"[^v]|#[ \t]*include[ \t]*\"v[^i]"
   "public headers include only public headers (\"vitlens/...\")")
 forbid("^engine/(src|include/vitlens)/model/" "\"(vitlens/)?(analysis|backend|checkpoint|detection|eval|image|live)/"

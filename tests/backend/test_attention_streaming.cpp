@@ -39,11 +39,11 @@ struct StreamedRows {
   }
 };
 
-DeviceInfo cpu_device() {
-  for (const DeviceInfo& d : list_devices())
-    if (d.kind == DeviceKind::CpuReference) return d;
-  FAIL("no CPU reference device");
-  return {};
+// The CPU reference and the CPU backend, then the first Vulkan device if there is one.
+std::vector<DeviceInfo> devices_to_check() {
+  std::vector<DeviceInfo> devices = {choose_device("reference"), choose_device("cpu")};
+  if (const auto vulkan = first_vulkan_device()) devices.push_back(*vulkan);
+  return devices;
 }
 
 }  // namespace
@@ -86,8 +86,7 @@ TEST_CASE("a streamed forward pass hands over every layer's rows in order, equal
           "[attention]") {
   const auto model = random_vit({});
   const Tensor pixels = random_pixels(32, 40);
-  std::vector<DeviceInfo> devices = {cpu_device()};
-  if (const auto vulkan = first_vulkan_device()) devices.push_back(*vulkan);
+  const std::vector<DeviceInfo> devices = devices_to_check();
   for (const DeviceInfo& device : devices) {
     for (const uint64_t limit : {uint64_t{0}, uint64_t{2000}}) {  // 2,000: one head of 21 x 21 rows per band
       INFO(device.name << ", binding limit " << limit);
@@ -117,8 +116,7 @@ TEST_CASE("rollout accumulated layer by layer from a streamed forward pass equal
   const auto model = random_vit(spec);
   const Tensor pixels = random_pixels(32, 40);
   const TokenLayout layout = token_layout(model->config, 32, 40);
-  std::vector<DeviceInfo> devices = {cpu_device()};
-  if (const auto vulkan = first_vulkan_device()) devices.push_back(*vulkan);
+  const std::vector<DeviceInfo> devices = devices_to_check();
   MapSelection selection;
   selection.queries = {QueryToken::parse("cls"), QueryToken::parse("token:1"), QueryToken::parse("patch:2,3")};
   selection.fusion = HeadFusion::Max;
@@ -152,8 +150,7 @@ TEST_CASE("streamed rollout of the fixture ViT equals the PyTorch rollout", "[at
   const Tensor reference = TensorStore::open_file((folder / "rollout_40x56.safetensors").string()).read("rollout_mean");
   const Tensor pixels = expected.read("pixel_values");
   const TokenLayout layout = token_layout(model->config, 40, 56);
-  std::vector<DeviceInfo> devices = {cpu_device()};
-  if (const auto vulkan = first_vulkan_device()) devices.push_back(*vulkan);
+  const std::vector<DeviceInfo> devices = devices_to_check();
   for (const DeviceInfo& device : devices) {
     INFO(device.name);
     Session session(model, device);

@@ -1,6 +1,7 @@
 // Golden tests: every checkpoint in tests/fixtures/manifest.json must give the outputs the
 // independent PyTorch reference (tools/vit_reference.py, via tools/make_fixtures.py)
-// computed for it, on the CPU reference and on the Vulkan engine with both kernel families.
+// computed for it, on the CPU reference, the CPU backend (oneDNN) and on the Vulkan engine with
+// both kernel families.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -180,6 +181,15 @@ TEST_CASE("every golden fixture loads with the shapes its expected outputs have"
 }
 
 TEST_CASE("the CPU reference reproduces the PyTorch golden outputs of every fixture", "[golden]") {
+  for (const auto& golden : golden_cases()) {
+    DYNAMIC_SECTION(golden.name) {
+      const auto backend = vitlens::make_reference_backend(load(golden));
+      check_against_golden(*backend, golden);
+    }
+  }
+}
+
+TEST_CASE("the CPU backend reproduces the PyTorch golden outputs of every fixture", "[golden][cpu]") {
   for (const auto& golden : golden_cases()) {
     DYNAMIC_SECTION(golden.name) {
       const auto backend = vitlens::make_cpu_backend(load(golden));

@@ -1,7 +1,7 @@
 // Caller-chosen input sizes, end to end: every case in tests/fixtures/sizes/manifest.json
 // (tools/make_size_fixtures.py: the Hugging Face and timm pipelines re-implemented in
 // PyTorch) must give the same pre-processed pixels, logits and attention from an image
-// file, on the CPU reference and on the Vulkan engine with both kernel families.
+// file, on the CPU reference, the CPU backend and on the Vulkan engine with both kernel families.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -118,6 +118,11 @@ void check_vulkan(vitlens::KernelFamily family) {
 
 TEST_CASE("classify and attention at caller-chosen sizes match the frameworks' PyTorch pipelines on the CPU reference",
           "[sizes][golden]") {
+  check_every_case(vitlens::choose_device("reference"), vitlens::KernelFamily::Auto);
+}
+
+TEST_CASE("classify and attention at caller-chosen sizes match the frameworks' PyTorch pipelines on the CPU backend",
+          "[sizes][golden][cpu]") {
   check_every_case(vitlens::choose_device("cpu"), vitlens::KernelFamily::Auto);
 }
 

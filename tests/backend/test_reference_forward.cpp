@@ -79,7 +79,7 @@ Tensor random_pixels(int height, int width, unsigned seed = 7) {
 }
 
 ForwardOutput run(const std::shared_ptr<Model>& model, const Tensor& pixels, const AttentionRequest& request = {}) {
-  return vitlens::make_cpu_backend(model)->forward(pixels, request);
+  return vitlens::make_reference_backend(model)->forward(pixels, request);
 }
 
 float attention_at(const ForwardOutput& out, int64_t layer, int64_t head, int64_t query, int64_t key) {
@@ -114,11 +114,11 @@ std::vector<double> hidden_row(const ForwardOutput& out, int64_t token) {
 
 }  // namespace
 
-TEST_CASE("the CPU backend names itself the CPU reference", "[cpu]") {
-  CHECK(vitlens::make_cpu_backend(tiny_model())->device_name() == "cpu (reference)");
+TEST_CASE("the reference backend names itself the CPU reference", "[reference]") {
+  CHECK(vitlens::make_reference_backend(tiny_model())->device_name() == "reference (C++, double accumulation)");
 }
 
-TEST_CASE("zero query and key weights give uniform attention of 1/T", "[cpu]") {
+TEST_CASE("zero query and key weights give uniform attention of 1/T", "[reference]") {
   auto model = tiny_model();
   for (auto& layer : model->weights.layers)
     for (size_t i = 0; i < 16 * 8; ++i) layer.qkv.weight.data[i] = 0.0f;  // q and k rows
@@ -131,7 +131,7 @@ TEST_CASE("zero query and key weights give uniform attention of 1/T", "[cpu]") {
   for (float p : out.attention.data) CHECK(p == Approx(1.0 / tokens).margin(1e-7));
 }
 
-TEST_CASE("every attention row sums to one, at the training grid and at another grid", "[cpu]") {
+TEST_CASE("every attention row sums to one, at the training grid and at another grid", "[reference]") {
   auto model = tiny_model();
   for (auto [height, width] : {std::pair{4, 6}, std::pair{8, 4}}) {
     const ForwardOutput out = run(model, random_pixels(height, width), AttentionRequest::all());
@@ -149,7 +149,7 @@ TEST_CASE("every attention row sums to one, at the training grid and at another 
   }
 }
 
-TEST_CASE("selected attention rows equal the matching rows of full attention, in request order", "[cpu]") {
+TEST_CASE("selected attention rows equal the matching rows of full attention, in request order", "[reference]") {
   auto model = tiny_model();
   const Tensor pixels = random_pixels(4, 6);
   const ForwardOutput full = run(model, pixels, AttentionRequest::all());
@@ -165,7 +165,7 @@ TEST_CASE("selected attention rows equal the matching rows of full attention, in
           CHECK(attention_at(some, l, h, q, k) == attention_at(full, l, h, wanted[static_cast<size_t>(q)], k));
 }
 
-TEST_CASE("requesting attention does not change the logits or the hidden state", "[cpu]") {
+TEST_CASE("requesting attention does not change the logits or the hidden state", "[reference]") {
   auto model = tiny_model();
   const Tensor pixels = random_pixels(4, 6);
   const ForwardOutput plain = run(model, pixels);
@@ -177,7 +177,7 @@ TEST_CASE("requesting attention does not change the logits or the hidden state",
   CHECK(plain.hidden_state.data == with_attention.hidden_state.data);
 }
 
-TEST_CASE("mean pooling averages the patch tokens only, then applies fc_norm", "[cpu]") {
+TEST_CASE("mean pooling averages the patch tokens only, then applies fc_norm", "[reference]") {
   TinySpec spec;
   spec.prefix = 2;
   spec.pooling = vitlens::Pooling::Mean;
@@ -193,7 +193,7 @@ TEST_CASE("mean pooling averages the patch tokens only, then applies fc_norm", "
   for (size_t c = 0; c < 5; ++c) CHECK(out.logits.data[c] == Approx(expected[c]).margin(1e-5));
 }
 
-TEST_CASE("two classifier heads read tokens 0 and 1 and their logits are averaged", "[cpu]") {
+TEST_CASE("two classifier heads read tokens 0 and 1 and their logits are averaged", "[reference]") {
   TinySpec spec;
   spec.prefix = 2;
   spec.heads = 2;
@@ -205,7 +205,7 @@ TEST_CASE("two classifier heads read tokens 0 and 1 and their logits are average
   for (size_t c = 0; c < 5; ++c) CHECK(out.logits.data[c] == Approx((cls[c] + dist[c]) / 2).margin(1e-5));
 }
 
-TEST_CASE("patch embedding flattens each patch in (channel, row, column) order", "[cpu]") {
+TEST_CASE("patch embedding flattens each patch in (channel, row, column) order", "[reference]") {
   TinySpec spec;
   spec.layers = 0;
   spec.final_norm = false;
@@ -228,7 +228,7 @@ TEST_CASE("patch embedding flattens each patch in (channel, row, column) order",
   CHECK(patch == expected);
 }
 
-TEST_CASE("without prefix rows in the position table the prefix tokens get no position embedding", "[cpu]") {
+TEST_CASE("without prefix rows in the position table the prefix tokens get no position embedding", "[reference]") {
   TinySpec spec;
   spec.layers = 0;
   spec.final_norm = false;
@@ -239,7 +239,7 @@ TEST_CASE("without prefix rows in the position table the prefix tokens get no po
   for (size_t c = 0; c < 8; ++c) CHECK(cls[c] == model->weights.prefix_tokens.data[c]);
 }
 
-TEST_CASE("with prefix rows in the position table the CLS token gets the first row", "[cpu]") {
+TEST_CASE("with prefix rows in the position table the CLS token gets the first row", "[reference]") {
   TinySpec spec;
   spec.layers = 0;
   spec.final_norm = false;
@@ -250,30 +250,30 @@ TEST_CASE("with prefix rows in the position table the CLS token gets the first r
     CHECK(cls[c] == Approx(model->weights.prefix_tokens.data[c] + model->weights.pos_embed.data[c]).margin(1e-6));
 }
 
-TEST_CASE("a pixel tensor of the wrong shape is rejected with an error", "[cpu]") {
-  auto backend = vitlens::make_cpu_backend(tiny_model());
+TEST_CASE("a pixel tensor of the wrong shape is rejected with an error", "[reference]") {
+  auto backend = vitlens::make_reference_backend(tiny_model());
   CHECK_THROWS_AS(backend->forward(Tensor({4, 4, 6}), {}), vitlens::Error);  // four channels
   CHECK_THROWS_AS(backend->forward(Tensor({3, 5, 6}), {}), vitlens::Error);  // not a multiple of the patch
   CHECK_THROWS_AS(backend->forward(Tensor({3, 0, 6}), {}), vitlens::Error);  // no patch at all
   CHECK_THROWS_AS(backend->forward(Tensor({4, 6}), {}), vitlens::Error);     // no channel axis
 }
 
-TEST_CASE("attention requested for a token that does not exist is rejected with an error", "[cpu]") {
-  auto backend = vitlens::make_cpu_backend(tiny_model());
+TEST_CASE("attention requested for a token that does not exist is rejected with an error", "[reference]") {
+  auto backend = vitlens::make_reference_backend(tiny_model());
   CHECK_THROWS_AS(backend->forward(random_pixels(4, 6), AttentionRequest::selected({7})), vitlens::Error);
   CHECK_THROWS_AS(backend->forward(random_pixels(4, 6), AttentionRequest::selected({-1})), vitlens::Error);
 }
 
-TEST_CASE("a model whose weights do not fit its config is refused by the CPU backend", "[cpu]") {
+TEST_CASE("a model whose weights do not fit its config is refused by the CPU backend", "[reference]") {
   auto model = tiny_model();
   model->weights.layers[1].fc1.weight = Tensor({15, 8});
-  CHECK_THROWS_AS(vitlens::make_cpu_backend(model), vitlens::Error);
+  CHECK_THROWS_AS(vitlens::make_reference_backend(model), vitlens::Error);
 }
 
-TEST_CASE("all attention rows of an image too large to hold them are refused with an error", "[cpu]") {
+TEST_CASE("all attention rows of an image too large to hold them are refused with an error", "[reference]") {
   TinySpec spec;
   spec.layers = 1;
-  auto backend = vitlens::make_cpu_backend(tiny_model(spec));
+  auto backend = vitlens::make_reference_backend(tiny_model(spec));
   const Tensor huge({3, 2 * 200, 2 * 200});  // 40001 tokens: 2 x 40001² attention values
   CHECK_THROWS_AS(backend->forward(huge, AttentionRequest::all()), vitlens::Error);
 }

@@ -97,6 +97,7 @@ TEST_CASE("bench --relevance reports the cost of a relevance map next to the for
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   const auto doc = nlohmann::json::parse(run.out);
+  // Times are not asserted (shared machines); the ratio is the two reported means' quotient.
   CHECK(doc["relevance_mean_ms"].get<double>() > 0);
-  CHECK(doc["relevance_ratio"].get<double>() > 1);  // it includes a forward pass
+  CHECK(doc["relevance_ratio"].get<double>() == Approx(doc["relevance_mean_ms"].get<double>() / doc["mean_ms"].get<double>()).epsilon(1e-3));
 }

@@ -1,6 +1,6 @@
 // YOLOS object detection: loading Hugging Face YolosForObjectDetection folders, the forward
 // pass against the independent PyTorch reference (tools/make_yolos_fixtures.py) on the CPU
-// reference and both Vulkan kernel families, YolosImageProcessor's sizes, and the
+// reference, the CPU backend and both Vulkan kernel families, YolosImageProcessor's sizes, and the
 // post-processing of transformers' post_process_object_detection.
 #include <catch2/catch.hpp>
 
@@ -238,10 +238,31 @@ TEST_CASE("the COCO label fallback has 91 ids with N/A holes and matches resourc
 TEST_CASE("the CPU reference reproduces PyTorch's YOLOS logits, boxes and attention", "[yolos]") {
   for (const auto& golden : golden_cases()) {
     DYNAMIC_SECTION(golden.name) {
+      const auto backend = vitlens::make_reference_backend(load(golden.model));
+      check_against_golden(*backend, golden);
+    }
+  }
+}
+
+TEST_CASE("the CPU backend reproduces PyTorch's YOLOS logits, boxes and attention", "[yolos][cpu]") {
+  for (const auto& golden : golden_cases()) {
+    DYNAMIC_SECTION(golden.name) {
       const auto backend = vitlens::make_cpu_backend(load(golden.model));
       check_against_golden(*backend, golden);
     }
   }
+}
+
+TEST_CASE("the CPU backend matches the CPU reference on a yolos-tiny-sized model at 512x688", "[yolos][cpu]") {
+  const auto model = random_yolos({});
+  const Tensor pixels = vitlens::test::random_pixels(512, 688);
+  const int first_detection = 1 + 32 * 43;
+  const AttentionRequest request = AttentionRequest::selected({first_detection, first_detection + 99});
+  const ForwardOutput expected = vitlens::make_reference_backend(model)->forward(pixels, request);
+  const ForwardOutput actual = vitlens::make_cpu_backend(model)->forward(pixels, request);
+  check_close("detection logits", actual.detection_logits, expected.detection_logits, 1e-3);
+  check_close("detection boxes", actual.detection_boxes, expected.detection_boxes, 1e-4);
+  check_close("detection-token attention", actual.attention, expected.attention, 1e-4);
 }
 
 TEST_CASE("the Vulkan texel kernels reproduce PyTorch's YOLOS outputs", "[yolos][vulkan]") {
@@ -262,7 +283,7 @@ TEST_CASE("Vulkan matches the CPU reference on a yolos-tiny-sized model at 512x6
   const Tensor pixels = vitlens::test::random_pixels(512, 688);
   const int first_detection = 1 + 32 * 43;
   const AttentionRequest request = AttentionRequest::selected({first_detection, first_detection + 99});
-  const ForwardOutput expected = vitlens::make_cpu_backend(model)->forward(pixels, request);
+  const ForwardOutput expected = vitlens::make_reference_backend(model)->forward(pixels, request);
   for (const auto family : {vitlens::KernelFamily::Texel, vitlens::KernelFamily::Tiled}) {
     const ForwardOutput actual = vitlens::make_backend(model, *device, {family})->forward(pixels, request);
     INFO((family == vitlens::KernelFamily::Texel ? "texel" : "tiled"));
@@ -296,7 +317,7 @@ TEST_CASE("a pre-processed YOLOS input keeps the aspect ratio in multiples of 16
   const cv::Mat image(45, 80, CV_8UC3, cv::Scalar(120, 30, 200));
   const Tensor pixels = vitlens::preprocess(image, config);
   CHECK(pixels.shape == std::vector<int64_t>{3, 64, 112});  // 80 * 64 / 45 = 113.7 -> 113 -> 112
-  const ForwardOutput out = vitlens::make_cpu_backend(model)->forward(pixels, {});
+  const ForwardOutput out = vitlens::make_reference_backend(model)->forward(pixels, {});
   CHECK(out.detection_boxes.shape == std::vector<int64_t>{10, 4});
 }
 
@@ -379,9 +400,10 @@ TEST_CASE("a YOLOS checkpoint without the mid-position embeddings its config ask
   CHECK_THAT(error_of([&] { vitlens::load_model(folder.string()); }), Catch::Contains("mid_position_embeddings"));
 }
 
-TEST_CASE("YOLOS inputs smaller than one patch are refused by both backends", "[yolos]") {
+TEST_CASE("YOLOS inputs smaller than one patch are refused by every backend", "[yolos]") {
   const auto model = load(yolos_fixtures() / "yolos_coco");
   const Tensor tiny = vitlens::test::random_pixels(8, 8);
+  CHECK_THROWS_AS(vitlens::make_reference_backend(model)->forward(tiny, {}), vitlens::Error);
   CHECK_THROWS_AS(vitlens::make_cpu_backend(model)->forward(tiny, {}), vitlens::Error);
   if (const auto device = first_vulkan_device()) CHECK_THROWS_AS(vitlens::make_backend(model, *device)->forward(tiny, {}), vitlens::Error);
 }
@@ -393,7 +415,7 @@ TEST_CASE("tiny images are enlarged to the shortest edge and extreme aspect rati
   const cv::Mat speck(3, 3, CV_8UC3, cv::Scalar(10, 200, 90));
   const Tensor pixels = vitlens::preprocess(speck, config);
   CHECK(pixels.shape == std::vector<int64_t>{3, 48, 48});
-  const auto found = vitlens::detect_objects(vitlens::make_cpu_backend(model)->forward(pixels, {}), model->labels,
+  const auto found = vitlens::detect_objects(vitlens::make_reference_backend(model)->forward(pixels, {}), model->labels,
                                              speck.size(), {0.0f, 0.0f});
   REQUIRE(found.size() == 10);
   for (const auto& d : found) CHECK(std::isfinite(d.box.x));

@@ -113,7 +113,7 @@ TEST_CASE("registers and the probe are query tokens; CLS is refused where there 
 
 TEST_CASE("every raw row splits between prefix tokens and patches, registers counted apart", "[families]") {
   const auto model = load("hf_dinov2_reg_swiglu");
-  const auto backend = make_cpu_backend(model);
+  const auto backend = make_reference_backend(model);
   const TokenLayout layout = token_layout(model->config, 32, 32);
   const ForwardOutput output = backend->forward(ramp(32, 32), AttentionRequest::all());
   MapSelection selection;
@@ -138,7 +138,7 @@ TEST_CASE("every raw row splits between prefix tokens and patches, registers cou
 TEST_CASE("SigLIP's probe map is its pooling head's attention over the patches, as one layer after the last", "[families]") {
   const auto model = load("hf_siglip");
   const TokenLayout layout = token_layout(model->config, 32, 32);
-  const ForwardOutput output = make_cpu_backend(model)->forward(ramp(32, 32), AttentionRequest::none());
+  const ForwardOutput output = make_reference_backend(model)->forward(ramp(32, 32), AttentionRequest::none());
   REQUIRE(output.probe_attention.shape == std::vector<int64_t>{4, 16});
   MapSelection selection;
   selection.queries = {QueryToken::parse("probe")};
@@ -149,7 +149,7 @@ TEST_CASE("SigLIP's probe map is its pooling head's attention over the patches, 
   CHECK(attention_share(maps, 0, 0, 0)->patches == Approx(1.0).margin(1e-5));
 
   const auto dinov2 = load("hf_dinov2");
-  const ForwardOutput plain = make_cpu_backend(dinov2)->forward(ramp(32, 32), AttentionRequest::none());
+  const ForwardOutput plain = make_reference_backend(dinov2)->forward(ramp(32, 32), AttentionRequest::none());
   CHECK(plain.probe_attention.empty());
   CHECK_THROWS_WITH(probe_attention_maps(plain, token_layout(dinov2->config, 32, 32), selection, 2), Contains("no pooling probe"));
 }

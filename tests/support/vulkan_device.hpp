@@ -9,7 +9,7 @@ namespace vitlens::test {
 // tests that need one warn and skip.
 inline std::optional<DeviceInfo> first_vulkan_device() {
   for (const auto& d : list_devices())
-    if (d.kind != DeviceKind::CpuReference) return d;
+    if (d.is_vulkan()) return d;
   return std::nullopt;
 }
 

@@ -9,9 +9,13 @@ namespace vitlens::gui {
 DeviceChooser::DeviceChooser(QWidget* parent) : QComboBox(parent) {
   setToolTip(tr("Device the model runs on"));
   setSizeAdjustPolicy(QComboBox::AdjustToContents);
-  for (const DeviceInfo& d : list_devices()) {
+  // The same list as `vitlens-cli devices`, with what "auto" picks marked as it marks it.
+  const std::vector<DeviceInfo> devices = list_devices();
+  const std::string automatic = auto_device(devices).id();
+  for (const DeviceInfo& d : devices) {
     const QString kind = QString::fromLatin1(to_string(d.kind));
-    addItem(QString("%1 (%2)").arg(QString::fromStdString(d.name), kind), QString::fromStdString(d.id()));
+    const QString mark = d.id() == automatic ? QString(" *") : QString();
+    addItem(QString("%1 (%2)%3").arg(QString::fromStdString(d.name), kind, mark), QString::fromStdString(d.id()));
   }
   connect(this, &QComboBox::activated, this, [this] { emit deviceChosen(currentId()); });
 }

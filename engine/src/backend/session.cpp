@@ -12,7 +12,8 @@ namespace vitlens {
 
 std::unique_ptr<ForwardBackend> make_backend(std::shared_ptr<const Model> model, const DeviceInfo& device,
                                              const BackendOptions& options) {
-  if (device.kind == DeviceKind::CpuReference) return make_cpu_backend(std::move(model));
+  if (device.kind == DeviceKind::Cpu) return make_cpu_backend(std::move(model), options.threads);
+  if (device.kind == DeviceKind::CpuReference) return make_reference_backend(std::move(model));
   return make_vulkan_backend(std::move(model), device.index, options);
 }
 

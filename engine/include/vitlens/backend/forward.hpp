@@ -82,8 +82,8 @@ struct Explanation {
   Tensor pixel_grad;  // [C, H, W]: d target / d pixels, for gradient checks and saliency
 };
 
-// A ViT forward pass on one device. Implementations: the CPU reference and the Vulkan
-// engine. `pixels` is a pre-processed image [3, H, W]; H and W must be multiples of the
+// A ViT forward pass on one device. Implementations: the CPU backend (oneDNN), the
+// double-precision CPU reference and the Vulkan engine. `pixels` is a pre-processed image [3, H, W]; H and W must be multiples of the
 // patch size, and any such size works (position embeddings are interpolated).
 class ForwardBackend {
  public:
@@ -95,7 +95,15 @@ class ForwardBackend {
   virtual Explanation explain(const Tensor& pixels, const LogitTarget& target);
 };
 
-// The plain C++ reference (double accumulation): slow, readable, a second opinion.
-std::unique_ptr<ForwardBackend> make_cpu_backend(std::shared_ptr<const Model> model);
+// The plain C++ reference (double accumulation): slow, readable, a second opinion, and the
+// one backward pass (explain).
+std::unique_ptr<ForwardBackend> make_reference_backend(std::shared_ptr<const Model> model);
+
+// The fast CPU backend: float32 on oneDNN, weights packed once here into its blocked layouts,
+// attention a block of query rows at a time (memory grows with tokens, not tokens squared).
+// `threads` 0 means cpu default: VITLENS_THREADS, else every physical core. Its explain()
+// runs the reference's backward pass. Throws vitlens::Error for malformed weights or an
+// invalid VITLENS_THREADS.
+std::unique_ptr<ForwardBackend> make_cpu_backend(std::shared_ptr<const Model> model, int threads = 0);
 
 }  // namespace vitlens

@@ -24,9 +24,11 @@ struct BackendOptions {
   // Vulkan: the largest attention read-back band in bytes; 0 means the device's storage-buffer
   // range. A lower value makes a small model split its read-back as a large one must (tests).
   uint64_t max_binding_bytes = 0;
+  // The CPU backend's threads; 0: VITLENS_THREADS, else every physical core.
+  int threads = 0;
 };
 
-// A forward backend on the chosen device: the CPU reference for "cpu", else Vulkan.
+// A forward backend on the chosen device: the CPU backend, the CPU reference or Vulkan.
 std::unique_ptr<ForwardBackend> make_backend(std::shared_ptr<const Model> model, const DeviceInfo& device,
                                              const BackendOptions& options = {});
 

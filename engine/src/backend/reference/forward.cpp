@@ -10,7 +10,8 @@
 #include "backend/host/layer_norm.hpp"
 #include "backend/host/linear.hpp"
 #include "backend/host/matrix.hpp"
-#include "backend/reference/weight_shapes.hpp"
+#include "backend/host/request.hpp"
+#include "backend/host/weight_shapes.hpp"
 #include "model/relative_position_bias.hpp"
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/model/position_embedding.hpp"
@@ -47,18 +48,16 @@ struct LayerTrace {
 class CpuBackend : public ForwardBackend {
  public:
   explicit CpuBackend(std::shared_ptr<const Model> model) : model_(std::move(model)) {
-    if (!model_) throw Error("cpu backend: no model given");
+    if (!model_) throw Error("reference backend: no model given");
     cpu::check_weight_shapes(*model_);
   }
 
-  std::string device_name() const override { return "cpu (reference)"; }
+  std::string device_name() const override { return "reference (C++, double accumulation)"; }
 
   // The forward pass with every layer traced, then back from the target logit through the
   // heads, the final norm and each layer (in double, like the forward pass).
   Explanation explain(const Tensor& pixels, const LogitTarget& target) override {
-    check_pixels(pixels);
-    const int grid_h = static_cast<int>(pixels.dim(1)) / config().patch_size;
-    const int grid_w = static_cast<int>(pixels.dim(2)) / config().patch_size;
+    const auto [grid_h, grid_w] = cpu::patch_grid(config(), pixels);
     const int layers = config().num_layers, heads = config().num_heads;
     std::vector<LayerTrace> trace(static_cast<size_t>(layers));
     const Matrix embedded = embed_tokens(pixels, grid_h, grid_w);
@@ -80,7 +79,7 @@ class CpuBackend : public ForwardBackend {
     if (weights().final_norm) grad = cpu::layer_norm_backward(before_norm, grad, *weights().final_norm, config().layer_norm_eps);
 
     const int64_t tokens = x.rows;
-    check_attention_size(2 * int64_t{layers}, tokens, tokens);
+    cpu::check_attention_size(config(), 2 * int64_t{layers}, tokens, tokens);
     e.attention = Tensor({layers, heads, tokens, tokens});
     e.attention_grad = Tensor({layers, heads, tokens, tokens});
     const size_t stride = static_cast<size_t>(heads) * tokens * tokens;
@@ -94,11 +93,9 @@ class CpuBackend : public ForwardBackend {
 
   ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override {
     const auto start = std::chrono::steady_clock::now();
-    check_pixels(pixels);
-    const int grid_h = static_cast<int>(pixels.dim(1)) / config().patch_size;
-    const int grid_w = static_cast<int>(pixels.dim(2)) / config().patch_size;
+    const auto [grid_h, grid_w] = cpu::patch_grid(config(), pixels);
     const int tokens = config().num_prefix_tokens + grid_h * grid_w + config().num_detection_tokens;
-    const std::vector<int> queries = attention_queries(request, tokens);
+    const std::vector<int> queries = cpu::attention_queries(request, tokens);
 
     ForwardOutput out;
     const bool streamed = static_cast<bool>(request.per_layer);
@@ -106,7 +103,7 @@ class CpuBackend : public ForwardBackend {
     Tensor& rows = streamed ? layer_rows : out.attention;
     if (request.rows != AttentionRequest::Rows::None) {
       const auto q = static_cast<int64_t>(queries.size());
-      check_attention_size(streamed ? 1 : config().num_layers, q, tokens);
+      cpu::check_attention_size(config(), streamed ? 1 : config().num_layers, q, tokens);
       rows = streamed ? Tensor({config().num_heads, q, tokens}) : Tensor({config().num_layers, config().num_heads, q, tokens});
       out.attention_queries = queries;
     }
@@ -132,48 +129,6 @@ class CpuBackend : public ForwardBackend {
  private:
   const VitConfig& config() const { return model_->config; }
   const VitWeights& weights() const { return model_->weights; }
-
-  void check_pixels(const Tensor& pixels) const {
-    const int p = config().patch_size;
-    const bool shape_ok = pixels.rank() == 3 && pixels.dim(0) == config().num_channels && pixels.dim(1) >= p &&
-                          pixels.dim(2) >= p && pixels.dim(1) % p == 0 && pixels.dim(2) % p == 0 &&
-                          pixels.numel() == static_cast<int64_t>(pixels.data.size());
-    if (!shape_ok)
-      throw Error("input image tensor has shape " + shape_string(pixels.shape) + " but the model needs [" +
-                  std::to_string(config().num_channels) + ", H, W] with H and W positive multiples of the patch size " +
-                  std::to_string(p));
-  }
-
-  // All rows of a very large image would not fit in memory; say so instead of failing to allocate.
-  void check_attention_size(int64_t layers, int64_t queries, int64_t tokens) const {
-    constexpr int64_t kMaxValues = int64_t{1} << 30;
-    const int64_t values = layers * config().num_heads * queries * tokens;
-    if (values > kMaxValues)
-      throw Error("attention for " + std::to_string(queries) + " query tokens over " + std::to_string(tokens) +
-                  " tokens would need " + std::to_string(values * 4 / (1 << 20)) + " MiB (the limit is " +
-                  std::to_string(kMaxValues * 4 / (1 << 20)) +
-                  " MiB); request fewer rows (for example only the CLS token)" +
-                  (layers > 1 ? " or stream them layer by layer" : ""));
-  }
-
-  static std::vector<int> attention_queries(const AttentionRequest& request, int tokens) {
-    switch (request.rows) {
-      case AttentionRequest::Rows::None:
-        return {};
-      case AttentionRequest::Rows::All: {
-        std::vector<int> all(static_cast<size_t>(tokens));
-        for (int t = 0; t < tokens; ++t) all[static_cast<size_t>(t)] = t;
-        return all;
-      }
-      case AttentionRequest::Rows::Selected:
-        for (int t : request.query_tokens)
-          if (t < 0 || t >= tokens)
-            throw Error("attention was requested for token " + std::to_string(t) + " but this image has only " +
-                        std::to_string(tokens) + " tokens (0.." + std::to_string(tokens - 1) + ")");
-        return request.query_tokens;
-    }
-    return {};
-  }
 
   // [prefix tokens, patch tokens, detection tokens] with position embeddings added (and
   // CLIP's pre-norm applied).
@@ -322,7 +277,7 @@ class CpuBackend : public ForwardBackend {
 
 }  // namespace
 
-std::unique_ptr<ForwardBackend> make_cpu_backend(std::shared_ptr<const Model> model) {
+std::unique_ptr<ForwardBackend> make_reference_backend(std::shared_ptr<const Model> model) {
   return std::make_unique<CpuBackend>(std::move(model));
 }
 

@@ -1,4 +1,4 @@
-#include "backend/reference/weight_shapes.hpp"
+#include "backend/host/weight_shapes.hpp"
 
 #include <string>
 

@@ -1,0 +1,299 @@
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <list>
+#include <optional>
+
+#include "backend/cpu/attention.hpp"
+#include "backend/cpu/layer_norm.hpp"
+#include "backend/cpu/onednn.hpp"
+#include "backend/cpu/packed_linear.hpp"
+#include "backend/cpu/threads.hpp"
+#include "backend/host/heads.hpp"
+#include "backend/host/request.hpp"
+#include "backend/host/weight_shapes.hpp"
+#include "model/relative_position_bias.hpp"
+#include "vitlens/backend/forward.hpp"
+#include "vitlens/model/position_embedding.hpp"
+#include "vitlens/util/error.hpp"
+
+namespace vitlens {
+namespace {
+
+using cpu::Epilogue;
+using cpu::PackedLayerNorm;
+using cpu::PackedLinear;
+
+// One encoder block's weights in oneDNN's layouts, with their epilogues fused: fc1's
+// activation (none for SwiGLU, which runs after it), and the residual adds of proj and fc2.
+struct PackedLayer {
+  PackedLayerNorm norm1;
+  PackedLinear qkv;
+  PackedLinear proj;
+  PackedLayerNorm norm2;
+  PackedLinear fc1;
+  PackedLinear fc2;
+
+  PackedLayer(cpu::OneDnn& dnn, const EncoderLayerWeights& w, const VitConfig& c)
+      : norm1(dnn, w.norm1, c.layer_norm_eps),
+        qkv(dnn, w.qkv),
+        proj(dnn, w.proj, Epilogue::add_to()),
+        norm2(dnn, w.norm2, c.layer_norm_eps),
+        fc1(dnn, w.fc1, c.mlp == MlpKind::SwiGlu ? Epilogue::store() : Epilogue::activate(c.activation)),
+        fc2(dnn, w.fc2, Epilogue::add_to()) {}
+};
+
+// A 3-layer MLP of YOLOS's detection heads: ReLU after the first two.
+struct PackedMlp {
+  std::vector<PackedLinear> layers;
+
+  PackedMlp(cpu::OneDnn& dnn, const std::vector<Linear>& w) {
+    for (size_t i = 0; i < w.size(); ++i)
+      layers.emplace_back(dnn, w[i], i + 1 < w.size() ? Epilogue::activate(Activation::Relu) : Epilogue::store());
+  }
+
+  Tensor run(const float* x, int rows) {
+    std::vector<float> in(x, x + static_cast<size_t>(rows) * layers.front().in_features()), out;
+    for (auto& layer : layers) {
+      out.assign(static_cast<size_t>(rows) * layer.out_features(), 0.0f);
+      layer.run(in.data(), rows, out.data());
+      in.swap(out);
+    }
+    Tensor result({rows, layers.back().out_features()});
+    std::copy(in.begin(), in.end(), result.data.begin());
+    return result;
+  }
+};
+
+// What depends on the input size: the token table the patch embedding adds onto (prefix and
+// suffix tokens with their position rows, the patches' position rows interpolated to this
+// grid), YOLOS's mid-position tables and BEiT's bias tables fitted to the grid.
+struct SizePlan {
+  int grid_h = 0, grid_w = 0, tokens = 0;
+  std::vector<float> initial;            // [T, D]
+  std::vector<std::vector<float>> mid;   // per layer but the last: [T, D]
+  std::vector<Tensor> bias;              // per layer: [rows, heads]; empty without
+};
+
+class OneDnnBackend : public ForwardBackend {
+ public:
+  OneDnnBackend(std::shared_ptr<const Model> model, int threads) : model_(std::move(model)) {
+    if (!model_) throw Error("cpu backend: no model given");
+    cpu::check_weight_shapes(*model_);
+    dnn_.threads = threads > 0 ? threads : cpu::default_threads();
+    const VitConfig& c = config();
+    const VitWeights& w = model_->weights;
+    patch_embed_.emplace(dnn_, w.patch_embed, Epilogue::add_to());
+    if (w.pre_norm) pre_norm_.emplace(dnn_, *w.pre_norm, c.layer_norm_eps);
+    for (const auto& layer : w.layers) layers_.emplace_back(dnn_, layer, c);
+    if (w.final_norm) final_norm_.emplace(dnn_, *w.final_norm, c.layer_norm_eps);
+    if (w.probe) probe_kv_.emplace(dnn_, w.probe->kv);
+    if (w.detection) {
+      class_mlp_.emplace(dnn_, w.detection->class_mlp);
+      box_mlp_.emplace(dnn_, w.detection->box_mlp);
+    }
+    attention_.emplace(dnn_, c.hidden_size, c.num_heads);
+  }
+
+  std::string device_name() const override { return "cpu (oneDNN, " + std::to_string(dnn_.threads) + " threads)"; }
+
+  // The gradients come from the double-precision reference (oneDNN has no backward pass
+  // here; the reference's is checked against PyTorch autograd).
+  Explanation explain(const Tensor& pixels, const LogitTarget& target) override {
+    if (!reference_) reference_ = make_reference_backend(model_);
+    return reference_->explain(pixels, target);
+  }
+
+  ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override {
+    const auto start = std::chrono::steady_clock::now();
+    // oneDNN's OpenMP regions take the calling thread's team size, and callers (the GUI's
+    // workers) come and go, so it is set on every call.
+    omp_set_num_threads(dnn_.threads);
+    const auto [grid_h, grid_w] = cpu::patch_grid(config(), pixels);
+    const SizePlan& plan = plan_for(grid_h, grid_w);
+    const int T = plan.tokens, D = config().hidden_size, L = config().num_layers, H = config().num_heads;
+    const std::vector<int> queries = cpu::attention_queries(request, T);
+
+    ForwardOutput out;
+    const bool streamed = static_cast<bool>(request.per_layer);
+    Tensor layer_rows;
+    Tensor& rows = streamed ? layer_rows : out.attention;
+    if (request.rows != AttentionRequest::Rows::None) {
+      const auto q = static_cast<int64_t>(queries.size());
+      cpu::check_attention_size(config(), streamed ? 1 : L, q, T);
+      rows = streamed ? Tensor({H, q, T}) : Tensor({L, H, q, T});
+      out.attention_queries = queries;
+    }
+
+    std::vector<float>& x = x_;
+    x.assign(plan.initial.begin(), plan.initial.end());
+    embed_patches(pixels, grid_h, grid_w, x.data());
+    if (pre_norm_) {
+      normed_.resize(x.size());
+      pre_norm_->run(x.data(), T, normed_.data());
+      x.swap(normed_);
+    }
+    const size_t layer_stride = static_cast<size_t>(H) * queries.size() * T;
+    for (int l = 0; l < L; ++l) {
+      float* probabilities = rows.empty() ? nullptr : rows.ptr() + (streamed ? 0 : l * layer_stride);
+      encoder_layer(l, plan, T, {&queries, probabilities});
+      if (streamed && probabilities) request.per_layer(l, rows);
+      if (static_cast<size_t>(l) < plan.mid.size()) add(x.data(), plan.mid[static_cast<size_t>(l)].data(), x.size());
+    }
+
+    out.hidden_state = Tensor({T, D});
+    if (final_norm_)
+      final_norm_->run(x.data(), T, out.hidden_state.ptr());
+    else
+      std::copy(x.begin(), x.end(), out.hidden_state.data.begin());
+    Tensor probe_kv;
+    if (probe_kv_) {
+      probe_kv = Tensor({T, 2 * D});
+      probe_kv_->run(out.hidden_state.ptr(), T, probe_kv.ptr());
+    }
+    dnn_.stream.wait();
+    cpu::run_heads(*model_, out.hidden_state, probe_kv, out);
+    if (model_->has_detector()) detect(out);
+    out.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+
+ private:
+  const VitConfig& config() const { return model_->config; }
+
+  static void add(float* x, const float* y, size_t n) {
+    for (size_t i = 0; i < n; ++i) x[i] += y[i];
+  }
+
+  // The patch embedding (a convolution with stride = kernel = patch size) as one matmul over
+  // the image's patches, each flattened in (channel, row, column) order like the conv weight,
+  // added onto the patch rows of x.
+  void embed_patches(const Tensor& pixels, int grid_h, int grid_w, float* x) {
+    const int p = config().patch_size, channels = config().num_channels;
+    const int64_t height = pixels.dim(1), width = pixels.dim(2);
+    const int count = grid_h * grid_w, flat = channels * p * p;
+    patches_.resize(static_cast<size_t>(count) * flat);
+#pragma omp parallel for num_threads(dnn_.threads)
+    for (int patch = 0; patch < count; ++patch) {
+      const int gy = patch / grid_w, gx = patch % grid_w;
+      float* out = patches_.data() + static_cast<size_t>(patch) * flat;
+      for (int c = 0; c < channels; ++c)
+        for (int ky = 0; ky < p; ++ky, out += p)
+          std::copy_n(pixels.ptr() + (c * height + gy * p + ky) * width + gx * p, p, out);
+    }
+    patch_embed_->run(patches_.data(), count, x + static_cast<size_t>(config().num_prefix_tokens) * config().hidden_size);
+  }
+
+  void encoder_layer(int l, const SizePlan& plan, int T, const cpu::AttentionRows& rows) {
+    PackedLayer& layer = layers_[static_cast<size_t>(l)];
+    const int D = config().hidden_size;
+    normed_.resize(static_cast<size_t>(T) * D);
+    qkv_.resize(static_cast<size_t>(T) * 3 * D);
+    context_.resize(static_cast<size_t>(T) * D);
+    hidden_.resize(static_cast<size_t>(T) * layer.fc1.out_features());
+    layer.norm1.run(x_.data(), T, normed_.data());
+    layer.qkv.run(normed_.data(), T, qkv_.data());
+    const Tensor& bias = plan.bias[static_cast<size_t>(l)];
+    attention_->run(qkv_.data(), T, context_.data(), rows, {&bias, plan.grid_h, plan.grid_w});
+    layer.proj.run(context_.data(), T, x_.data());
+    layer.norm2.run(x_.data(), T, normed_.data());
+    layer.fc1.run(normed_.data(), T, hidden_.data());
+    if (config().mlp == MlpKind::SwiGlu) {
+      dnn_.stream.wait();
+      swiglu(T, layer.fc1.out_features());
+      layer.fc2.run(gated_.data(), T, x_.data());
+    } else {
+      layer.fc2.run(hidden_.data(), T, x_.data());
+    }
+  }
+
+  // SwiGLU on fc1's output [T, 2I] into gated_ [T, I]: silu(gate) * value, the gate the first I columns.
+  void swiglu(int T, int width) {
+    const int half = width / 2;
+    gated_.resize(static_cast<size_t>(T) * half);
+#pragma omp parallel for num_threads(dnn_.threads)
+    for (int r = 0; r < T; ++r) {
+      const float* in = hidden_.data() + static_cast<size_t>(r) * width;
+      float* out = gated_.data() + static_cast<size_t>(r) * half;
+      for (int c = 0; c < half; ++c) out[c] = in[c] / (1.0f + std::exp(-in[c])) * in[half + c];
+    }
+  }
+
+  // YOLOS: both MLP heads on the detection tokens (the last rows of the hidden state); sigmoid
+  // on the boxes.
+  void detect(ForwardOutput& out) {
+    const int count = config().num_detection_tokens;
+    const float* tokens = out.hidden_state.ptr() + (out.hidden_state.dim(0) - count) * config().hidden_size;
+    out.detection_logits = class_mlp_->run(tokens, count);
+    out.detection_boxes = box_mlp_->run(tokens, count);
+    dnn_.stream.wait();
+    for (float& v : out.detection_boxes.data) v = 1.0f / (1.0f + std::exp(-v));
+  }
+
+  const SizePlan& plan_for(int grid_h, int grid_w) {
+    for (auto it = plans_.begin(); it != plans_.end(); ++it)
+      if (it->grid_h == grid_h && it->grid_w == grid_w) {
+        plans_.splice(plans_.begin(), plans_, it);
+        return plans_.front();
+      }
+    if (plans_.size() >= kPlanCacheSize) plans_.pop_back();
+    plans_.push_front(make_plan(grid_h, grid_w));
+    return plans_.front();
+  }
+
+  SizePlan make_plan(int grid_h, int grid_w) const {
+    const VitConfig& c = config();
+    const VitWeights& w = model_->weights;
+    SizePlan plan;
+    plan.grid_h = grid_h;
+    plan.grid_w = grid_w;
+    const int prefix = c.num_prefix_tokens, suffix = c.num_detection_tokens, D = c.hidden_size;
+    plan.tokens = prefix + grid_h * grid_w + suffix;
+    const int table_prefix = c.positioned_prefix_tokens();
+    // A position table's prefix rows go to CLS and the distillation token; registers get none.
+    const auto positions = [&](const Tensor& table) {
+      const Tensor t = interpolate_pos_embed(table, table_prefix, suffix, c.grid_height(), c.grid_width(), grid_h, grid_w,
+                                             c.position_resample);
+      std::vector<float> rows(static_cast<size_t>(plan.tokens) * D, 0.0f);
+      const auto prefix_values = static_cast<std::ptrdiff_t>(table_prefix) * D;
+      std::copy(t.data.begin(), t.data.begin() + prefix_values, rows.begin());
+      std::copy(t.data.begin() + prefix_values, t.data.end(), rows.begin() + static_cast<std::ptrdiff_t>(prefix) * D);
+      return rows;
+    };
+    plan.initial = positions(w.pos_embed);
+    add(plan.initial.data(), w.prefix_tokens.ptr(), w.prefix_tokens.data.size());
+    add(plan.initial.data() + static_cast<size_t>(prefix + grid_h * grid_w) * D, w.suffix_tokens.ptr(), w.suffix_tokens.data.size());
+    for (const Tensor& table : w.mid_pos_embed) plan.mid.push_back(positions(table));
+    for (const auto& layer : w.layers)
+      plan.bias.push_back(layer.relative_position_bias.empty() ? Tensor()
+                                                               : relative_position_table(layer.relative_position_bias, c, grid_h, grid_w));
+    return plan;
+  }
+
+  // Live video alternates between a couple of sizes; a few plans cover it.
+  static constexpr size_t kPlanCacheSize = 4;
+
+  std::shared_ptr<const Model> model_;
+  cpu::OneDnn dnn_;
+  std::optional<PackedLinear> patch_embed_;
+  std::optional<PackedLayerNorm> pre_norm_;
+  std::vector<PackedLayer> layers_;
+  std::optional<PackedLayerNorm> final_norm_;
+  std::optional<PackedLinear> probe_kv_;
+  std::optional<PackedMlp> class_mlp_, box_mlp_;
+  std::optional<cpu::BlockedAttention> attention_;
+  std::list<SizePlan> plans_;  // most recent first
+  std::unique_ptr<ForwardBackend> reference_;
+  // Activations, reused from one image to the next.
+  std::vector<float> x_, normed_, qkv_, context_, hidden_, gated_, patches_;
+};
+
+}  // namespace
+
+std::unique_ptr<ForwardBackend> make_cpu_backend(std::shared_ptr<const Model> model, int threads) {
+  return std::make_unique<OneDnnBackend>(std::move(model), threads);
+}
+
+}  // namespace vitlens
