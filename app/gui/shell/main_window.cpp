@@ -394,6 +394,7 @@ AttentionSettings MainWindow::storedAttentionSettings() const {
   s.method = parse_attention_method(settings_->value(key::kMethod).toString());
   s.mass = settings_->value(key::kMass).toDouble();
   s.discard = settings_->value(key::kDiscard).toDouble();
+  s.foreground = settings_->value(key::kForeground).toDouble();
   // A hand-edited or older settings file keeps the defaults for what it spells wrong.
   try {
     s.colormap = parse_colormap(settings_->value(key::kColormap).toString().toStdString());
@@ -419,6 +420,7 @@ void MainWindow::saveAttentionSettings() {
   settings_->setValue(key::kMethod, QString::fromLatin1(to_string(s.method)));
   settings_->setValue(key::kMass, s.mass);
   settings_->setValue(key::kDiscard, s.discard);
+  settings_->setValue(key::kForeground, s.foreground);
   settings_->setValue(key::kBlend, QString::fromLatin1(to_string(s.blend)));
   settings_->setValue(key::kColormap, QString::fromLatin1(to_string(s.colormap)));
   settings_->setValue(key::kOpacity, s.opacity);
@@ -656,7 +658,11 @@ void MainWindow::describePointer(QPointF image_pixel) {
     if (const std::optional<QueryToken> patch = patch_at(*result_, image_pixel)) {
       text += QString("  patch %1, %2").arg(patch->index).arg(patch->column);
       const cv::Mat& map = attention_view_->map();
-      if (!map.empty()) text += QString("  attention %1").arg(map.at<float>(patch->index, patch->column), 0, 'g', 3);
+      const AttentionMethod method = attention_->settings().method;
+      const QString name = method == AttentionMethod::Pca          ? tr("component 1")
+                           : method == AttentionMethod::Similarity ? tr("similarity")
+                                                                   : tr("attention");
+      if (!map.empty()) text += QString("  %1 %2").arg(name).arg(map.at<float>(patch->index, patch->column), 0, 'g', 3);
     }
   }
   pointer_label_->setText(text);
@@ -664,7 +670,13 @@ void MainWindow::describePointer(QPointF image_pixel) {
 
 void MainWindow::pickPatch(QPointF image_pixel) {
   if (!result_) return;
-  if (const std::optional<QueryToken> patch = patch_at(*result_, image_pixel)) attention_->setQuery(*patch);
+  const std::optional<QueryToken> patch = patch_at(*result_, image_pixel);
+  if (!patch) return;
+  AttentionSettings s = attention_->settings();
+  s.query = *patch;
+  // The Features view: a click on the PCA colours shows that patch's similarity map.
+  if (s.method == AttentionMethod::Pca) s.method = AttentionMethod::Similarity;
+  attention_->setSettings(s);
 }
 
 bool MainWindow::exportCurrent(ExportKind kind, const QString& path, bool overwrite) {

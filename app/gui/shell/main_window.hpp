@@ -82,6 +82,7 @@ class MainWindow : public QMainWindow {
   ResultsPanel* resultsPanel() const { return results_; }
   DetectionList* detectionList() const { return detection_list_; }
   HeadGridPanel* headGrid() const { return grid_; }
+  AttentionView* attentionView() const { return attention_view_; }
   InputSizeControl* inputSizeControl() const { return input_size_; }
   FolderModel* folderModel() const { return folder_; }
   FolderPanel* folderPanel() const { return folder_panel_; }

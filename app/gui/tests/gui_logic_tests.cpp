@@ -234,6 +234,60 @@ class GuiLogicTests : public QObject {
     QCOMPARE(analysis.stack(s).method, std::string("similarity"));
   }
 
+  void thePcaFeaturesViewShowsTheEnginesPcaColoursOfThatImageOnAnyGrid() {
+    // Registers and a non-square grid: the view must take the patches, not the prefix.
+    auto model = std::make_shared<const Model>(load_model(VITLENS_SOURCE_DIR "/tests/fixtures/families/hf_dinov2_reg_swiglu"));
+    Session session(model, choose_device("cpu"));
+    const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
+    InputOptions wide;
+    wide.size = parse_input_size("24x40");
+    const AttentionAnalysis analysis(run_inference(model, session, "fruits.jpg", rgb, {{}, {}, kDefaultAttentionBudgetBytes, wide, {}}));
+    const TokenLayout& layout = analysis.result().layout;
+    QCOMPARE(layout.grid_h, 3);
+    QCOMPARE(layout.grid_w, 5);
+    AttentionSettings s;
+    s.method = AttentionMethod::Pca;
+    QVERIFY(analysis.unavailable(s).isEmpty());
+    QVERIFY(!analysis.needsRun(s));
+    QVERIFY(!analysis.share(s));
+
+    const Tensor expected = pca_projections(patch_features(analysis.result().output.hidden_state, layout), layout);
+    const cv::Mat first = analysis.map(s);
+    QCOMPARE(first.size(), cv::Size(5, 3));
+    for (int p = 0; p < 15; ++p) QVERIFY(std::abs(first.at<float>(p / 5, p % 5) - expected.data[static_cast<size_t>(p) * 3]) < 1e-6f);
+
+    const cv::Mat picture = analysis.heatmap(s, rgb.size());
+    QCOMPARE(picture.type(), CV_8UC3);
+    const cv::Mat engine = pca_picture(expected, {}, rgb.size(), analysis.result().preprocess, rgb.size());
+    QCOMPARE(cv::norm(picture, engine, cv::NORM_INF), 0.0);
+    std::vector<cv::Mat> channels;
+    cv::split(picture, channels);
+    QVERIFY(cv::norm(channels[0], channels[1], cv::NORM_INF) > 0 && cv::norm(channels[1], channels[2], cv::NORM_INF) > 0);
+    const cv::Mat layer = analysis.layer(first, s, rgb.size());
+    QCOMPARE(layer.type(), CV_8UC4);
+    std::vector<cv::Mat> rgba;
+    cv::split(layer, rgba);
+    QCOMPARE(cv::norm(rgba[0], channels[0], cv::NORM_INF), 0.0);
+
+    const AttentionMaps stack = analysis.stack(s);
+    QCOMPARE(stack.method, std::string("pca"));
+    QCOMPARE(stack.values.shape, std::vector<int64_t>({1, 3, 1, 3, 5}));
+    QVERIFY(std::abs(stack.map(0, 2, 0).at<float>(2, 4) - expected.data[14 * 3 + 2]) < 1e-6f);
+    QCOMPARE(analysis.grid(s, 64).column_labels.size(), size_t(3));
+
+    // The foreground threshold leaves the background patches out of the PCA and clear.
+    s.foreground = 0.5;
+    const cv::Mat keep = pca_foreground(expected, 0.5f);
+    QVERIFY(cv::countNonZero(keep) < 15);
+    std::vector<cv::Mat> masked;
+    cv::split(analysis.layer(analysis.map(s), s, rgb.size()), masked);
+    cv::Mat kept, covered;
+    keep.convertTo(kept, CV_32F);
+    upsample_to_image(kept, rgb.size(), analysis.result().preprocess, Upsampling::Nearest, rgb.size()).convertTo(covered, CV_8U, 255);
+    QCOMPARE(cv::norm(masked[3], covered, cv::NORM_INF), 0.0);
+    QVERIFY(cv::countNonZero(masked[3] == 0) > 0);
+  }
+
   void rolloutOverTheBudgetIsAccumulatedLayerByLayerAndEqualsTheRolloutOfEveryRow() {
     test::RandomVitSpec spec;
     spec.layers = 6;

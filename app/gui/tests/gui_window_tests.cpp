@@ -25,6 +25,7 @@
 #include "live/live_mode.hpp"
 #include "panels/head_statistics_panel.hpp"
 #include "panels/attention_panel.hpp"
+#include "panels/attention_view.hpp"
 #include "panels/detection_list.hpp"
 #include "panels/head_grid_panel.hpp"
 #include "panels/results_panel.hpp"
@@ -244,6 +245,33 @@ class GuiWindowTests : public QObject {
     QCOMPARE(q.index, 1);   // row: 0.3 * 4
     QCOMPARE(q.column, 2);  // column: 0.6 * 4
     QVERIFY(window_->heatmap() != cls);
+  }
+
+  void theFeaturesViewShowsPcaColoursAndAClickedPatchShowsItsSimilarity() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    const auto result = window_->currentResult();
+    QSignalSpy reruns(window_.get(), &MainWindow::resultShown);
+    const QImage pca = heatmapAfter([](AttentionSettings& s) { s.method = AttentionMethod::Pca; });
+    QVERIFY(!pca.isNull());
+    QVERIFY(window_->canvas()->heatmapShown());
+    QVERIFY(window_->exportCurrent(ExportKind::Heatmap, path("pca.png")));
+    const QImage exported(path("pca.png"));
+    QCOMPARE(exported.size(), QSize(result->rgb.cols, result->rgb.rows));
+    const QColor centre = exported.pixelColor(exported.width() / 2, exported.height() / 2);
+    QVERIFY(centre.red() != centre.green() || centre.green() != centre.blue());  // colours, not a colormap's grey
+    QVERIFY(window_->exportCurrent(ExportKind::Npy, path("pca.npy")));
+    QFile npy(path("pca.npy"));
+    QVERIFY(npy.open(QIODevice::ReadOnly));
+    QVERIFY(npy.read(128).contains("'shape': (1, 3, 1, 4, 4)"));  // the three components
+
+    const QPointF pixel(result->rgb.cols * 0.6, result->rgb.rows * 0.3);  // patch (1, 2)
+    QTest::mouseClick(window_->canvas(), Qt::LeftButton, {}, window_->canvas()->transform().mapToView(pixel).toPoint());
+    QCOMPARE(settings().method, AttentionMethod::Similarity);
+    QCOMPARE(settings().query.name(), std::string("patch:1,2"));
+    QVERIFY(!window_->heatmap().isNull() && window_->heatmap() != pca);
+    QVERIFY(std::abs(window_->attentionView()->map().at<float>(1, 2) - 1.0f) < 1e-5f);  // the patch itself
+    QCOMPARE(reruns.count(), 0);
   }
 
   void anImageOverTheMemoryBudgetKeepsThePrefixRowsAndComputesAClickedPatchsRow() {
