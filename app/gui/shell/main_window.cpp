@@ -29,6 +29,7 @@
 #include "canvas/image_canvas.hpp"
 #include "canvas/image_conversion.hpp"
 #include "canvas/patch_geometry.hpp"
+#include "compare/compare_window.hpp"
 #include "export/batch_export_dialog.hpp"
 #include "export/export_menu.hpp"
 #include "folder/folder_model.hpp"
@@ -194,6 +195,7 @@ void MainWindow::createMenus() {
   connect(keep_zoom_, &QAction::toggled, this, [this](bool on) { settings_->setValue(key::kKeepZoom, on); });
   show_heatmap_ = view->addAction(tr("Show &Heatmap"), QKeySequence(Qt::Key_H));
   show_heatmap_->setCheckable(true);
+  view->addAction(tr("&Compare Side by Side..."), QKeySequence(Qt::CTRL | Qt::Key_K), this, &MainWindow::showCompare);
   view->addSeparator();
   for (QDockWidget* d : {results_dock_, detections_dock_, attention_dock_, grid_dock_, head_statistics_dock_, strip_dock_})
     view->addAction(d->toggleViewAction());
@@ -533,6 +535,7 @@ void MainWindow::modelLoaded() {
   if (s.layer < 0 || s.layer >= c.num_layers) s.layer = c.num_layers - 1;
   if (s.head >= c.num_heads) s.head = -1;
   attention_->setSettings(s);
+  if (compare_) compare_->setModelShape(c.num_layers, c.num_heads, named_queries(c));
   restoring_ = false;
   restoreInputOptions();
   results_dock_->setVisible(!model->has_detector());
@@ -609,6 +612,7 @@ void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   if (model.has_detector()) updateDetections();
   attention_view_->setResult(result_);
   head_statistics_->setResult(result_);
+  if (compare_ && compare_->isVisible()) compare_->pair()->setResult(result_);
   updateStatus();
   updateActions();
   emit resultShown();
@@ -733,6 +737,39 @@ void MainWindow::startBatchExport() {
   dialog->setInputFolder(folder_->folder().isEmpty() ? settings_->value(key::kLastFolder).toString() : folder_->folder());
   dialog->setOutputFolder(exportFolder());
   dialog->open();
+}
+
+namespace {
+
+// What the compare view first sets against the panel's map: the relevance of the top class
+// when the model has one to explain, else the same map at the other end of the layers.
+AttentionSettings contrasting(const AttentionSettings& s, const Model& model) {
+  AttentionSettings other = s;
+  if (model.has_classifier() && !needs_gradients(s.method)) {
+    other.method = AttentionMethod::Relevance;
+    other.target_class = -1;
+  } else {
+    other.layer = s.layer == 0 ? model.config.num_layers - 1 : 0;
+  }
+  return other;
+}
+
+}  // namespace
+
+void MainWindow::showCompare() {
+  const bool made = compare_ == nullptr;
+  if (made) compare_ = new CompareWindow(new ComparePair(worker_, this), this);
+  const std::shared_ptr<const Model> model = worker_->model();
+  if (made && model) {
+    const VitConfig& c = model->config;
+    compare_->setModelShape(c.num_layers, c.num_heads, named_queries(c));
+    const AttentionSettings s = attention_->settings();
+    compare_->setSettings(s, contrasting(s, *model));
+  }
+  compare_->setExportFolder(exportFolder());
+  compare_->show();
+  compare_->raise();
+  compare_->pair()->setResult(result_);
 }
 
 void MainWindow::copyViewToClipboard() {

@@ -5,17 +5,20 @@
 
 #include "canvas/canvas_transform.hpp"
 #include "canvas/patch_geometry.hpp"
+#include "compare/compare_pair.hpp"
 #include "export/batch_export.hpp"
 #include "export/export_files.hpp"
 #include "folder/folder_model.hpp"
 #include "folder/thumbnail_cache.hpp"
 #include "inference/attention_analysis.hpp"
 #include "inference/inference_run.hpp"
+#include "inference/inference_worker.hpp"
 #include "panels/attention_settings.hpp"
 #include "shell/launch_options.hpp"
 #include "shell/settings.hpp"
 #include "support/random_model.hpp"
 #include "vitlens/analysis/features.hpp"
+#include "vitlens/analysis/grid.hpp"
 #include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/backend/session.hpp"
@@ -286,6 +289,51 @@ class GuiLogicTests : public QObject {
     upsample_to_image(kept, rgb.size(), analysis.result().preprocess, Upsampling::Nearest, rgb.size()).convertTo(covered, CV_8U, 255);
     QCOMPARE(cv::norm(masked[3], covered, cv::NORM_INF), 0.0);
     QVERIFY(cv::countNonZero(masked[3] == 0) > 0);
+  }
+
+  void theComparePairComputesTwoMapsEachFromARunThatHoldsItAndExportsThemSideBySide() {
+    InferenceWorker worker;
+    QSignalSpy ready(&worker, &InferenceWorker::modelReady);
+    worker.loadModel(VITLENS_SOURCE_DIR "/tests/fixtures/hf_vit", "cpu");
+    QVERIFY(ready.wait(60000));
+    const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
+    const auto base = run_inference(worker.model(), *worker.session(), "fruits.jpg", rgb);
+    ComparePair pair(&worker);
+    AttentionSettings raw;
+    raw.layer = 1;
+    AttentionSettings relevance = raw;
+    relevance.method = AttentionMethod::Relevance;
+    relevance.target_class = 2;
+    pair.setSettings(0, raw);
+    pair.setSettings(1, relevance);
+    pair.setResult(base);
+    QVERIFY(pair.computing(0) && pair.computing(1));  // off the UI thread
+    QTRY_VERIFY_WITH_TIMEOUT(!pair.computing(0) && !pair.computing(1), 60000);
+
+    const CompareMap& left = *pair.map(0);
+    const CompareMap& right = *pair.map(1);
+    QVERIFY2(left.error.isEmpty() && right.error.isEmpty(), qPrintable(left.error + right.error));
+    QCOMPARE(left.result, base);  // the window's run holds raw attention
+    QCOMPARE(cv::norm(left.map, AttentionAnalysis(base).map(raw), cv::NORM_INF), 0.0);
+    QVERIFY(right.result != base);  // relevance needed a backward pass of its own
+    QCOMPARE(cv::norm(right.map, AttentionAnalysis(right.result).map(relevance), cv::NORM_INF), 0.0);
+    QVERIFY(right.caption.contains("class 2, red fox"));
+    QVERIFY(cv::norm(left.map, right.map, cv::NORM_INF) > 0);
+    QCOMPARE(left.overlay.size(), rgb.size());
+
+    const cv::Mat image = pair.pairImage();
+    const CaptionedRow row = captioned_row({left.overlay, right.overlay}, {left.caption.toStdString(), right.caption.toStdString()});
+    QVERIFY(image.cols > 2 * rgb.cols && image.rows > rgb.rows);
+    QCOMPARE(cv::norm(image(row.cells[0]), left.overlay, cv::NORM_INF), 0.0);
+    QCOMPARE(cv::norm(image(row.cells[1]), right.overlay, cv::NORM_INF), 0.0);
+
+    // Another layer of raw attention on the right comes from the window's run again.
+    AttentionSettings first = raw;
+    first.layer = 0;
+    pair.setSettings(1, first);
+    QTRY_VERIFY_WITH_TIMEOUT(!pair.computing(1), 60000);
+    QCOMPARE(pair.map(1)->result, base);
+    QVERIFY(cv::norm(pair.map(1)->map, left.map, cv::NORM_INF) > 0);
   }
 
   void rolloutOverTheBudgetIsAccumulatedLayerByLayerAndEqualsTheRolloutOfEveryRow() {

@@ -113,4 +113,27 @@ AttentionGrid attention_grid(const std::vector<AttentionMaps>& groups, int query
   return grid;
 }
 
+CaptionedRow captioned_row(const std::vector<cv::Mat>& pictures, const std::vector<std::string>& captions) {
+  if (pictures.empty()) throw Error("captioned row: no pictures to place");
+  if (captions.size() != pictures.size())
+    throw Error("captioned row: " + std::to_string(captions.size()) + " captions for " + std::to_string(pictures.size()) + " pictures");
+  int width = kGap, height = 0;
+  for (const cv::Mat& p : pictures) {
+    if (p.type() != CV_8UC3) throw Error("captioned row: every picture must be 8-bit RGB");
+    width += p.cols + kGap;
+    height = std::max(height, p.rows);
+  }
+  CaptionedRow row;
+  row.image = cv::Mat(kHeaderHeight + height + kGap, width, CV_8UC3, kBackground);
+  int x = kGap;
+  for (size_t i = 0; i < pictures.size(); ++i) {
+    const cv::Rect cell(x, kHeaderHeight, pictures[i].cols, pictures[i].rows);
+    pictures[i].copyTo(row.image(cell));
+    label(row.image, captions[i], {x, kHeaderHeight - 8});
+    row.cells.push_back(cell);
+    x += cell.width + kGap;
+  }
+  return row;
+}
+
 }  // namespace vitlens
