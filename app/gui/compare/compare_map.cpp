@@ -40,6 +40,7 @@ CompareMap compute_compare_map(const std::vector<std::shared_ptr<const Inference
       return out;
     }
     out.map = analysis.map(s);
+    out.share = analysis.share(s);
     out.overlay = s.visible ? analysis.overlay(s) : out.result->rgb.clone();
     if (const QString explained = analysis.explained_class(s); !explained.isEmpty()) out.caption += ", explains " + explained;
   } catch (const std::exception& e) {

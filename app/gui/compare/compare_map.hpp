@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <QString>
@@ -20,6 +21,7 @@ struct CompareMap {
   cv::Mat map;       // over the patch grid, CV_32F (for PCA features the first component)
   cv::Mat overlay;   // 8-bit RGB at the image's size, blended with the settings' opacity
   QString caption;   // what it shows: describe(settings), and the class it explains
+  std::optional<AttentionShare> share;  // raw attention: where the row goes (the panel's "Goes to")
   QString error;     // why there is no map; empty when there is one
 };
 

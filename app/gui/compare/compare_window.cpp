@@ -75,6 +75,7 @@ void CompareWindow::showSide(int side) {
   }
   s.caption->setText(map->error.isEmpty() ? map->caption : tr("%1: %2").arg(map->caption, map->error));
   s.panel->setNote(map->error);
+  s.panel->setShare(map->share);
   if (!map->map.empty()) s.panel->setRange(value_range(map->map));
   const InferenceResult& result = *map->result;
   s.canvas->setImage(to_qimage(map->overlay.empty() ? result.rgb : map->overlay), s.canvas->hasImage());

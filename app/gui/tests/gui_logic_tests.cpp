@@ -318,6 +318,7 @@ class GuiLogicTests : public QObject {
     QVERIFY(right.result != base);  // relevance needed a backward pass of its own
     QCOMPARE(cv::norm(right.map, AttentionAnalysis(right.result).map(relevance), cv::NORM_INF), 0.0);
     QVERIFY(right.caption.contains("class 2, red fox"));
+    QVERIFY(left.share && !right.share);  // where a raw row goes; relevance is no one row
     QVERIFY(cv::norm(left.map, right.map, cv::NORM_INF) > 0);
     QCOMPARE(left.overlay.size(), rgb.size());
 
