@@ -257,6 +257,7 @@ void AttentionPanel::updateEnabled() {
   mass_->setEnabled(method_->currentData().toString() == "mask");
   discard_->setEnabled(method_->currentData().toString() == "rollout");
   foreground_->setEnabled(method_->currentData().toString() == "pca");
+  fade_->setEnabled(method_->currentData().toString() != "pca");  // PCA colours cover their patches whole
   // The probe's attention is the pooling head's, after the last layer.
   layer_->setEnabled(query_->currentData().toString() != "probe");
 }
