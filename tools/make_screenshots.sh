@@ -3,7 +3,7 @@
 # the app with a fresh settings file holding the attention settings it shows and saves the
 # window with --screenshot once the first result is shown; the compare window, which
 # --screenshot does not cover, is opened with its shortcut (Ctrl+K, sent by xdotool) and
-# grabbed from the screen. Needs build/ (vitlens, vitlens-bench-video) and xdotool.
+# grabbed from the screen, and its Export Pair writes docs/images/compare-pair.png. Needs build/ (vitlens, vitlens-bench-video) and xdotool.
 # Run: xvfb-run -a -s "-screen 0 1600x1000x24" tools/make_screenshots.sh [NAME...]
 # (NAME: classification head-grid detection pca-features live compare; default all)
 set -eu
@@ -66,6 +66,12 @@ from PIL import ImageGrab
 x, y, w, h = map(int, sys.argv[2:])
 ImageGrab.grab(xdisplay=os.environ["DISPLAY"]).crop((x, y, x + w, y + h)).save(sys.argv[1])
 PY
+  # Export Pair (the button at the window's bottom right), through the file dialog.
+  xdotool mousemove "$((X + WIDTH - 50))" "$((Y + HEIGHT - 22))" click 1
+  sleep 2
+  xdotool key ctrl+a type "$root/docs/images/compare-pair.png"
+  xdotool key Return
+  sleep 2
   kill "$pid"
 fi
 echo "screenshots in $shots"

@@ -422,6 +422,11 @@ TEST_CASE("a captioned row places each picture whole under its caption, side by 
   CHECK(row.image.rows > left.rows);  // the captions sit above
   CHECK(cv::norm(row.image(row.cells[0]), left, cv::NORM_INF) == 0);
   CHECK(cv::norm(row.image(row.cells[1]), right, cv::NORM_INF) == 0);
+  // A caption wider than its picture wraps onto more lines, pushing the pictures down.
+  const CaptionedRow wrapped = captioned_row({left, right}, {"layer 5, mean, relevance of the top class, query cls", "raw"});
+  CHECK(wrapped.cells[0].y > row.cells[0].y);
+  CHECK(wrapped.image.cols == row.image.cols);
+  CHECK(cv::norm(wrapped.image(wrapped.cells[0]), left, cv::NORM_INF) == 0);
   CHECK_THROWS_WITH(captioned_row({left}, {"a", "b"}), Catch::Contains("2 captions for 1 pictures"));
   CHECK_THROWS_WITH(captioned_row({}, {}), Catch::Contains("no pictures"));
 }
