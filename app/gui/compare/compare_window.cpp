@@ -70,7 +70,9 @@ void CompareWindow::showSide(int side) {
   const Side& s = sides_.at(static_cast<size_t>(side));
   const CompareMap* map = pair_->map(side);
   if (!map) {
-    s.caption->setText(pair_->computing(side) ? tr("Computing...") : tr("No image yet"));
+    const bool computing = pair_->computing(side);
+    s.caption->setText(computing ? tr("Computing...") : tr("Waiting for the window's result"));
+    if (!computing) s.canvas->clear();
     return;
   }
   s.caption->setText(map->error.isEmpty() ? map->caption : tr("%1: %2").arg(map->caption, map->error));

@@ -505,6 +505,7 @@ void MainWindow::imageLoaded(const QString& path, const cv::Mat& rgb, const QIma
   result_.reset();
   attention_view_->setResult(nullptr);
   head_statistics_->setResult(nullptr);
+  if (compare_) compare_->pair()->setResult(nullptr);
   detections_.clear();
   canvas_->setImage(image, keep_zoom_->isChecked());
   detection_list_->setDetections({});
@@ -535,7 +536,10 @@ void MainWindow::modelLoaded() {
   if (s.layer < 0 || s.layer >= c.num_layers) s.layer = c.num_layers - 1;
   if (s.head >= c.num_heads) s.head = -1;
   attention_->setSettings(s);
-  if (compare_) compare_->setModelShape(c.num_layers, c.num_heads, named_queries(c));
+  if (compare_) {
+    compare_->pair()->setResult(nullptr);  // the previous model's run fits no control of this one
+    compare_->setModelShape(c.num_layers, c.num_heads, named_queries(c));
+  }
   restoring_ = false;
   restoreInputOptions();
   results_dock_->setVisible(!model->has_detector());
@@ -612,7 +616,9 @@ void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   if (model.has_detector()) updateDetections();
   attention_view_->setResult(result_);
   head_statistics_->setResult(result_);
-  if (compare_ && compare_->isVisible()) compare_->pair()->setResult(result_);
+  // Still images only: two maps per live frame (a backward pass for relevance) would hold
+  // the device up.
+  if (compare_ && compare_->isVisible() && !live_->running()) compare_->pair()->setResult(result_);
   updateStatus();
   updateActions();
   emit resultShown();

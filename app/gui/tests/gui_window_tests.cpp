@@ -312,6 +312,13 @@ class GuiWindowTests : public QObject {
     QVERIFY(exported.width() > 2 * result->rgb.cols);
     QCOMPARE(exported.convertToFormat(QImage::Format_RGB888), to_qimage(pair->pairImage()).convertToFormat(QImage::Format_RGB888));
     QVERIFY_THROWS_EXCEPTION(Error, compare->exportPair(path("pair.png"), false));  // kept without permission
+
+    // The window follows the current image.
+    openImage(image("baboon.png"));
+    QTRY_VERIFY_WITH_TIMEOUT(pair->map(0) && pair->map(1), kTimeoutMs);
+    QVERIFY(pair->map(0)->result->image_path.endsWith("baboon.png"));
+    QVERIFY(pair->map(1)->result->image_path.endsWith("baboon.png"));
+    QCOMPARE(pair->settings(1).query.name(), std::string("patch:1,2"));  // each side keeps its settings
   }
 
   void anImageOverTheMemoryBudgetKeepsThePrefixRowsAndComputesAClickedPatchsRow() {
