@@ -289,6 +289,18 @@ class GuiLogicTests : public QObject {
     upsample_to_image(kept, rgb.size(), analysis.result().preprocess, Upsampling::Nearest, rgb.size()).convertTo(covered, CV_8U, 255);
     QCOMPARE(cv::norm(masked[3], covered, cv::NORM_INF), 0.0);
     QVERIFY(cv::countNonZero(masked[3] == 0) > 0);
+
+    // No prefix at all (SigLIP) and detection tokens after the patches (YOLOS).
+    for (const char* other : {"/tests/fixtures/families/hf_siglip", "/tests/fixtures/yolos/yolos_coco"}) {
+      auto m = std::make_shared<const Model>(load_model(std::string(VITLENS_SOURCE_DIR) + other));
+      Session other_session(m, choose_device("cpu"));
+      const AttentionAnalysis a(run_inference(m, other_session, "fruits.jpg", rgb));
+      AttentionSettings pca;
+      pca.method = AttentionMethod::Pca;
+      QVERIFY2(a.unavailable(pca).isEmpty(), other);
+      QCOMPARE(a.map(pca).size(), cv::Size(a.result().layout.grid_w, a.result().layout.grid_h));
+      QCOMPARE(a.heatmap(pca, rgb.size()).size(), rgb.size());
+    }
   }
 
   void theComparePairComputesTwoMapsEachFromARunThatHoldsItAndExportsThemSideBySide() {
