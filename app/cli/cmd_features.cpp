@@ -106,21 +106,6 @@ cv::Mat on_image(const cv::Mat& unit, const cv::Mat& rgb, const PreprocessConfig
   return upsample_to_image(unit, rgb.size(), preprocess, Upsampling::Nearest, rgb.size());
 }
 
-cv::Mat pca_picture(const Tensor& projections, const cv::Mat& keep, const cv::Mat& rgb, const PreprocessConfig& p) {
-  std::vector<cv::Mat> grid_channels, channels;
-  cv::split(pca_colours(projections, keep), grid_channels);
-  for (const cv::Mat& channel : grid_channels) {
-    cv::Mat unit;
-    channel.convertTo(unit, CV_32F, 1.0 / 255);
-    cv::Mat big;
-    on_image(unit, rgb, p).convertTo(big, CV_8U, 255.0);
-    channels.push_back(big);
-  }
-  cv::Mat picture;
-  cv::merge(channels, picture);
-  return picture;
-}
-
 class FeaturesCommand {
  public:
   FeaturesCommand(const FeatureOptions& o, const InputOptions& input, std::shared_ptr<const Model> model,
@@ -149,7 +134,7 @@ class FeaturesCommand {
       if (o_.npy) files.push_back({stem + ".npy", [this, pca](const std::string& p) { write_file_safely(p, npy_bytes(pca), o_.overwrite); }});
       if (o_.png)
         files.push_back({stem + ".png", [this, pca, keep, &rgb, &p](const std::string& file) {
-                           write_png_safely(file, pca_picture(pca, keep, rgb, p), o_.overwrite);
+                           write_png_safely(file, pca_picture(pca, keep, rgb.size(), p, rgb.size()), o_.overwrite);
                          }});
     } else if (o_.method == Method::Embedding) {
       const Tensor embedding = output.embedding;

@@ -412,3 +412,21 @@ TEST_CASE("safe writing never replaces an existing file without overwrite and le
   }
   CHECK(files == 1);
 }
+
+TEST_CASE("a captioned row places each picture whole under its caption, side by side", "[grid]") {
+  const cv::Mat left(30, 40, CV_8UC3, cv::Scalar(200, 10, 10)), right(20, 50, CV_8UC3, cv::Scalar(10, 10, 200));
+  const CaptionedRow row = captioned_row({left, right}, {"raw", "relevance"});
+  REQUIRE(row.cells.size() == 2);
+  CHECK(row.cells[0].x + row.cells[0].width < row.cells[1].x);  // side by side, apart
+  CHECK(row.image.cols > left.cols + right.cols);
+  CHECK(row.image.rows > left.rows);  // the captions sit above
+  CHECK(cv::norm(row.image(row.cells[0]), left, cv::NORM_INF) == 0);
+  CHECK(cv::norm(row.image(row.cells[1]), right, cv::NORM_INF) == 0);
+  // A caption wider than its picture wraps onto more lines, pushing the pictures down.
+  const CaptionedRow wrapped = captioned_row({left, right}, {"layer 5, mean, relevance of the top class, query cls", "raw"});
+  CHECK(wrapped.cells[0].y > row.cells[0].y);
+  CHECK(wrapped.image.cols == row.image.cols);
+  CHECK(cv::norm(wrapped.image(wrapped.cells[0]), left, cv::NORM_INF) == 0);
+  CHECK_THROWS_WITH(captioned_row({left}, {"a", "b"}), Catch::Contains("2 captions for 1 pictures"));
+  CHECK_THROWS_WITH(captioned_row({}, {}), Catch::Contains("no pictures"));
+}

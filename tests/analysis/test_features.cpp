@@ -57,6 +57,20 @@ TEST_CASE("PCA of the patch features matches numpy's SVD on a non-square grid, s
   CHECK(max_abs_diff(pca, reference("hf_vit_40x56.pca")) < 1e-5);
 }
 
+TEST_CASE("the PCA picture is each patch's PCA colour laid over the original image", "[features]") {
+  const Model model = load_model((fixtures() / "hf_vit").string());
+  const TokenLayout layout = token_layout(model.config, 40, 56);  // 5 x 7 patches
+  const Tensor pca = pca_projections(patch_features(expected("hf_vit", "expected_40x56.safetensors", "hidden_state"), layout), layout);
+  const cv::Mat colours = pca_colours(pca);
+  PreprocessConfig squash;  // any image is squashed onto the grid
+  const cv::Mat picture = pca_picture(pca, {}, {140, 50}, squash, {140, 50});
+  REQUIRE(picture.type() == CV_8UC3);
+  REQUIRE(picture.size() == cv::Size(140, 50));
+  for (int row = 0; row < 5; ++row)
+    for (int column = 0; column < 7; ++column)  // each patch is 20 x 10 pixels of the image
+      CHECK(picture.at<cv::Vec3b>(row * 10 + 5, column * 20 + 10) == colours.at<cv::Vec3b>(row, column));
+}
+
 TEST_CASE("patch similarity is the cosine of one patch's feature with every patch's", "[features]") {
   const Model model = load_model((fixtures() / "hf_vit").string());
   const TokenLayout layout = token_layout(model.config, 40, 56);

@@ -25,6 +25,7 @@ AttentionAnalysis::AttentionAnalysis(std::shared_ptr<const InferenceResult> resu
 
 QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
+  if (s.method == AttentionMethod::Pca) return r.output.hidden_state.empty() ? QString("this run returned no features") : QString();
   if (s.method == AttentionMethod::Similarity)
     return s.query.kind == QueryToken::Kind::Patch ? QString() : QString("click a patch to see how similar the others' features are to it");
   if (needs_gradients(s.method)) {
@@ -56,7 +57,7 @@ QString AttentionAnalysis::unavailable(const AttentionSettings& s) const {
 bool AttentionAnalysis::needsRun(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
   if (needs_gradients(s.method)) return !r.explained || !same_explanation(r.explained->settings, s);
-  if (s.method == AttentionMethod::Similarity) return false;
+  if (s.method == AttentionMethod::Similarity || s.method == AttentionMethod::Pca) return false;
   if (r.all_rows || r.output.attention.empty() || !r.rollout_unavailable.isEmpty() || s.query.kind == QueryToken::Kind::Probe) return false;
   try {
     const int token = s.query.resolve(r.layout);
@@ -125,6 +126,41 @@ AttentionMaps AttentionAnalysis::similarity(const AttentionSettings& s) const {
   return maps;
 }
 
+Tensor AttentionAnalysis::pca(const AttentionSettings& s, cv::Mat* keep) const {
+  const InferenceResult& r = *result_;
+  if (!unavailable(s).isEmpty()) throw Error(unavailable(s).toStdString());
+  const cv::Mat features = patch_features(r.output.hidden_state, r.layout);
+  cv::Mat kept;
+  if (s.foreground > 0) kept = pca_foreground(pca_projections(features, r.layout), static_cast<float>(s.foreground));
+  if (keep) *keep = kept;
+  return pca_projections(features, r.layout, kept);
+}
+
+AttentionMaps AttentionAnalysis::pca_components(const AttentionSettings& s) const {
+  const InferenceResult& r = *result_;
+  const Tensor projections = pca(s);
+  AttentionMaps maps;
+  maps.method = "pca";
+  maps.layers = {r.model->config.num_layers - 1};
+  maps.heads = {"component 1", "component 2", "component 3"};
+  // The PCA is of every patch, not of a query: the stack carries the panel's query only to
+  // have every stack's shape.
+  maps.queries = {s.query};
+  int token = -1;
+  try {
+    token = s.query.resolve(r.layout);
+  } catch (const Error&) {
+  }
+  maps.query_tokens = {token};
+  maps.grid_h = r.layout.grid_h;
+  maps.grid_w = r.layout.grid_w;
+  maps.values = Tensor({1, 3, 1, maps.grid_h, maps.grid_w});
+  const size_t patches = static_cast<size_t>(maps.grid_h) * static_cast<size_t>(maps.grid_w);
+  for (size_t c = 0; c < 3; ++c)
+    for (size_t p = 0; p < patches; ++p) maps.values.data[c * patches + p] = projections.data[p * 3 + c];
+  return maps;
+}
+
 QString AttentionAnalysis::explained_class(const AttentionSettings& s) const {
   const InferenceResult& r = *result_;
   if (!needs_gradients(s.method) || !unavailable(s).isEmpty()) return {};
@@ -134,7 +170,8 @@ QString AttentionAnalysis::explained_class(const AttentionSettings& s) const {
 }
 
 std::optional<AttentionShare> AttentionAnalysis::share(const AttentionSettings& s) const {
-  if (s.method == AttentionMethod::Rollout || s.method == AttentionMethod::Similarity || needs_gradients(s.method) || !unavailable(s).isEmpty()) return std::nullopt;
+  if (s.method == AttentionMethod::Rollout || s.method == AttentionMethod::Similarity || s.method == AttentionMethod::Pca ||
+      needs_gradients(s.method) || !unavailable(s).isEmpty()) return std::nullopt;
   return attention_share(raw(selection(s, false, false)), 0, 0, 0);
 }
 
@@ -154,6 +191,7 @@ cv::Mat AttentionAnalysis::map(const AttentionSettings& s) const {
     case AttentionMethod::Relevance:
     case AttentionMethod::Gradcam: return explained(s).map(0, 0, 0).clone();
     case AttentionMethod::Similarity: return similarity(s).map(0, 0, 0).clone();
+    case AttentionMethod::Pca: return pca_components(s).map(0, 0, 0).clone();
   }
   return {};
 }
@@ -163,18 +201,33 @@ cv::Mat AttentionAnalysis::unit(const cv::Mat& grid, cv::Size output) const {
   return upsample_to_image(values, result_->rgb.size(), result_->preprocess, Upsampling::Nearest, output);
 }
 
+std::pair<cv::Mat, cv::Mat> AttentionAnalysis::colours(const cv::Mat& map, const AttentionSettings& s, cv::Size output) const {
+  const InferenceResult& r = *result_;
+  if (s.method != AttentionMethod::Pca) {
+    const cv::Mat values = unit(map, output);
+    return {colorize(values, s.colormap), values};
+  }
+  cv::Mat keep;
+  const Tensor projections = pca(s, &keep);
+  // Where the colours cover the image: the kept patches, never the margins a crop cut off.
+  cv::Mat covered = keep.empty() ? cv::Mat(r.layout.grid_h, r.layout.grid_w, CV_32F, cv::Scalar(1)) : cv::Mat();
+  if (!keep.empty()) keep.convertTo(covered, CV_32F);
+  return {pca_picture(projections, keep, r.rgb.size(), r.preprocess, output),
+          upsample_to_image(covered, r.rgb.size(), r.preprocess, Upsampling::Nearest, output)};
+}
+
 cv::Mat AttentionAnalysis::heatmap(const AttentionSettings& s, cv::Size output) const {
-  return colorize(unit(map(s), output), s.colormap);
+  return colours(s.method == AttentionMethod::Pca ? cv::Mat() : map(s), s, output).first;
 }
 
 cv::Mat AttentionAnalysis::layer(const cv::Mat& map, const AttentionSettings& s, cv::Size output) const {
-  const cv::Mat values = unit(map, output);
-  return with_alpha(colorize(values, s.colormap), values, s.blend);
+  const auto [picture, values] = colours(map, s, output);
+  return with_alpha(picture, values, s.method == AttentionMethod::Pca ? Blend::Ramp : s.blend);
 }
 
 cv::Mat AttentionAnalysis::overlay(const AttentionSettings& s) const {
-  const cv::Mat values = unit(map(s), result_->rgb.size());
-  return vitlens::overlay(result_->rgb, colorize(values, s.colormap), values, s.opacity, s.blend);
+  const auto [picture, values] = colours(s.method == AttentionMethod::Pca ? cv::Mat() : map(s), s, result_->rgb.size());
+  return vitlens::overlay(result_->rgb, picture, values, s.opacity, s.method == AttentionMethod::Pca ? Blend::Ramp : s.blend);
 }
 
 AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
@@ -185,6 +238,7 @@ AttentionMaps AttentionAnalysis::stack(const AttentionSettings& s) const {
     case AttentionMethod::Relevance:
     case AttentionMethod::Gradcam: return explained(s);
     case AttentionMethod::Similarity: return similarity(s);
+    case AttentionMethod::Pca: return pca_components(s);
   }
   return {};
 }
@@ -198,6 +252,7 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
   style.cell_size = cell_size;
   if (needs_gradients(s.method)) return attention_grid({explained(s)}, 0, r.rgb, r.preprocess, style);
   if (s.method == AttentionMethod::Similarity) return attention_grid({similarity(s)}, 0, r.rgb, r.preprocess, style);
+  if (s.method == AttentionMethod::Pca) return attention_grid({pca_components(s)}, 0, r.rgb, r.preprocess, style);
   const AttentionMaps heads = raw(selection(s, true, true));
   const AttentionMaps fused = fuse_heads(heads, s.fusion);
   std::vector<AttentionMaps> groups;
@@ -207,7 +262,8 @@ AttentionGrid AttentionAnalysis::grid(const AttentionSettings& s, int cell_size)
     case AttentionMethod::Rollout: groups = {heads, fused, rollout(s, true)}; break;
     case AttentionMethod::Relevance:
     case AttentionMethod::Gradcam:
-    case AttentionMethod::Similarity: break;
+    case AttentionMethod::Similarity:
+    case AttentionMethod::Pca: break;
   }
   return attention_grid(groups, 0, r.rgb, r.preprocess, style);
 }

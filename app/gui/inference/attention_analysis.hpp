@@ -28,14 +28,18 @@ class AttentionAnalysis {
   // (RunRequest's queries and rollout) makes it available.
   bool needsRun(const AttentionSettings& settings) const;
 
-  // The selected map over the patch grid (CV_32F grid_h x grid_w). Throws vitlens::Error.
+  // The selected map over the patch grid (CV_32F grid_h x grid_w); for PCA features the
+  // first component (the one the foreground threshold reads). Throws vitlens::Error.
   cv::Mat map(const AttentionSettings& settings) const;
   // The selected map coloured and laid over the original image's geometry, at `output`
   // size (the image size or a proportional reduction): 8-bit RGB. The colormap spans the
-  // map's own minimum to maximum.
+  // map's own minimum to maximum; PCA features are their three components as red, green
+  // and blue (pca_picture).
   cv::Mat heatmap(const AttentionSettings& settings, cv::Size output) const;
   // A map already computed with map() as the canvas's layer: heatmap's colours with an
   // alpha channel from the settings' blend (8-bit RGBA; the canvas applies the opacity).
+  // PCA colours cover their patches whole and leave the background outside the foreground
+  // clear, whatever the blend.
   cv::Mat layer(const cv::Mat& map, const AttentionSettings& settings, cv::Size output) const;
   // heatmap at the image's size blended over the image with the settings' opacity and blend.
   cv::Mat overlay(const AttentionSettings& settings) const;
@@ -58,6 +62,13 @@ class AttentionAnalysis {
   AttentionMaps explained(const AttentionSettings& settings) const;
   // The query patch's feature similarity to every patch, as one map.
   AttentionMaps similarity(const AttentionSettings& settings) const;
+  // The projections on the first three principal components of the final patch features
+  // [grid_h, grid_w, 3], of the foreground only when the settings ask for it (`keep`).
+  Tensor pca(const AttentionSettings& settings, cv::Mat* keep = nullptr) const;
+  AttentionMaps pca_components(const AttentionSettings& settings) const;
+  // Colours at `output` size and their alpha values in [0, 1] (CV_32F): what heatmap and
+  // layer draw.
+  std::pair<cv::Mat, cv::Mat> colours(const cv::Mat& map, const AttentionSettings& settings, cv::Size output) const;
   // The rollout of every layer for the settings: from every row, or the streamed one.
   AttentionMaps rollout(const AttentionSettings& settings, bool fused) const;
   // A map normalised to [0, 1] and placed over the image's geometry at `output` size.

@@ -50,6 +50,7 @@ AttentionPanel::AttentionPanel(QWidget* parent)
       method_(new QComboBox),
       mass_(new QDoubleSpinBox),
       discard_(new QDoubleSpinBox),
+      foreground_(new QDoubleSpinBox),
       fade_(new QCheckBox(tr("Fade low values"))),
       colormap_(new QComboBox),
       opacity_(new QSlider(Qt::Horizontal)),
@@ -67,6 +68,7 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   method_->addItem(tr("Relevance (class)"), "relevance");
   method_->addItem(tr("Grad-CAM (class)"), "gradcam");
   method_->addItem(tr("Feature similarity (clicked patch)"), "similarity");
+  method_->addItem(tr("Features: PCA colours"), "pca");
   method_->setToolTip(tr("Relevance (Chefer et al.) and Grad-CAM explain one class: the top one, or the one you click in "
                          "the Classes panel; they run a backward pass on the CPU"));
   mass_->setRange(0.05, 1.0);
@@ -77,6 +79,12 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   discard_->setSingleStep(0.05);
   discard_->setDecimals(2);
   discard_->setToolTip(tr("Rollout: zero this lowest fraction of each layer's fused weights (vitlens-cli attention --discard)"));
+  foreground_->setRange(0.0, 0.95);
+  foreground_->setSingleStep(0.05);
+  foreground_->setDecimals(2);
+  foreground_->setSpecialValueText(tr("off"));
+  foreground_->setToolTip(tr("PCA of the foreground only: the patches whose first component, min-max scaled, exceeds this "
+                             "(DINOv2's demos); the background is left clear. Off: every patch (vitlens-cli features --foreground)"));
   fade_->setToolTip(tr("Each pixel's opacity grows with its value, so low attention leaves the image as it is; "
                        "off: one opacity tints the whole image"));
   for (Colormap c : {Colormap::Viridis, Colormap::Inferno, Colormap::Magma, Colormap::Turbo, Colormap::Jet, Colormap::Gray})
@@ -98,6 +106,7 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   form->addRow(tr("Method"), method_);
   form->addRow(tr("Mask mass"), mass_);
   form->addRow(tr("Rollout discard"), discard_);
+  form->addRow(tr("PCA foreground"), foreground_);
   form->addRow(tr("Colormap"), colormap_);
   form->addRow(tr("Opacity"), opacity_);
   form->addRow(fade_);
@@ -126,6 +135,7 @@ AttentionPanel::AttentionPanel(QWidget* parent)
   connect(method_, &QComboBox::currentIndexChanged, this, changed);
   connect(mass_, &QDoubleSpinBox::valueChanged, this, changed);
   connect(discard_, &QDoubleSpinBox::valueChanged, this, changed);
+  connect(foreground_, &QDoubleSpinBox::valueChanged, this, changed);
   connect(fade_, &QCheckBox::toggled, this, changed);
   connect(colormap_, &QComboBox::currentIndexChanged, this, changed);
   connect(colormap_, &QComboBox::currentIndexChanged, this, &AttentionPanel::updateBar);
@@ -177,6 +187,7 @@ AttentionSettings AttentionPanel::settings() const {
   s.method = parse_attention_method(method_->currentData().toString());
   s.mass = mass_->value();
   s.discard = discard_->value();
+  s.foreground = foreground_->value();
   s.blend = fade_->isChecked() ? Blend::Ramp : Blend::Uniform;
   s.colormap = parse_colormap(colormap_->currentData().toString().toStdString());
   s.opacity = opacity_->value() / 100.0;
@@ -189,12 +200,13 @@ AttentionSettings AttentionPanel::settings() const {
 void AttentionPanel::setSettings(const AttentionSettings& s) {
   {
     const QSignalBlocker b1(layer_), b2(head_), b3(method_), b4(mass_), b5(colormap_), b6(opacity_), b7(visible_), b8(query_),
-        b9(discard_), b10(fade_);
+        b9(discard_), b10(fade_), b11(foreground_);
     layer_->setValue(s.layer);
     head_->setCurrentIndex(std::max(0, head_->findData(head_code(s))));
     method_->setCurrentIndex(std::max(0, method_->findData(QString::fromLatin1(to_string(s.method)))));
     mass_->setValue(s.mass);
     discard_->setValue(s.discard);
+    foreground_->setValue(s.foreground);
     fade_->setChecked(s.blend == Blend::Ramp);
     colormap_->setCurrentIndex(std::max(0, colormap_->findData(QString::fromLatin1(to_string(s.colormap)))));
     opacity_->setValue(qRound(s.opacity * 100));
@@ -244,6 +256,8 @@ void AttentionPanel::updateBar() {
 void AttentionPanel::updateEnabled() {
   mass_->setEnabled(method_->currentData().toString() == "mask");
   discard_->setEnabled(method_->currentData().toString() == "rollout");
+  foreground_->setEnabled(method_->currentData().toString() == "pca");
+  fade_->setEnabled(method_->currentData().toString() != "pca");  // PCA colours cover their patches whole
   // The probe's attention is the pooling head's, after the last layer.
   layer_->setEnabled(query_->currentData().toString() != "probe");
 }

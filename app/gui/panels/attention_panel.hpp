@@ -16,7 +16,8 @@ class QSpinBox;
 namespace vitlens::gui {
 
 // The attention controls: layer, head (each head, mean, max, min), method (raw, rollout and
-// its discard ratio, mass mask and its fraction), colormap, opacity, blend and query token. Every change emits
+// its discard ratio, mass mask and its fraction, relevance, Grad-CAM, and the Features view: PCA colours and
+// its foreground threshold, a clicked patch's similarity), colormap, opacity, blend and query token. Every change emits
 // settingsChanged at once; the window re-renders from the stored attention.
 class AttentionPanel : public QWidget {
   Q_OBJECT
@@ -51,6 +52,7 @@ class AttentionPanel : public QWidget {
   QComboBox* method_;
   QDoubleSpinBox* mass_;
   QDoubleSpinBox* discard_;
+  QDoubleSpinBox* foreground_;
   QCheckBox* fade_;
   QComboBox* colormap_;
   QSlider* opacity_;

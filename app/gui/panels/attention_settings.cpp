@@ -10,6 +10,7 @@ const char* to_string(AttentionMethod method) {
     case AttentionMethod::Relevance: return "relevance";
     case AttentionMethod::Gradcam: return "gradcam";
     case AttentionMethod::Similarity: return "similarity";
+    case AttentionMethod::Pca: return "pca";
   }
   return "raw";
 }
@@ -17,14 +18,15 @@ const char* to_string(AttentionMethod method) {
 bool needs_gradients(AttentionMethod method) { return method == AttentionMethod::Relevance || method == AttentionMethod::Gradcam; }
 
 AttentionMethod parse_attention_method(const QString& text) {
-  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask, AttentionMethod::Relevance, AttentionMethod::Gradcam, AttentionMethod::Similarity})
+  for (AttentionMethod m : {AttentionMethod::Raw, AttentionMethod::Rollout, AttentionMethod::Mask, AttentionMethod::Relevance, AttentionMethod::Gradcam, AttentionMethod::Similarity,
+                          AttentionMethod::Pca})
     if (text == QLatin1String(to_string(m))) return m;
   return AttentionMethod::Raw;
 }
 
 bool operator==(const AttentionSettings& a, const AttentionSettings& b) {
   return a.layer == b.layer && a.head == b.head && a.fusion == b.fusion && a.method == b.method && a.mass == b.mass &&
-         a.discard == b.discard && a.blend == b.blend &&
+         a.discard == b.discard && a.foreground == b.foreground && a.blend == b.blend &&
          a.colormap == b.colormap && a.opacity == b.opacity && a.visible == b.visible && a.query.name() == b.query.name() &&
          a.target_class == b.target_class;
 }
@@ -41,6 +43,7 @@ QString describe(const AttentionSettings& s) {
   QString text = QString("layer %1, %2, %3").arg(s.layer).arg(head_name(s), to_string(s.method));
   if (s.method == AttentionMethod::Mask) text += QString(" %1%").arg(qRound(s.mass * 100));
   if (s.method == AttentionMethod::Rollout && s.discard > 0) text += QString(" discarding %1%").arg(qRound(s.discard * 100));
+  if (s.method == AttentionMethod::Pca && s.foreground > 0) text += QString(" of the foreground (%1)").arg(s.foreground);
   if (needs_gradients(s.method)) text += s.target_class >= 0 ? QString(" of class %1").arg(s.target_class) : QString(" of the top class");
   return text + ", query " + QString::fromStdString(s.query.name());
 }

@@ -7,9 +7,10 @@
 
 namespace vitlens::gui {
 
-// Similarity is no attention: the cosine similarity of the query patch's final feature to
-// every patch's (the Features view).
-enum class AttentionMethod { Raw, Rollout, Mask, Relevance, Gradcam, Similarity };
+// Pca and Similarity are no attention but the Features view: the first three principal
+// components of the patches' final features as colours, and the cosine similarity of the
+// query patch's final feature to every patch's.
+enum class AttentionMethod { Raw, Rollout, Mask, Relevance, Gradcam, Similarity, Pca };
 // Relevance and Grad-CAM come from the gradient of one class's logit.
 bool needs_gradients(AttentionMethod method);
 const char* to_string(AttentionMethod method);
@@ -24,6 +25,9 @@ struct AttentionSettings {
   AttentionMethod method = AttentionMethod::Raw;
   double mass = 0.6;  // mask: the fraction of attention the kept patches hold
   double discard = 0;  // rollout: the lowest fraction of each layer's fused weights zeroed
+  // PCA: 0 for every patch, else the foreground threshold of pca_foreground (the PCA of the
+  // foreground only, the background black), as `features --foreground T`.
+  double foreground = 0;
   Blend blend = Blend::Ramp;  // low values fade to the image, or one opacity tints it all
   Colormap colormap = Colormap::Viridis;
   double opacity = 0.55;

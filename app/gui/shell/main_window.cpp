@@ -29,6 +29,7 @@
 #include "canvas/image_canvas.hpp"
 #include "canvas/image_conversion.hpp"
 #include "canvas/patch_geometry.hpp"
+#include "compare/compare_window.hpp"
 #include "export/batch_export_dialog.hpp"
 #include "export/export_menu.hpp"
 #include "folder/folder_model.hpp"
@@ -194,6 +195,7 @@ void MainWindow::createMenus() {
   connect(keep_zoom_, &QAction::toggled, this, [this](bool on) { settings_->setValue(key::kKeepZoom, on); });
   show_heatmap_ = view->addAction(tr("Show &Heatmap"), QKeySequence(Qt::Key_H));
   show_heatmap_->setCheckable(true);
+  view->addAction(tr("&Compare Side by Side..."), QKeySequence(Qt::CTRL | Qt::Key_K), this, &MainWindow::showCompare);
   view->addSeparator();
   for (QDockWidget* d : {results_dock_, detections_dock_, attention_dock_, grid_dock_, head_statistics_dock_, strip_dock_})
     view->addAction(d->toggleViewAction());
@@ -394,6 +396,7 @@ AttentionSettings MainWindow::storedAttentionSettings() const {
   s.method = parse_attention_method(settings_->value(key::kMethod).toString());
   s.mass = settings_->value(key::kMass).toDouble();
   s.discard = settings_->value(key::kDiscard).toDouble();
+  s.foreground = settings_->value(key::kForeground).toDouble();
   // A hand-edited or older settings file keeps the defaults for what it spells wrong.
   try {
     s.colormap = parse_colormap(settings_->value(key::kColormap).toString().toStdString());
@@ -419,6 +422,7 @@ void MainWindow::saveAttentionSettings() {
   settings_->setValue(key::kMethod, QString::fromLatin1(to_string(s.method)));
   settings_->setValue(key::kMass, s.mass);
   settings_->setValue(key::kDiscard, s.discard);
+  settings_->setValue(key::kForeground, s.foreground);
   settings_->setValue(key::kBlend, QString::fromLatin1(to_string(s.blend)));
   settings_->setValue(key::kColormap, QString::fromLatin1(to_string(s.colormap)));
   settings_->setValue(key::kOpacity, s.opacity);
@@ -501,6 +505,7 @@ void MainWindow::imageLoaded(const QString& path, const cv::Mat& rgb, const QIma
   result_.reset();
   attention_view_->setResult(nullptr);
   head_statistics_->setResult(nullptr);
+  if (compare_) compare_->pair()->setResult(nullptr);
   detections_.clear();
   canvas_->setImage(image, keep_zoom_->isChecked());
   detection_list_->setDetections({});
@@ -531,6 +536,10 @@ void MainWindow::modelLoaded() {
   if (s.layer < 0 || s.layer >= c.num_layers) s.layer = c.num_layers - 1;
   if (s.head >= c.num_heads) s.head = -1;
   attention_->setSettings(s);
+  if (compare_) {
+    compare_->pair()->setResult(nullptr);  // the previous model's run fits no control of this one
+    compare_->setModelShape(c.num_layers, c.num_heads, named_queries(c));
+  }
   restoring_ = false;
   restoreInputOptions();
   results_dock_->setVisible(!model->has_detector());
@@ -607,6 +616,9 @@ void MainWindow::resultReady(std::shared_ptr<const InferenceResult> result) {
   if (model.has_detector()) updateDetections();
   attention_view_->setResult(result_);
   head_statistics_->setResult(result_);
+  // Still images only: two maps per live frame (a backward pass for relevance) would hold
+  // the device up.
+  if (compare_ && compare_->isVisible() && !live_->running()) compare_->pair()->setResult(result_);
   updateStatus();
   updateActions();
   emit resultShown();
@@ -656,7 +668,11 @@ void MainWindow::describePointer(QPointF image_pixel) {
     if (const std::optional<QueryToken> patch = patch_at(*result_, image_pixel)) {
       text += QString("  patch %1, %2").arg(patch->index).arg(patch->column);
       const cv::Mat& map = attention_view_->map();
-      if (!map.empty()) text += QString("  attention %1").arg(map.at<float>(patch->index, patch->column), 0, 'g', 3);
+      const AttentionMethod method = attention_->settings().method;
+      const QString name = method == AttentionMethod::Pca          ? tr("component 1")
+                           : method == AttentionMethod::Similarity ? tr("similarity")
+                                                                   : tr("attention");
+      if (!map.empty()) text += QString("  %1 %2").arg(name).arg(map.at<float>(patch->index, patch->column), 0, 'g', 3);
     }
   }
   pointer_label_->setText(text);
@@ -664,7 +680,13 @@ void MainWindow::describePointer(QPointF image_pixel) {
 
 void MainWindow::pickPatch(QPointF image_pixel) {
   if (!result_) return;
-  if (const std::optional<QueryToken> patch = patch_at(*result_, image_pixel)) attention_->setQuery(*patch);
+  const std::optional<QueryToken> patch = patch_at(*result_, image_pixel);
+  if (!patch) return;
+  AttentionSettings s = attention_->settings();
+  s.query = *patch;
+  // The Features view: a click on the PCA colours shows that patch's similarity map.
+  if (s.method == AttentionMethod::Pca) s.method = AttentionMethod::Similarity;
+  attention_->setSettings(s);
 }
 
 bool MainWindow::exportCurrent(ExportKind kind, const QString& path, bool overwrite) {
@@ -721,6 +743,39 @@ void MainWindow::startBatchExport() {
   dialog->setInputFolder(folder_->folder().isEmpty() ? settings_->value(key::kLastFolder).toString() : folder_->folder());
   dialog->setOutputFolder(exportFolder());
   dialog->open();
+}
+
+namespace {
+
+// What the compare view first sets against the panel's map: the relevance of the top class
+// when the model has one to explain, else the same map at the other end of the layers.
+AttentionSettings contrasting(const AttentionSettings& s, const Model& model) {
+  AttentionSettings other = s;
+  if (model.has_classifier() && !needs_gradients(s.method)) {
+    other.method = AttentionMethod::Relevance;
+    other.target_class = -1;
+  } else {
+    other.layer = s.layer == 0 ? model.config.num_layers - 1 : 0;
+  }
+  return other;
+}
+
+}  // namespace
+
+void MainWindow::showCompare() {
+  const bool made = compare_ == nullptr;
+  if (made) compare_ = new CompareWindow(new ComparePair(worker_, this), this);
+  const std::shared_ptr<const Model> model = worker_->model();
+  if (made && model) {
+    const VitConfig& c = model->config;
+    compare_->setModelShape(c.num_layers, c.num_heads, named_queries(c));
+    const AttentionSettings s = attention_->settings();
+    compare_->setSettings(s, contrasting(s, *model));
+  }
+  compare_->setExportFolder(exportFolder());
+  compare_->show();
+  compare_->raise();
+  compare_->pair()->setResult(result_);
 }
 
 void MainWindow::copyViewToClipboard() {

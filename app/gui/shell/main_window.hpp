@@ -18,6 +18,7 @@ namespace vitlens::gui {
 
 class AttentionPanel;
 class AttentionView;
+class CompareWindow;
 class DetectionList;
 class DeviceChooser;
 class ExportMenu;
@@ -67,6 +68,10 @@ class MainWindow : public QMainWindow {
   // is saved as it is and the app quits with status 1 and a message on stderr.
   void setScreenshotPath(const QString& path);
   void copyViewToClipboard();
+  // View > Compare Side by Side: the compare window, made on first use, with the attention
+  // panel's settings on the left and a contrasting map on the right.
+  void showCompare();
+  CompareWindow* compareWindow() const { return compare_; }
   void pickPatch(QPointF image_pixel);
   void showError(const QString& message);
   void showStatus(const QString& message);
@@ -82,6 +87,7 @@ class MainWindow : public QMainWindow {
   ResultsPanel* resultsPanel() const { return results_; }
   DetectionList* detectionList() const { return detection_list_; }
   HeadGridPanel* headGrid() const { return grid_; }
+  AttentionView* attentionView() const { return attention_view_; }
   InputSizeControl* inputSizeControl() const { return input_size_; }
   FolderModel* folderModel() const { return folder_; }
   FolderPanel* folderPanel() const { return folder_panel_; }
@@ -168,6 +174,7 @@ class MainWindow : public QMainWindow {
   InputSizeControl* input_size_;
   AttentionView* attention_view_;
   LiveMode* live_ = nullptr;
+  CompareWindow* compare_ = nullptr;
   QDockWidget* results_dock_ = nullptr;
   QDockWidget* detections_dock_ = nullptr;
   QDockWidget* attention_dock_ = nullptr;

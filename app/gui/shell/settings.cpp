@@ -31,6 +31,7 @@ const QHash<QString, QVariant>& defaults() {
       {key::kMethod, QStringLiteral("raw")},
       {key::kMass, 0.6},
       {key::kDiscard, 0.0},
+      {key::kForeground, 0.0},
       {key::kBlend, QStringLiteral("ramp")},
       {key::kAttentionBudget, 1024},
       {key::kColormap, QStringLiteral("viridis")},

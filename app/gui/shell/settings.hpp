@@ -52,6 +52,7 @@ inline const QString kFusion = "attention/fusion";
 inline const QString kMethod = "attention/method";
 inline const QString kMass = "attention/mass";
 inline const QString kDiscard = "attention/discard";
+inline const QString kForeground = "attention/pca_foreground";  // 0: PCA of every patch
 inline const QString kBlend = "attention/blend";
 inline const QString kAttentionBudget = "attention/memory_budget_mib";  // what a run may keep
 inline const QString kColormap = "attention/colormap";

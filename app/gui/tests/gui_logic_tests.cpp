@@ -5,17 +5,20 @@
 
 #include "canvas/canvas_transform.hpp"
 #include "canvas/patch_geometry.hpp"
+#include "compare/compare_pair.hpp"
 #include "export/batch_export.hpp"
 #include "export/export_files.hpp"
 #include "folder/folder_model.hpp"
 #include "folder/thumbnail_cache.hpp"
 #include "inference/attention_analysis.hpp"
 #include "inference/inference_run.hpp"
+#include "inference/inference_worker.hpp"
 #include "panels/attention_settings.hpp"
 #include "shell/launch_options.hpp"
 #include "shell/settings.hpp"
 #include "support/random_model.hpp"
 #include "vitlens/analysis/features.hpp"
+#include "vitlens/analysis/grid.hpp"
 #include "vitlens/analysis/relevance.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/backend/session.hpp"
@@ -232,6 +235,118 @@ class GuiLogicTests : public QObject {
                                              analysis.result().layout, 1, 2);
     QVERIFY(std::abs(map.at<float>(3, 0) - expected.data[12]) < 1e-6f);
     QCOMPARE(analysis.stack(s).method, std::string("similarity"));
+  }
+
+  void thePcaFeaturesViewShowsTheEnginesPcaColoursOfThatImageOnAnyGrid() {
+    // Registers and a non-square grid: the view must take the patches, not the prefix.
+    auto model = std::make_shared<const Model>(load_model(VITLENS_SOURCE_DIR "/tests/fixtures/families/hf_dinov2_reg_swiglu"));
+    Session session(model, choose_device("cpu"));
+    const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
+    InputOptions wide;
+    wide.size = parse_input_size("24x40");
+    const AttentionAnalysis analysis(run_inference(model, session, "fruits.jpg", rgb, {{}, {}, kDefaultAttentionBudgetBytes, wide, {}}));
+    const TokenLayout& layout = analysis.result().layout;
+    QCOMPARE(layout.grid_h, 3);
+    QCOMPARE(layout.grid_w, 5);
+    AttentionSettings s;
+    s.method = AttentionMethod::Pca;
+    QVERIFY(analysis.unavailable(s).isEmpty());
+    QVERIFY(!analysis.needsRun(s));
+    QVERIFY(!analysis.share(s));
+
+    const Tensor expected = pca_projections(patch_features(analysis.result().output.hidden_state, layout), layout);
+    const cv::Mat first = analysis.map(s);
+    QCOMPARE(first.size(), cv::Size(5, 3));
+    for (int p = 0; p < 15; ++p) QVERIFY(std::abs(first.at<float>(p / 5, p % 5) - expected.data[static_cast<size_t>(p) * 3]) < 1e-6f);
+
+    const cv::Mat picture = analysis.heatmap(s, rgb.size());
+    QCOMPARE(picture.type(), CV_8UC3);
+    const cv::Mat engine = pca_picture(expected, {}, rgb.size(), analysis.result().preprocess, rgb.size());
+    QCOMPARE(cv::norm(picture, engine, cv::NORM_INF), 0.0);
+    std::vector<cv::Mat> channels;
+    cv::split(picture, channels);
+    QVERIFY(cv::norm(channels[0], channels[1], cv::NORM_INF) > 0 && cv::norm(channels[1], channels[2], cv::NORM_INF) > 0);
+    const cv::Mat layer = analysis.layer(first, s, rgb.size());
+    QCOMPARE(layer.type(), CV_8UC4);
+    std::vector<cv::Mat> rgba;
+    cv::split(layer, rgba);
+    QCOMPARE(cv::norm(rgba[0], channels[0], cv::NORM_INF), 0.0);
+
+    const AttentionMaps stack = analysis.stack(s);
+    QCOMPARE(stack.method, std::string("pca"));
+    QCOMPARE(stack.values.shape, std::vector<int64_t>({1, 3, 1, 3, 5}));
+    QVERIFY(std::abs(stack.map(0, 2, 0).at<float>(2, 4) - expected.data[14 * 3 + 2]) < 1e-6f);
+    QCOMPARE(analysis.grid(s, 64).column_labels.size(), size_t(3));
+
+    // The foreground threshold leaves the background patches out of the PCA and clear.
+    s.foreground = 0.5;
+    const cv::Mat keep = pca_foreground(expected, 0.5f);
+    QVERIFY(cv::countNonZero(keep) < 15);
+    std::vector<cv::Mat> masked;
+    cv::split(analysis.layer(analysis.map(s), s, rgb.size()), masked);
+    cv::Mat kept, covered;
+    keep.convertTo(kept, CV_32F);
+    upsample_to_image(kept, rgb.size(), analysis.result().preprocess, Upsampling::Nearest, rgb.size()).convertTo(covered, CV_8U, 255);
+    QCOMPARE(cv::norm(masked[3], covered, cv::NORM_INF), 0.0);
+    QVERIFY(cv::countNonZero(masked[3] == 0) > 0);
+
+    // No prefix at all (SigLIP) and detection tokens after the patches (YOLOS).
+    for (const char* other : {"/tests/fixtures/families/hf_siglip", "/tests/fixtures/yolos/yolos_coco"}) {
+      auto m = std::make_shared<const Model>(load_model(std::string(VITLENS_SOURCE_DIR) + other));
+      Session other_session(m, choose_device("cpu"));
+      const AttentionAnalysis a(run_inference(m, other_session, "fruits.jpg", rgb));
+      AttentionSettings pca;
+      pca.method = AttentionMethod::Pca;
+      QVERIFY2(a.unavailable(pca).isEmpty(), other);
+      QCOMPARE(a.map(pca).size(), cv::Size(a.result().layout.grid_w, a.result().layout.grid_h));
+      QCOMPARE(a.heatmap(pca, rgb.size()).size(), rgb.size());
+    }
+  }
+
+  void theComparePairComputesTwoMapsEachFromARunThatHoldsItAndExportsThemSideBySide() {
+    InferenceWorker worker;
+    QSignalSpy ready(&worker, &InferenceWorker::modelReady);
+    worker.loadModel(VITLENS_SOURCE_DIR "/tests/fixtures/hf_vit", "cpu");
+    QVERIFY(ready.wait(60000));
+    const cv::Mat rgb = load_image_rgb(VITLENS_SOURCE_DIR "/tests/fixtures/images/fruits.jpg");
+    const auto base = run_inference(worker.model(), *worker.session(), "fruits.jpg", rgb);
+    ComparePair pair(&worker);
+    AttentionSettings raw;
+    raw.layer = 1;
+    AttentionSettings relevance = raw;
+    relevance.method = AttentionMethod::Relevance;
+    relevance.target_class = 2;
+    pair.setSettings(0, raw);
+    pair.setSettings(1, relevance);
+    pair.setResult(base);
+    QVERIFY(pair.computing(0) && pair.computing(1));  // off the UI thread
+    QTRY_VERIFY_WITH_TIMEOUT(!pair.computing(0) && !pair.computing(1), 60000);
+
+    const CompareMap& left = *pair.map(0);
+    const CompareMap& right = *pair.map(1);
+    QVERIFY2(left.error.isEmpty() && right.error.isEmpty(), qPrintable(left.error + right.error));
+    QCOMPARE(left.result, base);  // the window's run holds raw attention
+    QCOMPARE(cv::norm(left.map, AttentionAnalysis(base).map(raw), cv::NORM_INF), 0.0);
+    QVERIFY(right.result != base);  // relevance needed a backward pass of its own
+    QCOMPARE(cv::norm(right.map, AttentionAnalysis(right.result).map(relevance), cv::NORM_INF), 0.0);
+    QVERIFY(right.caption.contains("class 2, red fox"));
+    QVERIFY(left.share && !right.share);  // where a raw row goes; relevance is no one row
+    QVERIFY(cv::norm(left.map, right.map, cv::NORM_INF) > 0);
+    QCOMPARE(left.overlay.size(), rgb.size());
+
+    const cv::Mat image = pair.pairImage();
+    const CaptionedRow row = captioned_row({left.overlay, right.overlay}, {left.caption.toStdString(), right.caption.toStdString()});
+    QVERIFY(image.cols > 2 * rgb.cols && image.rows > rgb.rows);
+    QCOMPARE(cv::norm(image(row.cells[0]), left.overlay, cv::NORM_INF), 0.0);
+    QCOMPARE(cv::norm(image(row.cells[1]), right.overlay, cv::NORM_INF), 0.0);
+
+    // Another layer of raw attention on the right comes from the window's run again.
+    AttentionSettings first = raw;
+    first.layer = 0;
+    pair.setSettings(1, first);
+    QTRY_VERIFY_WITH_TIMEOUT(!pair.computing(1), 60000);
+    QCOMPARE(pair.map(1)->result, base);
+    QVERIFY(cv::norm(pair.map(1)->map, left.map, cv::NORM_INF) > 0);
   }
 
   void rolloutOverTheBudgetIsAccumulatedLayerByLayerAndEqualsTheRolloutOfEveryRow() {

@@ -19,12 +19,15 @@
 #include <QStatusBar>
 
 #include "canvas/image_canvas.hpp"
+#include "canvas/image_conversion.hpp"
+#include "compare/compare_window.hpp"
 #include "export/batch_export_dialog.hpp"
 #include "folder/folder_model.hpp"
 #include "live/live_controller.hpp"
 #include "live/live_mode.hpp"
 #include "panels/head_statistics_panel.hpp"
 #include "panels/attention_panel.hpp"
+#include "panels/attention_view.hpp"
 #include "panels/detection_list.hpp"
 #include "panels/head_grid_panel.hpp"
 #include "panels/results_panel.hpp"
@@ -34,6 +37,7 @@
 #include "shell/settings.hpp"
 #include "support/video_fixtures.hpp"
 #include "vitlens/checkpoint/safetensors.hpp"
+#include "vitlens/util/error.hpp"
 #include "window_harness.hpp"
 
 using namespace vitlens;
@@ -244,6 +248,77 @@ class GuiWindowTests : public QObject {
     QCOMPARE(q.index, 1);   // row: 0.3 * 4
     QCOMPARE(q.column, 2);  // column: 0.6 * 4
     QVERIFY(window_->heatmap() != cls);
+  }
+
+  void theFeaturesViewShowsPcaColoursAndAClickedPatchShowsItsSimilarity() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    const auto result = window_->currentResult();
+    QSignalSpy reruns(window_.get(), &MainWindow::resultShown);
+    const QImage pca = heatmapAfter([](AttentionSettings& s) { s.method = AttentionMethod::Pca; });
+    QVERIFY(!pca.isNull());
+    QVERIFY(window_->canvas()->heatmapShown());
+    QVERIFY(window_->exportCurrent(ExportKind::Heatmap, path("pca.png")));
+    const QImage exported(path("pca.png"));
+    QCOMPARE(exported.size(), QSize(result->rgb.cols, result->rgb.rows));
+    const QColor centre = exported.pixelColor(exported.width() / 2, exported.height() / 2);
+    QVERIFY(centre.red() != centre.green() || centre.green() != centre.blue());  // colours, not a colormap's grey
+    QVERIFY(window_->exportCurrent(ExportKind::Npy, path("pca.npy")));
+    QFile npy(path("pca.npy"));
+    QVERIFY(npy.open(QIODevice::ReadOnly));
+    QVERIFY(npy.read(128).contains("'shape': (1, 3, 1, 4, 4)"));  // the three components
+
+    const QPointF pixel(result->rgb.cols * 0.6, result->rgb.rows * 0.3);  // patch (1, 2)
+    QTest::mouseClick(window_->canvas(), Qt::LeftButton, {}, window_->canvas()->transform().mapToView(pixel).toPoint());
+    QCOMPARE(settings().method, AttentionMethod::Similarity);
+    QCOMPARE(settings().query.name(), std::string("patch:1,2"));
+    QVERIFY(!window_->heatmap().isNull() && window_->heatmap() != pca);
+    QVERIFY(std::abs(window_->attentionView()->map().at<float>(1, 2) - 1.0f) < 1e-5f);  // the patch itself
+    QCOMPARE(reruns.count(), 0);
+  }
+
+  void theCompareViewShowsTwoMapsWithTheirOwnSettingsAndExportsThePair() {
+    openModel(fixture("hf_vit"));
+    openImage(image("fruits.jpg"));
+    const auto result = window_->currentResult();
+    window_->showCompare();
+    CompareWindow* compare = window_->compareWindow();
+    QVERIFY(compare && compare->isVisible());
+    ComparePair* pair = compare->pair();
+    QCOMPARE(pair->settings(0), settings());  // the panel's map on the left...
+    QCOMPARE(pair->settings(1).method, AttentionMethod::Relevance);  // ...against the top class's relevance
+    QTRY_VERIFY_WITH_TIMEOUT(!pair->computing(0) && !pair->computing(1), kTimeoutMs);
+    QVERIFY(pair->map(0)->error.isEmpty() && pair->map(1)->error.isEmpty());
+    QVERIFY(compare->canvas(0)->hasImage() && compare->canvas(1)->hasImage());
+    QVERIFY(cv::norm(pair->map(0)->map, pair->map(1)->map, cv::NORM_INF) > 0);
+
+    // Each side has its own controls: layer 0 on the right leaves the left as it was.
+    AttentionSettings right = compare->panel(1)->settings();
+    right.method = AttentionMethod::Raw;
+    right.layer = 0;
+    compare->panel(1)->setSettings(right);
+    QTRY_VERIFY_WITH_TIMEOUT(!pair->computing(1), kTimeoutMs);
+    QCOMPARE(pair->map(1)->settings.layer, 0);
+    QCOMPARE(pair->map(0)->settings, settings());
+    // A click on the right image picks the right side's query patch.
+    const QPointF pixel(result->rgb.cols * 0.6, result->rgb.rows * 0.3);
+    QTest::mouseClick(compare->canvas(1), Qt::LeftButton, {}, compare->canvas(1)->transform().mapToView(pixel).toPoint());
+    QCOMPARE(pair->settings(1).query.name(), std::string("patch:1,2"));
+    QCOMPARE(pair->settings(0).query.name(), settings().query.name());
+    QTRY_VERIFY_WITH_TIMEOUT(!pair->computing(1), kTimeoutMs);
+
+    compare->exportPair(path("pair.png"), false);
+    const QImage exported(path("pair.png"));
+    QVERIFY(exported.width() > 2 * result->rgb.cols);
+    QCOMPARE(exported.convertToFormat(QImage::Format_RGB888), to_qimage(pair->pairImage()).convertToFormat(QImage::Format_RGB888));
+    QVERIFY_THROWS_EXCEPTION(Error, compare->exportPair(path("pair.png"), false));  // kept without permission
+
+    // The window follows the current image.
+    openImage(image("baboon.png"));
+    QTRY_VERIFY_WITH_TIMEOUT(pair->map(0) && pair->map(1), kTimeoutMs);
+    QVERIFY(pair->map(0)->result->image_path.endsWith("baboon.png"));
+    QVERIFY(pair->map(1)->result->image_path.endsWith("baboon.png"));
+    QCOMPARE(pair->settings(1).query.name(), std::string("patch:1,2"));  // each side keeps its settings
   }
 
   void anImageOverTheMemoryBudgetKeepsThePrefixRowsAndComputesAClickedPatchsRow() {

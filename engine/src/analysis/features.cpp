@@ -97,6 +97,21 @@ cv::Mat pca_colours(const Tensor& projections, const cv::Mat& keep) {
   return rgb;
 }
 
+cv::Mat pca_picture(const Tensor& projections, const cv::Mat& keep, cv::Size image, const PreprocessConfig& preprocess,
+                    cv::Size output) {
+  std::vector<cv::Mat> grid_channels, channels;
+  cv::split(pca_colours(projections, keep), grid_channels);
+  for (const cv::Mat& channel : grid_channels) {
+    cv::Mat unit, big;
+    channel.convertTo(unit, CV_32F, 1.0 / 255);
+    upsample_to_image(unit, image, preprocess, Upsampling::Nearest, output).convertTo(big, CV_8U, 255.0);
+    channels.push_back(big);
+  }
+  cv::Mat picture;
+  cv::merge(channels, picture);
+  return picture;
+}
+
 Tensor patch_similarity(const cv::Mat& features, const TokenLayout& layout, int row, int column) {
   if (row < 0 || row >= layout.grid_h || column < 0 || column >= layout.grid_w)
     throw Error("patch " + std::to_string(row) + "," + std::to_string(column) + " is outside the " + grid_text(layout) +

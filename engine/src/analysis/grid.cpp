@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cctype>
 #include <cstdio>
+#include <sstream>
 #include <string>
 
 #include <opencv2/imgproc.hpp>
@@ -54,6 +55,31 @@ ValueRange shared_range(const std::vector<Column>& columns, int rows, int query)
 
 void label(cv::Mat& canvas, const std::string& text, cv::Point origin) {
   cv::putText(canvas, text, origin, cv::FONT_HERSHEY_SIMPLEX, kFontScale, kText, 1, cv::LINE_AA);
+}
+
+constexpr int kLineHeight = 14;
+
+int text_width(const std::string& text) {
+  int baseline = 0;
+  return cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, kFontScale, 1, &baseline).width;
+}
+
+// The words of `text` in lines no wider than `width` pixels (a longer word stands alone).
+std::vector<std::string> wrapped(const std::string& text, int width) {
+  std::vector<std::string> lines;
+  std::istringstream words(text);
+  std::string line, word;
+  while (words >> word) {
+    const std::string longer = line.empty() ? word : line + " " + word;
+    if (!line.empty() && text_width(longer) > width) {
+      lines.push_back(line);
+      line = word;
+    } else {
+      line = longer;
+    }
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
 }
 
 std::string number(float value) {
@@ -111,6 +137,37 @@ AttentionGrid attention_grid(const std::vector<AttentionMaps>& groups, int query
   draw_colour_bar(grid.image, {kRowLabelWidth + body_width + kGap, kHeaderHeight, kBarWidth, body_height - kGap}, style,
                   shared);
   return grid;
+}
+
+CaptionedRow captioned_row(const std::vector<cv::Mat>& pictures, const std::vector<std::string>& captions) {
+  if (pictures.empty()) throw Error("captioned row: no pictures to place");
+  if (captions.size() != pictures.size())
+    throw Error("captioned row: " + std::to_string(captions.size()) + " captions for " + std::to_string(pictures.size()) + " pictures");
+  int width = kGap, height = 0;
+  for (const cv::Mat& p : pictures) {
+    if (p.type() != CV_8UC3) throw Error("captioned row: every picture must be 8-bit RGB");
+    width += p.cols + kGap;
+    height = std::max(height, p.rows);
+  }
+  // Each caption is wrapped to its picture's width; the tallest sets the header.
+  std::vector<std::vector<std::string>> lines;
+  size_t most = 1;
+  for (size_t i = 0; i < pictures.size(); ++i) {
+    lines.push_back(wrapped(captions[i], pictures[i].cols));
+    most = std::max(most, lines.back().size());
+  }
+  const int header = static_cast<int>(most) * kLineHeight + kGap * 2;
+  CaptionedRow row;
+  row.image = cv::Mat(header + height + kGap, width, CV_8UC3, kBackground);
+  int x = kGap;
+  for (size_t i = 0; i < pictures.size(); ++i) {
+    const cv::Rect cell(x, header, pictures[i].cols, pictures[i].rows);
+    pictures[i].copyTo(row.image(cell));
+    for (size_t l = 0; l < lines[i].size(); ++l) label(row.image, lines[i][l], {x, kGap + static_cast<int>(l + 1) * kLineHeight - 3});
+    row.cells.push_back(cell);
+    x += cell.width + kGap;
+  }
+  return row;
 }
 
 }  // namespace vitlens

@@ -1,6 +1,7 @@
 #pragma once
 #include <opencv2/core.hpp>
 
+#include "vitlens/analysis/upsampling.hpp"
 #include "vitlens/model/tensor.hpp"
 #include "vitlens/model/token_layout.hpp"
 
@@ -30,6 +31,12 @@ cv::Mat pca_foreground(const Tensor& projections, float threshold);
 // The PCA as a colour image, grid_h x grid_w CV_8UC3 RGB: each component min-max scaled to
 // one channel (first = red). Patches outside `keep` (when given) are black.
 cv::Mat pca_colours(const Tensor& projections, const cv::Mat& keep = {});
+
+// pca_colours over the original image's geometry (upsample_to_image, nearest, so each patch
+// stays one block) at `output` size: 8-bit RGB. What `features --method pca` writes and the
+// app's Features view shows.
+cv::Mat pca_picture(const Tensor& projections, const cv::Mat& keep, cv::Size image, const PreprocessConfig& preprocess,
+                    cv::Size output);
 
 // Cosine similarity of patch (row, column)'s feature to every patch's, [grid_h, grid_w].
 // Throws vitlens::Error for a patch outside the grid.

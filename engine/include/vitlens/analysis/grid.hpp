@@ -36,4 +36,15 @@ struct AttentionGrid {
 AttentionGrid attention_grid(const std::vector<AttentionMaps>& groups, int query, const cv::Mat& rgb,
                              const PreprocessConfig& preprocess, const GridStyle& style);
 
+// Pictures side by side, each under its caption (wrapped to the picture's width), on white
+// with a small gap: two maps of one image compared (the app's compare view exports this).
+// Pictures of different heights are top-aligned. 8-bit RGB; `cells` says where each picture was placed.
+struct CaptionedRow {
+  cv::Mat image;
+  std::vector<cv::Rect> cells;
+};
+// Throws vitlens::Error when there is no picture, a picture is not 8-bit RGB, or the
+// captions do not match the pictures one to one.
+CaptionedRow captioned_row(const std::vector<cv::Mat>& pictures, const std::vector<std::string>& captions);
+
 }  // namespace vitlens
