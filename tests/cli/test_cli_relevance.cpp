@@ -93,7 +93,9 @@ TEST_CASE("bad classes, encoders and layer choices for gradient methods are usag
 }
 
 TEST_CASE("bench --relevance reports the cost of a relevance map next to the forward pass", "[relevance]") {
-  const ProcessResult run = vitlens::test::run_process({kCli, "bench", "--model", kVit, "--device", "cpu", "--runs", "2", "--warmup", "0", "--relevance", "--json"});
+  // On the reference, where the forward pass and the backward pass run on the same backend.
+  const ProcessResult run =
+      vitlens::test::run_process({kCli, "bench", "--model", kVit, "--device", "reference", "--runs", "2", "--warmup", "0", "--relevance", "--json"});
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   const auto doc = nlohmann::json::parse(run.out);

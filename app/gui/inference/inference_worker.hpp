@@ -32,7 +32,7 @@ class InferenceWorker : public QObject {
   explicit InferenceWorker(QObject* parent = nullptr);
   ~InferenceWorker() override;
 
-  // Loads the model and opens it on `device` ("auto", "cpu", a Vulkan index); modelReady or
+  // Loads the model and opens it on `device` ("auto", "cpu", "reference", a Vulkan index); modelReady or
   // modelFailed follows. A failure keeps the current model.
   void loadModel(const QString& path, const QString& device);
   // Opens the current model on another device; modelReady or modelFailed follows.

@@ -143,7 +143,7 @@ DeviceInfo choose_device(const std::string& spec) {
     if (matches(d, wanted)) return d;
   std::string known;
   for (const auto& d : devices) known += "\n  " + d.id() + ": " + d.name;
-  throw Error("no device matches '" + spec + "'; the devices are ('auto' picks a GPU, else cpu):" + known);
+  throw Error("no device matches '" + spec + "'; available devices:" + known);
 }
 
 }  // namespace vitlens

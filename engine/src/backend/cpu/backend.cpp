@@ -54,13 +54,14 @@ struct PackedMlp {
       layers.emplace_back(dnn, w[i], i + 1 < w.size() ? Epilogue::activate(Activation::Relu) : Epilogue::store());
   }
 
-  Tensor run(const float* x, int rows) {
+  Tensor run(cpu::OneDnn& dnn, const float* x, int rows) {
     std::vector<float> in(x, x + static_cast<size_t>(rows) * layers.front().in_features()), out;
     for (auto& layer : layers) {
       out.assign(static_cast<size_t>(rows) * layer.out_features(), 0.0f);
       layer.run(in.data(), rows, out.data());
       in.swap(out);
     }
+    dnn.stream.wait();
     Tensor result({rows, layers.back().out_features()});
     std::copy(in.begin(), in.end(), result.data.begin());
     return result;
@@ -140,10 +141,14 @@ class OneDnnBackend : public ForwardBackend {
       float* probabilities = rows.empty() ? nullptr : rows.ptr() + (streamed ? 0 : l * layer_stride);
       encoder_layer(l, plan, T, {&queries, probabilities});
       if (streamed && probabilities) request.per_layer(l, rows);
-      if (static_cast<size_t>(l) < plan.mid.size()) add(x.data(), plan.mid[static_cast<size_t>(l)].data(), x.size());
+      if (static_cast<size_t>(l) < plan.mid.size()) {
+        dnn_.stream.wait();
+        add(x.data(), plan.mid[static_cast<size_t>(l)].data(), x.size());
+      }
     }
 
     out.hidden_state = Tensor({T, D});
+    dnn_.stream.wait();
     if (final_norm_)
       final_norm_->run(x.data(), T, out.hidden_state.ptr());
     else
@@ -226,9 +231,8 @@ class OneDnnBackend : public ForwardBackend {
   void detect(ForwardOutput& out) {
     const int count = config().num_detection_tokens;
     const float* tokens = out.hidden_state.ptr() + (out.hidden_state.dim(0) - count) * config().hidden_size;
-    out.detection_logits = class_mlp_->run(tokens, count);
-    out.detection_boxes = box_mlp_->run(tokens, count);
-    dnn_.stream.wait();
+    out.detection_logits = class_mlp_->run(dnn_, tokens, count);
+    out.detection_boxes = box_mlp_->run(dnn_, tokens, count);
     for (float& v : out.detection_boxes.data) v = 1.0f / (1.0f + std::exp(-v));
   }
 
