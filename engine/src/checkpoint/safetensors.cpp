@@ -256,7 +256,9 @@ TensorStore TensorStore::open_index(const std::string& index_json_path) {
     check_shard_name(index_json_path, name, shard);
     const std::string shard_path = (folder / shard).string();
     if (!shard_of_file.count(shard)) {
-      if (!std::filesystem::exists(shard_path)) fail(index_json_path, "shard '" + shard + "' (listed for tensor '" + name + "') does not exist");
+      std::error_code error;  // a hostile name (longer than the system allows) must not throw
+      if (!std::filesystem::exists(shard_path, error))
+        fail(index_json_path, "shard '" + shard + "' (listed for tensor '" + name + "') " + (error ? "cannot be opened: " + error.message() : "does not exist"));
       shard_of_file[shard] = store.files_.size();
       store.files_.push_back(open_tensor_file(shard_path));
     }

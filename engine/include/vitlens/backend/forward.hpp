@@ -91,8 +91,8 @@ class ForwardBackend {
   virtual std::string device_name() const = 0;
   virtual ForwardOutput forward(const Tensor& pixels, const AttentionRequest& attention) = 0;
   // The forward pass with the gradient of `target` back to every layer's attention. Throws
-  // vitlens::Error when the model has no such logit or the backend computes no gradients.
-  virtual Explanation explain(const Tensor& pixels, const LogitTarget& target);
+  // vitlens::Error when the model has no such logit (no classifier, a class out of range).
+  virtual Explanation explain(const Tensor& pixels, const LogitTarget& target) = 0;
 };
 
 // The plain C++ reference (double accumulation): slow, readable, a second opinion, and the

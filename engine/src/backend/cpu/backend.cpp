@@ -16,6 +16,7 @@
 #include "backend/host/weight_shapes.hpp"
 #include "model/relative_position_bias.hpp"
 #include "vitlens/backend/forward.hpp"
+#include "backend/host/patches.hpp"
 #include "vitlens/model/position_embedding.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -173,21 +174,12 @@ class OneDnnBackend : public ForwardBackend {
   }
 
   // The patch embedding (a convolution with stride = kernel = patch size) as one matmul over
-  // the image's patches, each flattened in (channel, row, column) order like the conv weight,
-  // added onto the patch rows of x.
+  // the image's patch matrix, added onto the patch rows of x.
   void embed_patches(const Tensor& pixels, int grid_h, int grid_w, float* x) {
-    const int p = config().patch_size, channels = config().num_channels;
-    const int64_t height = pixels.dim(1), width = pixels.dim(2);
-    const int count = grid_h * grid_w, flat = channels * p * p;
+    const int p = config().patch_size;
+    const int count = grid_h * grid_w, flat = config().num_channels * p * p;
     patches_.resize(static_cast<size_t>(count) * flat);
-#pragma omp parallel for num_threads(dnn_.threads)
-    for (int patch = 0; patch < count; ++patch) {
-      const int gy = patch / grid_w, gx = patch % grid_w;
-      float* out = patches_.data() + static_cast<size_t>(patch) * flat;
-      for (int c = 0; c < channels; ++c)
-        for (int ky = 0; ky < p; ++ky, out += p)
-          std::copy_n(pixels.ptr() + (c * height + gy * p + ky) * width + gx * p, p, out);
-    }
+    cpu::gather_patches(pixels, p, patches_.data(), static_cast<size_t>(flat));
     patch_embed_->run(patches_.data(), count, x + static_cast<size_t>(config().num_prefix_tokens) * config().hidden_size);
   }
 

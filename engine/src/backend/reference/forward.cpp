@@ -10,6 +10,7 @@
 #include "backend/host/layer_norm.hpp"
 #include "backend/host/linear.hpp"
 #include "backend/host/matrix.hpp"
+#include "backend/host/patches.hpp"
 #include "backend/host/request.hpp"
 #include "backend/host/weight_shapes.hpp"
 #include "model/relative_position_bias.hpp"
@@ -45,9 +46,9 @@ struct LayerTrace {
   Matrix fc1_out;  // before the activation (SwiGLU: both halves)
 };
 
-class CpuBackend : public ForwardBackend {
+class ReferenceBackend : public ForwardBackend {
  public:
-  explicit CpuBackend(std::shared_ptr<const Model> model) : model_(std::move(model)) {
+  explicit ReferenceBackend(std::shared_ptr<const Model> model) : model_(std::move(model)) {
     if (!model_) throw Error("reference backend: no model given");
     cpu::check_weight_shapes(*model_);
   }
@@ -143,16 +144,9 @@ class CpuBackend : public ForwardBackend {
     Matrix patch_grad(grid_h * grid_w, token_grad.cols);
     std::copy_n(token_grad.row(config().num_prefix_tokens), patch_grad.data.size(), patch_grad.data.begin());
     const Matrix flat = cpu::linear_backward(patch_grad, weights().patch_embed);
-    const int p = config().patch_size;
-    const int64_t height = pixels.dim(1), width = pixels.dim(2);
+    const std::vector<float> rows(flat.data.begin(), flat.data.end());
     Tensor grad(pixels.shape);
-    for (int gy = 0; gy < grid_h; ++gy)
-      for (int gx = 0; gx < grid_w; ++gx) {
-        const double* in = flat.row(gy * grid_w + gx);
-        for (int c = 0; c < config().num_channels; ++c)
-          for (int ky = 0; ky < p; ++ky)
-            for (int kx = 0; kx < p; ++kx) grad.data[static_cast<size_t>((c * height + gy * p + ky) * width + gx * p + kx)] = static_cast<float>(*in++);
-      }
+    cpu::scatter_patches(rows.data(), static_cast<size_t>(flat.cols), config().patch_size, grad);
     return grad;
   }
 
@@ -185,22 +179,13 @@ class CpuBackend : public ForwardBackend {
   // One row per patch, its values in (channel, row, column) order like the conv weight.
   Matrix flatten_patches(const Tensor& pixels, int grid_h, int grid_w) const {
     const int p = config().patch_size;
-    const int channels = config().num_channels;
-    const int64_t height = pixels.dim(1), width = pixels.dim(2);
-    Matrix patches(grid_h * grid_w, channels * p * p);
-    for (int gy = 0; gy < grid_h; ++gy)
-      for (int gx = 0; gx < grid_w; ++gx) {
-        double* out = patches.row(gy * grid_w + gx);
-        for (int c = 0; c < channels; ++c)
-          for (int ky = 0; ky < p; ++ky) {
-            const float* src = pixels.ptr() + (c * height + gy * p + ky) * width + gx * p;
-            for (int kx = 0; kx < p; ++kx) *out++ = src[kx];
-          }
-      }
+    Matrix patches(grid_h * grid_w, config().num_channels * p * p);
+    std::vector<float> rows(patches.data.size());
+    cpu::gather_patches(pixels, p, rows.data(), static_cast<size_t>(patches.cols));
+    std::copy(rows.begin(), rows.end(), patches.data.begin());
     return patches;
   }
 
-  // `trace`, when given, keeps what layer_backward needs.
   // Layer l's relative position bias fitted to the input grid; empty for models without one.
   cpu::RelativeBias relative_bias(int l, int grid_h, int grid_w) const {
     const Tensor& trained = weights().layers[static_cast<size_t>(l)].relative_position_bias;
@@ -208,6 +193,7 @@ class CpuBackend : public ForwardBackend {
     return {relative_position_table(trained, config(), grid_h, grid_w), grid_h, grid_w};
   }
 
+  // `trace`, when given, keeps what layer_backward needs.
   void encoder_layer(Matrix& x, const EncoderLayerWeights& layer, const std::vector<int>& queries,
                      float* probabilities, LayerTrace* trace = nullptr, const cpu::RelativeBias& bias = {}) const {
     const double eps = config().layer_norm_eps;
@@ -278,7 +264,7 @@ class CpuBackend : public ForwardBackend {
 }  // namespace
 
 std::unique_ptr<ForwardBackend> make_reference_backend(std::shared_ptr<const Model> model) {
-  return std::make_unique<CpuBackend>(std::move(model));
+  return std::make_unique<ReferenceBackend>(std::move(model));
 }
 
 }  // namespace vitlens
