@@ -28,8 +28,9 @@ export VITLENS_SOURCE_DIR="$source"
 tests="[#test_golden],[#test_gemm_kernels],[#test_attention_kernel],[#test_attention_streaming],[#test_vulkan_engine],[#test_input_sizes],[#test_relevance],[#test_yolos],[#test_fault_injection]"
 status=0
 "$build/tests/vitlens_tests" -# "${VALIDATION_TESTS:-$tests}" || status=$?
-messages=$(grep -c "^Validation\|VUID-\|UNASSIGNED-" "$log" || true)
-grep -E "^Validation (Error|Warning|Performance)" "$log" | sed 's/\] Object.*//' | sort | uniq -c | sort -rn | head -40
+# One line per message carries "msgNum:"; list them by message id, most frequent first.
+messages=$(grep -c "msgNum:" "$log" || true)
+grep "msgNum:" "$log" | sed -n 's/.*\[ \([^ ]*\) \].*/\1/p' | sort | uniq -c | sort -rn | head -40
 echo "check_validation: $messages validation messages (log: $log)"
 [ "$status" -eq 0 ] || { echo "check_validation: the tests failed under the layer" >&2; exit "$status"; }
 [ "$messages" -eq 0 ] || exit 1
