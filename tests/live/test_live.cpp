@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "support/safetensors_writer.hpp"
+#include "support/small_disk.hpp"
 #include "support/video_fixtures.hpp"
 #include "vitlens/checkpoint/load.hpp"
 #include "vitlens/live/latest_slot.hpp"
@@ -314,6 +315,36 @@ TEST_CASE("a recording never replaces an existing file unless asked, and an unfi
   }
   CHECK(files == 1);
   CHECK_THROWS_WITH(VideoRecorder(dir.file("clip.gif"), 10, {64, 48}, false), Catch::Contains("unsupported video extension"));
+}
+
+TEST_CASE("a recording that fills the disk throws naming the file, and leaves no partial video and the old one intact",
+          "[live][interrupted]") {
+  const vitlens::test::SmallDisk disk("vitlens_small_disk_recorder");
+  if (!disk.mounted()) {
+    WARN("mounting a tmpfs is not permitted here: skipped");
+    return;
+  }
+  const std::string path = (disk.path() / "clip.mp4").string();
+  std::ofstream(path) << "precious";
+  cv::Mat noise(240, 320, CV_8UC3);
+  {
+    VideoRecorder recorder(path, 10, noise.size(), true);
+    for (int i = 0; i < 40; ++i) {
+      cv::randu(noise, 0, 255);
+      recorder.write(noise);
+    }
+    CHECK_THROWS_WITH(recorder.finish(), Catch::Contains(path) && Catch::Contains("is the disk full?"));
+  }
+  std::ifstream in(path);
+  std::string kept;
+  std::getline(in, kept);
+  CHECK(kept == "precious");
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(disk.path())) {
+    ++files;
+    CHECK(entry.path().filename() == "clip.mp4");
+  }
+  CHECK(files == 1);
 }
 
 TEST_CASE("the live overlay draws on a copy of the frame and keeps its size", "[live]") {

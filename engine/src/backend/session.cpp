@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "backend/vulkan/backend.hpp"
+#include "vitlens/backend/device_lost.hpp"
 #include "vitlens/image/preprocess.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -39,7 +40,19 @@ std::vector<Prediction> top_k(const Tensor& logits, const std::vector<std::strin
 }
 
 Session::Session(std::shared_ptr<const Model> model, const DeviceInfo& device, const BackendOptions& options)
-    : model_(std::move(model)), device_(device), backend_(make_backend(model_, device_, options)) {}
+    : model_(std::move(model)), device_(device), options_(options), backend_(make_backend(model_, device_, options_)) {}
+
+template <class Call>
+auto Session::on_backend(Call&& call) {
+  std::lock_guard lock(run_mutex_);
+  if (!backend_) backend_ = make_backend(model_, device_, options_);
+  try {
+    return call(*backend_);
+  } catch (const DeviceLost&) {
+    backend_.reset();
+    throw;
+  }
+}
 
 ForwardOutput Session::run(const cv::Mat& rgb, const AttentionRequest& attention) {
   return run(rgb, InputOptions{}, attention);
@@ -50,13 +63,11 @@ ForwardOutput Session::run(const cv::Mat& rgb, const InputOptions& input, const 
 }
 
 ForwardOutput Session::run(const Tensor& pixels, const AttentionRequest& attention) {
-  std::lock_guard lock(run_mutex_);
-  return backend_->forward(pixels, attention);
+  return on_backend([&](ForwardBackend& backend) { return backend.forward(pixels, attention); });
 }
 
 Explanation Session::explain(const Tensor& pixels, const LogitTarget& target) {
-  std::lock_guard lock(run_mutex_);
-  return backend_->explain(pixels, target);
+  return on_backend([&](ForwardBackend& backend) { return backend.explain(pixels, target); });
 }
 
 }  // namespace vitlens

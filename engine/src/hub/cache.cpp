@@ -1,30 +1,16 @@
 #include "vitlens/hub/cache.hpp"
 
-#include <unistd.h>
-
-#include <fstream>
 #include <system_error>
 
 #include "hub/environment.hpp"
 #include "vitlens/util/error.hpp"
+#include "vitlens/util/safe_file.hpp"
 
 namespace vitlens {
 
 namespace fs = std::filesystem;
 using hub::read_text;
 using hub::strip;
-
-namespace {
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error(path.string() + ": cannot write");
-}
-
-}  // namespace
 
 fs::path hub_cache_dir() {
   if (auto cache = hub::env("HF_HUB_CACHE")) return *cache;
@@ -60,9 +46,8 @@ void HubRepoCache::write_ref(const std::string& revision, const std::string& com
   if (fs::exists(ref, ec) && read_text(ref) == commit) return;
   // The bare hash, no newline, written to a temporary file and renamed as huggingface_hub
   // does, so a concurrent reader never sees half a ref.
-  const fs::path temporary = ref.parent_path() / (ref.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
-  write_text(temporary, commit);
-  fs::rename(temporary, ref);
+  fs::create_directories(ref.parent_path());
+  write_file_safely(ref.string(), commit, true);
 }
 
 fs::path HubRepoCache::link_snapshot(const std::string& commit, const std::string& file, const std::string& etag) const {

@@ -19,6 +19,13 @@ int fourcc_for(const std::string& path) {
   throw Error(path + ": unsupported video extension '" + extension + "' (use .mp4, .avi, .mkv or .mov)");
 }
 
+// OpenCV does not pass on FFmpeg's write errors: a disk that filled up shows only as a file
+// that does not open as a video or holds no frames (an MP4 without its index).
+bool holds_frames(const std::string& file) {
+  cv::VideoCapture video(file, cv::CAP_FFMPEG);
+  return video.isOpened() && video.get(cv::CAP_PROP_FRAME_COUNT) > 0;
+}
+
 }  // namespace
 
 VideoRecorder::VideoRecorder(const std::string& path, double fps, cv::Size size, bool overwrite)
@@ -49,6 +56,8 @@ void VideoRecorder::write(const cv::Mat& rgb) {
 void VideoRecorder::finish() {
   if (finished_) return;
   writer_.release();
+  if (frames_ > 0 && !holds_frames(temporary_))
+    throw Error(path_ + ": the video could not be written completely (is the disk full?); nothing was saved");
   publish_file(temporary_, path_, overwrite_);
   finished_ = true;
 }

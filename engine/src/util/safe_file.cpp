@@ -1,10 +1,12 @@
 #include "vitlens/util/safe_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 #include <vector>
 
@@ -33,11 +35,26 @@ fs::path temporary_beside(const fs::path& path) {
   return path.parent_path() / name;
 }
 
+[[noreturn]] void write_failed(const fs::path& file, const std::string& path, int error) {
+  throw Error(path + ": could not write " + file.string() + ": " + std::strerror(error) +
+              (error == ENOSPC || error == EDQUOT ? " (the disk is full)" : ""));
+}
+
+// POSIX calls rather than a stream, so the error says why (a full disk, a quota).
 void write_whole(const fs::path& file, const std::string& bytes, const std::string& path) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) throw Error(path + ": could not write " + file.string());
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) write_failed(file, path, errno);
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      const int error = wrote < 0 ? errno : ENOSPC;
+      ::close(fd);
+      write_failed(file, path, error);
+    }
+    done += static_cast<size_t>(wrote);
+  }
+  if (::close(fd) != 0) write_failed(file, path, errno);
 }
 
 // Moves the finished temporary file into place. Without overwrite a hard link claims the

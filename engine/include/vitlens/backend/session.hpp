@@ -44,6 +44,8 @@ std::vector<Prediction> top_k(const Tensor& logits, const std::vector<std::strin
 // A model on a device, ready to run images: the object the GUI and the CLI both hold.
 // run() may be called from several threads (the GUI's still images and live mode share a
 // session); calls are serialised, since a device graph runs one input at a time.
+// A run that fails (vitlens::Error) leaves the session usable. When the device is lost
+// (vitlens::DeviceLost) the session drops its backend and builds a new one on the next run.
 class Session {
  public:
   Session(std::shared_ptr<const Model> model, const DeviceInfo& device, const BackendOptions& options = {});
@@ -61,9 +63,13 @@ class Session {
   Explanation explain(const Tensor& pixels, const LogitTarget& target);
 
  private:
+  template <class Call>
+  auto on_backend(Call&& call);
+
   std::shared_ptr<const Model> model_;
   DeviceInfo device_;
-  std::unique_ptr<ForwardBackend> backend_;
+  BackendOptions options_;
+  std::unique_ptr<ForwardBackend> backend_;  // null after a lost device, until the next run
   std::mutex run_mutex_;
 };
 

@@ -19,6 +19,8 @@ class VideoRecorder {
 
   // Frames of another size are scaled to the recording's size.
   void write(const cv::Mat& rgb);
+  // Publishes the file; throws (and publishes nothing) when it did not come out whole, as on
+  // a full disk.
   void finish();
   long frames() const { return frames_; }
   const std::string& path() const { return path_; }

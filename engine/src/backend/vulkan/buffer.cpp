@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "backend/vulkan/vk_check.hpp"
+#include "util/fault_point.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens::vk {
@@ -39,18 +40,25 @@ Buffer::Buffer(std::shared_ptr<Context> ctx, VkDeviceSize bytes, MemoryUse use) 
   VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
   alloc.allocationSize = req.size;
   alloc.memoryTypeIndex = type;
-  const VkResult result = vkAllocateMemory(device, &alloc, nullptr, &memory_);
+  const VkResult result =
+      fault_due(Fault::Allocation) ? VK_ERROR_OUT_OF_DEVICE_MEMORY : vkAllocateMemory(device, &alloc, nullptr, &memory_);
   if (result != VK_SUCCESS) {
     vkDestroyBuffer(device, buffer_, nullptr);
     throw Error("Vulkan device '" + ctx_->name() + "' could not allocate " + std::to_string(req.size >> 20) +
                 " MiB (" + result_name(result) + "; its memory heap holds " + std::to_string(ctx_->heap_bytes(type) >> 20) +
                 " MiB); use a smaller input size or --device cpu");
   }
-  check(vkBindBufferMemory(device, buffer_, memory_, 0), "vkBindBufferMemory");
-  if (ctx_->memory_type_has(type, host)) {
-    void* p = nullptr;
-    check(vkMapMemory(device, memory_, 0, VK_WHOLE_SIZE, 0, &p), "vkMapMemory");
-    mapped_ = static_cast<std::byte*>(p);
+  try {
+    check(vkBindBufferMemory(device, buffer_, memory_, 0), "vkBindBufferMemory");
+    if (ctx_->memory_type_has(type, host)) {
+      void* p = nullptr;
+      check(vkMapMemory(device, memory_, 0, VK_WHOLE_SIZE, 0, &p), "vkMapMemory");
+      mapped_ = static_cast<std::byte*>(p);
+    }
+  } catch (...) {
+    vkDestroyBuffer(device, buffer_, nullptr);
+    vkFreeMemory(device, memory_, nullptr);
+    throw;
   }
 }
 

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "backend/vulkan/vk_check.hpp"
+#include "util/fault_point.hpp"
+#include "vitlens/backend/device_lost.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens::vk {
@@ -126,9 +128,16 @@ void Context::submit_and_wait(VkCommandBuffer cb) const {
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cb;
-  check(vkResetFences(device_, 1, &fence_), "vkResetFences");
-  check(vkQueueSubmit(queue_, 1, &submit, fence_), "vkQueueSubmit");
-  check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+  check_run(vkResetFences(device_, 1, &fence_), "vkResetFences");
+  check_run(fault_due(Fault::DeviceLost) ? VK_ERROR_DEVICE_LOST : vkQueueSubmit(queue_, 1, &submit, fence_), "vkQueueSubmit");
+  check_run(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+}
+
+void Context::check_run(VkResult result, const char* what) const {
+  if (result == VK_SUCCESS) return;
+  const std::string failed = "Vulkan device '" + name_ + "': " + what + " failed: " + result_name(result);
+  if (result == VK_ERROR_DEVICE_LOST) throw DeviceLost(failed + " (the device was lost; the next run starts it again)");
+  throw Error(failed);
 }
 
 }  // namespace vitlens::vk

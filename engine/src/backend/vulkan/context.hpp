@@ -41,11 +41,13 @@ class Context {
 
   VkCommandBuffer allocate_command_buffer() const;
   void free_command_buffer(VkCommandBuffer cb) const;
-  // Submits and blocks until the device has finished.
+  // Submits and blocks until the device has finished. Throws vitlens::DeviceLost when the
+  // device is lost (or a test injects Fault::DeviceLost), vitlens::Error for other failures.
   void submit_and_wait(VkCommandBuffer cb) const;
 
  private:
   Context() = default;
+  void check_run(VkResult result, const char* what) const;
   std::shared_ptr<Instance> instance_;
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
   VkPhysicalDeviceProperties properties_{};
