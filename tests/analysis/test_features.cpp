@@ -16,8 +16,10 @@
 #include "vitlens/checkpoint/safetensors.hpp"
 #include "vitlens/model/truncate.hpp"
 #include "vitlens/util/error.hpp"
+#include "support/tensor_compare.hpp"
 
 using namespace vitlens;
+using vitlens::test::max_abs_diff;
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,13 +32,6 @@ Tensor reference(const std::string& name) {
 
 Tensor expected(const std::string& model, const std::string& file, const std::string& name) {
   return TensorStore::open_file((fixtures() / model / file).string()).read(name);
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape == b.shape);
-  double worst = 0;
-  for (size_t i = 0; i < a.data.size(); ++i) worst = std::max(worst, std::abs(double{a.data[i]} - b.data[i]));
-  return worst;
 }
 
 Tensor table(const std::vector<std::vector<double>>& rows) {

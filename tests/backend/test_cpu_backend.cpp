@@ -12,20 +12,15 @@
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/util/error.hpp"
+#include "support/tensor_compare.hpp"
 
 using namespace vitlens;
+using vitlens::test::max_abs_diff;
 using test::random_pixels;
 using test::random_vit;
 using test::RandomVitSpec;
 
 namespace {
-
-float max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape == b.shape);
-  float m = 0;
-  for (size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::abs(a.data[i] - b.data[i]));
-  return m;
-}
 
 void compare_with_reference(const std::shared_ptr<Model>& model, const Tensor& pixels, float logit_tol,
                             const AttentionRequest& request = AttentionRequest::all()) {

@@ -13,20 +13,15 @@
 #include "vitlens/backend/session.hpp"
 #include "vitlens/util/error.hpp"
 #include "vitlens/util/fault_injection.hpp"
+#include "support/tensor_compare.hpp"
 
 using namespace vitlens;
+using vitlens::test::max_abs_diff;
 using test::first_vulkan_device;
 using test::random_pixels;
 using test::random_vit;
 
 namespace {
-
-float max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape == b.shape);
-  float m = 0;
-  for (size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::abs(a.data[i] - b.data[i]));
-  return m;
-}
 
 struct Clear {
   ~Clear() { clear_faults(); }

@@ -23,12 +23,15 @@
 #include "vitlens/checkpoint/load.hpp"
 #include "vitlens/checkpoint/safetensors.hpp"
 #include "vitlens/model/model.hpp"
+#include "support/tensor_compare.hpp"
 
 using vitlens::AttentionRequest;
 using vitlens::ForwardBackend;
 using vitlens::ForwardOutput;
 using vitlens::Tensor;
 using vitlens::test::first_vulkan_device;
+
+using vitlens::test::max_abs_diff;
 
 namespace {
 
@@ -77,17 +80,6 @@ std::vector<GoldenCase> golden_cases() {
   }
   REQUIRE_FALSE(cases.empty());
   return cases;
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  if (a.shape != b.shape) return std::numeric_limits<double>::infinity();
-  double worst = 0;
-  for (size_t i = 0; i < a.data.size(); ++i) {
-    const double d = std::abs(static_cast<double>(a.data[i]) - b.data[i]);
-    if (std::isnan(d)) return std::numeric_limits<double>::infinity();
-    worst = std::max(worst, d);
-  }
-  return worst;
 }
 
 void check_close(const char* what, const Tensor& actual, const Tensor& expected, double tolerance) {

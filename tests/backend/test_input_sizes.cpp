@@ -22,8 +22,11 @@
 #include "vitlens/image/decode.hpp"
 #include "vitlens/image/input_size.hpp"
 #include "vitlens/image/preprocess.hpp"
+#include "support/tensor_compare.hpp"
 
 using vitlens::Tensor;
+
+using vitlens::test::max_abs_diff;
 
 namespace {
 
@@ -68,17 +71,6 @@ std::vector<SizeCase> size_cases() {
   }
   REQUIRE(cases.size() == 7);
   return cases;
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  if (a.shape != b.shape) return std::numeric_limits<double>::infinity();
-  double worst = 0;
-  for (size_t i = 0; i < a.data.size(); ++i) {
-    const double d = std::abs(static_cast<double>(a.data[i]) - b.data[i]);
-    if (std::isnan(d)) return std::numeric_limits<double>::infinity();
-    worst = std::max(worst, d);
-  }
-  return worst;
 }
 
 void check_case(const SizeCase& c, const vitlens::DeviceInfo& device, vitlens::KernelFamily family) {

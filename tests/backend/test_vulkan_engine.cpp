@@ -10,21 +10,16 @@
 #include "vitlens/backend/devices.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/util/error.hpp"
+#include "support/tensor_compare.hpp"
 
 using namespace vitlens;
+using vitlens::test::max_abs_diff;
 using test::random_pixels;
 using test::first_vulkan_device;
 using test::random_vit;
 using test::RandomVitSpec;
 
 namespace {
-
-float max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape == b.shape);
-  float m = 0;
-  for (size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::abs(a.data[i] - b.data[i]));
-  return m;
-}
 
 float max_row_sum_error(const Tensor& attention) {
   const auto T = attention.dim(-1);

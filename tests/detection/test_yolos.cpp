@@ -24,12 +24,15 @@
 #include "vitlens/detection/postprocess.hpp"
 #include "vitlens/image/preprocess.hpp"
 #include "vitlens/util/error.hpp"
+#include "support/tensor_compare.hpp"
 
 namespace fs = std::filesystem;
 using vitlens::AttentionRequest;
 using vitlens::ForwardOutput;
 using vitlens::Tensor;
 using vitlens::test::first_vulkan_device;
+
+using vitlens::test::max_abs_diff;
 
 namespace {
 
@@ -73,17 +76,6 @@ std::vector<YolosCase> golden_cases() {
   for (const auto& entry : manifest().at("cases")) cases.push_back(read_case(entry));
   REQUIRE(cases.size() >= 3);
   return cases;
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  if (a.shape != b.shape) return std::numeric_limits<double>::infinity();
-  double worst = 0;
-  for (size_t i = 0; i < a.data.size(); ++i) {
-    const double d = std::abs(static_cast<double>(a.data[i]) - b.data[i]);
-    if (std::isnan(d)) return std::numeric_limits<double>::infinity();
-    worst = std::max(worst, d);
-  }
-  return worst;
 }
 
 void check_close(const char* what, const Tensor& actual, const Tensor& expected, double tolerance) {

@@ -43,7 +43,8 @@ class ExplainGraph {
   VitGraph forward_;
   const VitGraph::Trace& trace_;
 
-  uint32_t patches_, tokens_, D_, heads_, dh_, mlp_, fc1_, k_patch_, layers_;
+  const GraphDims& d_;  // the forward graph's
+  uint32_t layers_;
   Arena device_, readback_, upload_;
   struct {
     Arena::Id hidden_grad;                          // upload: d target / d hidden state

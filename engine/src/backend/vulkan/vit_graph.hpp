@@ -10,6 +10,15 @@
 
 namespace vitlens::vk {
 
+// What a graph is recorded for: the input's patch grid and the sizes that follow from it
+// and the model. Tokens: prefix (CLS, distillation, registers), patches, suffix (YOLOS
+// detection tokens). mlp is fc2's padded input width, fc1 fc1's (twice as wide for SwiGLU),
+// k_patch the patch embedding's padded input width.
+struct GraphDims {
+  GraphDims(const Model& model, const DeviceWeights& weights, int grid_h, int grid_w);
+  uint32_t gh, gw, prefix, patches, suffix, tokens, D, heads, dh, mlp, fc1, k_patch;
+};
+
 // The forward pass of one model at one input size with one attention request, recorded
 // once into a command buffer. Shapes are static, so running it is: im2col the pixels into
 // the upload buffer, submit, read the outputs. A streamed request (per_layer) records one
@@ -41,7 +50,7 @@ class VitGraph {
   size_t dispatch_count() const { return recording_->dispatch_count(); }
   // Only for a traced graph; valid after run().
   const Trace& trace() const { return trace_; }
-  uint32_t tokens() const { return tokens_; }
+  const GraphDims& dims() const { return d_; }
 
  private:
   void plan_buffers();
@@ -66,9 +75,7 @@ class VitGraph {
   const DeviceWeights& weights_;
   const Model& model_;
 
-  // Tokens: prefix_ (CLS, distillation, registers), patches_, suffix_ (YOLOS detection
-  // tokens). mlp_ is fc2's padded input width, fc1_ fc1's (twice as wide for SwiGLU).
-  uint32_t gh_, gw_, prefix_, patches_, suffix_, tokens_, D_, heads_, dh_, mlp_, fc1_, k_patch_;
+  GraphDims d_;
   std::vector<int> queries_;  // token index of each attention output row
   bool want_attention_ = false;
   bool streamed_ = false;
