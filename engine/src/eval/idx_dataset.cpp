@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -90,8 +91,15 @@ IdxImages read_idx_dataset(const std::string& images_path, const std::string& la
   const int64_t bytes = image_bytes == 0 || count <= kMaxBytes / image_bytes ? image_bytes * count : kMaxBytes + 1;
   if (bytes > kMaxBytes) throw Error(images_path + ": IDX header describes " + std::to_string(count) + " images of " + std::to_string(set.rows) + "x" +
                                          std::to_string(set.cols) + " pixels, more than any dataset this reads");
-  set.pixels.resize(static_cast<size_t>(bytes));
-  images.read(set.pixels.data(), bytes, "images");
+  // Read in slices, so that a small (truncated) file whose header claims gigabytes fails at
+  // its end instead of allocating the whole claim first (the IDX fuzz target found it).
+  constexpr int64_t kSlice = int64_t{1} << 24;
+  for (int64_t done = 0; done < bytes;) {
+    const int64_t n = std::min(kSlice, bytes - done);
+    set.pixels.resize(static_cast<size_t>(done + n));
+    images.read(set.pixels.data() + done, n, "images");
+    done += n;
+  }
 
   GzFile labels(labels_path);
   expect_magic(labels, kLabelsMagic, "labels");
