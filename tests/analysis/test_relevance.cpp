@@ -1,5 +1,5 @@
-// Gradient-based explanations: the backward pass of every backend (the CPU reference and
-// both Vulkan kernel families) against PyTorch autograd (tools/make_relevance_fixtures.py)
+// Gradient-based explanations: the backward pass of every backend (the CPU reference, the
+// oneDNN CPU backend and both Vulkan kernel families) against PyTorch autograd (tools/make_relevance_fixtures.py)
 // and against finite differences, and the relevance and Grad-CAM maps built on it.
 #include <catch2/catch.hpp>
 
@@ -140,12 +140,10 @@ TEST_CASE("the backward pass agrees with finite differences of the forward pass,
 
 TEST_CASE("explanations refuse what the model cannot explain", "[relevance]") {
   Tensor pixels({3, 32, 32});
-  CHECK_THROWS_WITH(make_reference_backend(load("hf_dino"))->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
-  CHECK_THROWS_WITH(make_reference_backend(load("hf_vit"))->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
-  if (const auto device = vitlens::test::first_vulkan_device()) {
-    CHECK_THROWS_WITH(make_backend(load("hf_dino"), *device)->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
-    CHECK_THROWS_WITH(make_backend(load("hf_vit"), *device)->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
-  }
+  for (Explainer& x : explainers(load("hf_dino")))
+    CHECK_THROWS_WITH(x.backend->explain(pixels, {}), Contains("no classifier, so it has no class to explain"));
+  for (Explainer& x : explainers(load("hf_vit")))
+    CHECK_THROWS_WITH(x.backend->explain(pixels, {99, -1}), Contains("class 99 is out of range"));
 }
 
 // CLIP's towers have no classifier; a linear probe on the pooled feature makes one, so its
@@ -162,12 +160,7 @@ std::shared_ptr<const Model> with_linear_probe(Model model) {
   return std::make_shared<const Model>(std::move(model));
 }
 
-TEST_CASE("the Vulkan backward pass explains every model family as the reference does", "[relevance]") {
-  const auto device = vitlens::test::first_vulkan_device();
-  if (!device) {
-    WARN("no Vulkan device");
-    return;
-  }
+TEST_CASE("the float backward passes explain every model family as the reference does", "[relevance]") {
   struct Family {
     std::string model;
     LogitTarget target;
@@ -187,13 +180,19 @@ TEST_CASE("the Vulkan backward pass explains every model family as the reference
     Tensor pixels({3, 2 * p, 3 * p});
     for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.29 * i));
     const Explanation expected = make_reference_backend(model)->explain(pixels, f.target);
-    for (const KernelFamily family : {KernelFamily::Texel, KernelFamily::Tiled}) {
-      DYNAMIC_SECTION(f.model << (family == KernelFamily::Texel ? " texel" : " tiled")) {
-        const Explanation e = make_backend(model, *device, {family})->explain(pixels, f.target);
+    for (Explainer& x : explainers(model)) {
+      if (x.name == "reference") continue;
+      DYNAMIC_SECTION(f.model << " on " << x.name) {
+        const Explanation e = x.backend->explain(pixels, f.target);
         CHECK(relative_difference(e.attention, expected.attention) < 1e-5);
         CHECK(relative_difference(e.attention_grad, expected.attention_grad) < 1e-5);
+        CHECK(relative_difference(e.last_norm1, expected.last_norm1) < 1e-5);
         CHECK(relative_difference(e.last_norm1_grad, expected.last_norm1_grad) < 1e-5);
         CHECK(relative_difference(e.pixel_grad, expected.pixel_grad) < 1e-5);
+        const ForwardOutput plain = x.backend->forward(pixels, AttentionRequest::none());
+        const bool detector = model->has_detector();
+        CHECK(relative_difference(detector ? e.output.detection_logits : e.output.logits,
+                                  detector ? plain.detection_logits : plain.logits) < 1e-5);
       }
     }
   }

@@ -102,4 +102,6 @@ TEST_CASE("bench --relevance reports the cost of a relevance map next to the for
   // Times are not asserted (shared machines); the ratio is the two reported means' quotient.
   CHECK(doc["relevance_mean_ms"].get<double>() > 0);
   CHECK(doc["relevance_ratio"].get<double>() == Approx(doc["relevance_mean_ms"].get<double>() / doc["mean_ms"].get<double>()).epsilon(1e-3));
+  CHECK(doc["relevance_median_ratio"].get<double>() ==
+        Approx(doc["relevance_median_ms"].get<double>() / doc["median_ms"].get<double>()).epsilon(1e-3));
 }

@@ -96,13 +96,13 @@ class ForwardBackend {
 };
 
 // The plain C++ reference (double accumulation): slow, readable, a second opinion, and the
-// one backward pass (explain).
+// backward pass the others are checked against.
 std::unique_ptr<ForwardBackend> make_reference_backend(std::shared_ptr<const Model> model);
 
 // The fast CPU backend: float32 on oneDNN, weights packed once here into its blocked layouts,
 // attention a block of query rows at a time (memory grows with tokens, not tokens squared).
 // `threads` 0 means cpu default: VITLENS_THREADS, else every physical core. Its explain()
-// runs the reference's backward pass. Throws vitlens::Error for malformed weights or an
+// runs a float backward pass on oneDNN, reading the weights in place. Throws vitlens::Error for malformed weights or an
 // invalid VITLENS_THREADS.
 std::unique_ptr<ForwardBackend> make_cpu_backend(std::shared_ptr<const Model> model, int threads = 0);
 

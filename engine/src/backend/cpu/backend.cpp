@@ -6,17 +6,21 @@
 #include <list>
 #include <optional>
 
+#include "backend/cpu/activation.hpp"
 #include "backend/cpu/attention.hpp"
+#include "backend/cpu/attention_backward.hpp"
+#include "backend/cpu/input_gradient.hpp"
 #include "backend/cpu/layer_norm.hpp"
 #include "backend/cpu/onednn.hpp"
 #include "backend/cpu/packed_linear.hpp"
+#include "backend/cpu/swiglu.hpp"
 #include "backend/cpu/threads.hpp"
 #include "backend/host/heads.hpp"
+#include "backend/host/patches.hpp"
 #include "backend/host/request.hpp"
 #include "backend/host/weight_shapes.hpp"
 #include "model/relative_position_bias.hpp"
 #include "vitlens/backend/forward.hpp"
-#include "backend/host/patches.hpp"
 #include "vitlens/model/position_embedding.hpp"
 #include "vitlens/util/error.hpp"
 
@@ -29,12 +33,14 @@ using cpu::PackedLinear;
 
 // One encoder block's weights in oneDNN's layouts, with their epilogues fused: fc1's
 // activation (none for SwiGLU, which runs after it), and the residual adds of proj and fc2.
+// A traced pass keeps fc1's output before the activation, so it runs fc1 without it.
 struct PackedLayer {
   PackedLayerNorm norm1;
   PackedLinear qkv;
   PackedLinear proj;
   PackedLayerNorm norm2;
   PackedLinear fc1;
+  PackedLinear fc1_traced;
   PackedLinear fc2;
 
   PackedLayer(cpu::OneDnn& dnn, const EncoderLayerWeights& w, const VitConfig& c)
@@ -43,7 +49,43 @@ struct PackedLayer {
         proj(dnn, w.proj, Epilogue::add_to()),
         norm2(dnn, w.norm2, c.layer_norm_eps),
         fc1(dnn, w.fc1, c.mlp == MlpKind::SwiGlu ? Epilogue::store() : Epilogue::activate(c.activation)),
+        fc1_traced(fc1.with_epilogue(Epilogue::store())),
         fc2(dnn, w.fc2, Epilogue::add_to()) {}
+};
+
+// What a layer's backward pass needs from the traced forward pass.
+struct LayerTrace {
+  std::vector<float> x_in;     // the layer's input [T, D]
+  std::vector<float> qkv;      // [T, 3D]
+  std::vector<float> x_mid;    // after the attention residual [T, D]
+  std::vector<float> fc1_out;  // before the activation [T, I] (SwiGLU: both halves)
+};
+
+struct Trace {
+  std::vector<float> embedded;  // the tokens before the pre-norm (CLIP)
+  std::vector<LayerTrace> layers;
+  std::vector<float> before_final_norm;
+};
+
+// What explanations add to the forward pass, made at the first one: the input gradients of
+// every linear layer (weights read in place, dx = dy·W), attention's backward pass and the
+// activation run apart from fc1.
+struct Gradients {
+  struct Layer {
+    cpu::InputGradient qkv, proj, fc1, fc2;
+  };
+  std::vector<Layer> layers;
+  cpu::InputGradient patch_embed;
+  cpu::AttentionBackward attention;
+  cpu::ActivationKernel activation;
+
+  Gradients(cpu::OneDnn& dnn, const Model& model)
+      : patch_embed(dnn, model.weights.patch_embed),
+        attention(dnn, model.config.hidden_size, model.config.num_heads),
+        activation(dnn, model.config.activation) {
+    for (const auto& w : model.weights.layers)
+      layers.push_back({{dnn, w.qkv}, {dnn, w.proj}, {dnn, w.fc1}, {dnn, w.fc2}});
+  }
 };
 
 // A 3-layer MLP of YOLOS's detection heads: ReLU after the first two.
@@ -101,14 +143,41 @@ class OneDnnBackend : public ForwardBackend {
 
   std::string device_name() const override { return "cpu (oneDNN, " + std::to_string(dnn_.threads) + " threads)"; }
 
-  // The gradients come from the double-precision reference (oneDNN has no backward pass
-  // here; the reference's is checked against PyTorch autograd).
+  ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override { return run(pixels, request, nullptr); }
+
+  // A traced forward pass keeping every layer's attention, then back from the target logit
+  // through the heads, the final norm, each layer and the patch embedding, in float.
   Explanation explain(const Tensor& pixels, const LogitTarget& target) override {
-    if (!reference_) reference_ = make_reference_backend(model_);
-    return reference_->explain(pixels, target);
+    const auto [grid_h, grid_w] = cpu::patch_grid(config(), pixels);
+    const int L = config().num_layers, H = config().num_heads;
+    const int T = config().num_prefix_tokens + grid_h * grid_w + config().num_detection_tokens;
+    cpu::check_attention_size(config(), 2 * int64_t{L}, T, T);
+    if (!gradients_) gradients_.emplace(dnn_, *model_);
+
+    Trace& trace = trace_;
+    Explanation e;
+    e.output = run(pixels, AttentionRequest::all(), &trace);
+    e.attention = std::move(e.output.attention);
+    e.output.attention = Tensor();
+    e.output.attention_queries.clear();
+    e.target = target;
+    const cpu::Matrix head = cpu::head_gradient(*model_, e.output, e.target);
+    std::vector<float> d(head.data.begin(), head.data.end());
+    if (final_norm_) normalisation_backward(*final_norm_, trace.before_final_norm, T, d);
+
+    e.attention_grad = Tensor({L, H, T, T});
+    const size_t stride = static_cast<size_t>(H) * T * T;
+    for (int l = L - 1; l >= 0; --l)
+      layer_backward(l, trace.layers[static_cast<size_t>(l)], T, e.attention.ptr() + l * stride, e.attention_grad.ptr() + l * stride,
+                     d.data(), l == L - 1 ? &e : nullptr);
+    if (pre_norm_) normalisation_backward(*pre_norm_, trace.embedded, T, d);
+    e.pixel_grad = pixel_gradient(d, pixels, grid_h, grid_w);
+    return e;
   }
 
-  ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override {
+ private:
+  // With `trace`, every layer keeps what its backward pass needs.
+  ForwardOutput run(const Tensor& pixels, const AttentionRequest& request, Trace* trace) {
     const auto start = std::chrono::steady_clock::now();
     // oneDNN's OpenMP regions take the calling thread's team size, and callers (the GUI's
     // workers) come and go, so it is set on every call.
@@ -132,6 +201,10 @@ class OneDnnBackend : public ForwardBackend {
     std::vector<float>& x = x_;
     x.assign(plan.initial.begin(), plan.initial.end());
     embed_patches(pixels, grid_h, grid_w, x.data());
+    if (trace) {
+      trace->embedded = x;
+      trace->layers.resize(static_cast<size_t>(L));
+    }
     if (pre_norm_) {
       normed_.resize(x.size());
       pre_norm_->run(x.data(), T, normed_.data());
@@ -140,7 +213,7 @@ class OneDnnBackend : public ForwardBackend {
     const size_t layer_stride = static_cast<size_t>(H) * queries.size() * T;
     for (int l = 0; l < L; ++l) {
       float* probabilities = rows.empty() ? nullptr : rows.ptr() + (streamed ? 0 : l * layer_stride);
-      encoder_layer(l, plan, T, {&queries, probabilities});
+      encoder_layer(l, plan, T, {&queries, probabilities}, trace ? &trace->layers[static_cast<size_t>(l)] : nullptr);
       if (streamed && probabilities) request.per_layer(l, rows);
       if (static_cast<size_t>(l) < plan.mid.size()) {
         dnn_.stream.wait();
@@ -150,6 +223,7 @@ class OneDnnBackend : public ForwardBackend {
 
     out.hidden_state = Tensor({T, D});
     dnn_.stream.wait();
+    if (trace) trace->before_final_norm = x;
     if (final_norm_)
       final_norm_->run(x.data(), T, out.hidden_state.ptr());
     else
@@ -166,7 +240,6 @@ class OneDnnBackend : public ForwardBackend {
     return out;
   }
 
- private:
   const VitConfig& config() const { return model_->config; }
 
   static void add(float* x, const float* y, size_t n) {
@@ -183,39 +256,101 @@ class OneDnnBackend : public ForwardBackend {
     patch_embed_->run(patches_.data(), count, x + static_cast<size_t>(config().num_prefix_tokens) * config().hidden_size);
   }
 
-  void encoder_layer(int l, const SizePlan& plan, int T, const cpu::AttentionRows& rows) {
+  void encoder_layer(int l, const SizePlan& plan, int T, const cpu::AttentionRows& rows, LayerTrace* trace) {
     PackedLayer& layer = layers_[static_cast<size_t>(l)];
-    const int D = config().hidden_size;
+    const int D = config().hidden_size, width = layer.fc1.out_features();
+    const bool swiglu = config().mlp == MlpKind::SwiGlu;
     normed_.resize(static_cast<size_t>(T) * D);
     qkv_.resize(static_cast<size_t>(T) * 3 * D);
     context_.resize(static_cast<size_t>(T) * D);
-    hidden_.resize(static_cast<size_t>(T) * layer.fc1.out_features());
+    hidden_.resize(static_cast<size_t>(T) * width);
+    if (trace) {
+      dnn_.stream.wait();
+      trace->x_in = x_;
+    }
     layer.norm1.run(x_.data(), T, normed_.data());
     layer.qkv.run(normed_.data(), T, qkv_.data());
     const Tensor& bias = plan.bias[static_cast<size_t>(l)];
     attention_->run(qkv_.data(), T, context_.data(), rows, {&bias, plan.grid_h, plan.grid_w});
     layer.proj.run(context_.data(), T, x_.data());
-    layer.norm2.run(x_.data(), T, normed_.data());
-    layer.fc1.run(normed_.data(), T, hidden_.data());
-    if (config().mlp == MlpKind::SwiGlu) {
+    if (trace) {
       dnn_.stream.wait();
-      swiglu(T, layer.fc1.out_features());
+      trace->qkv = qkv_;
+      trace->x_mid = x_;
+    }
+    layer.norm2.run(x_.data(), T, normed_.data());
+    if (trace) {
+      layer.fc1_traced.run(normed_.data(), T, hidden_.data());
+      dnn_.stream.wait();
+      trace->fc1_out = hidden_;
+      if (!swiglu) gradients_->activation.forward(hidden_.data(), static_cast<int64_t>(hidden_.size()), hidden_.data());
+    } else {
+      layer.fc1.run(normed_.data(), T, hidden_.data());
+    }
+    if (swiglu) {
+      dnn_.stream.wait();
+      gated_.resize(static_cast<size_t>(T) * width / 2);
+      cpu::swiglu(hidden_.data(), T, width / 2, gated_.data(), dnn_.threads);
       layer.fc2.run(gated_.data(), T, x_.data());
     } else {
       layer.fc2.run(hidden_.data(), T, x_.data());
     }
   }
 
-  // SwiGLU on fc1's output [T, 2I] into gated_ [T, I]: silu(gate) * value, the gate the first I columns.
-  void swiglu(int T, int width) {
-    const int half = width / 2;
-    gated_.resize(static_cast<size_t>(T) * half);
-#pragma omp parallel for num_threads(dnn_.threads)
-    for (int r = 0; r < T; ++r) {
-      const float* in = hidden_.data() + static_cast<size_t>(r) * width;
-      float* out = gated_.data() + static_cast<size_t>(r) * half;
-      for (int c = 0; c < half; ++c) out[c] = in[c] / (1.0f + std::exp(-in[c])) * in[half + c];
+  // From the gradient `d` [T, D] at layer l's output to the gradient at its input, in place.
+  // The layer's attention gradient goes to `attention_grad` [H, T, T]; for the last layer,
+  // Grad-CAM's norm1 output and the gradient there go to `last`.
+  void layer_backward(int l, const LayerTrace& t, int T, const float* attention, float* attention_grad, float* d, Explanation* last) {
+    PackedLayer& layer = layers_[static_cast<size_t>(l)];
+    Gradients::Layer& g = gradients_->layers[static_cast<size_t>(l)];
+    const int D = config().hidden_size, width = layer.fc1.out_features();
+    const bool swiglu = config().mlp == MlpKind::SwiGlu;
+    const int activated = swiglu ? width / 2 : width;
+    d_hidden_.resize(static_cast<size_t>(T) * activated);
+    d_fc1_.resize(static_cast<size_t>(T) * width);
+    d_normed_.resize(static_cast<size_t>(T) * D);
+    d_context_.resize(static_cast<size_t>(T) * D);
+    d_qkv_.resize(static_cast<size_t>(T) * 3 * D);
+
+    g.fc2.run(d, T, d_hidden_.data());
+    if (swiglu) {
+      dnn_.stream.wait();
+      cpu::swiglu_backward(t.fc1_out.data(), d_hidden_.data(), T, activated, d_fc1_.data(), dnn_.threads);
+    } else {
+      gradients_->activation.backward(t.fc1_out.data(), d_hidden_.data(), static_cast<int64_t>(d_fc1_.size()), d_fc1_.data());
     }
+    g.fc1.run(d_fc1_.data(), T, d_normed_.data());
+    layer.norm2.backward(t.x_mid.data(), d_normed_.data(), T, d, true);
+    g.proj.run(d, T, d_context_.data());
+    gradients_->attention.run(t.qkv.data(), T, attention, d_context_.data(), attention_grad, d_qkv_.data());
+    g.qkv.run(d_qkv_.data(), T, d_normed_.data());
+    dnn_.stream.wait();
+    if (last) {
+      last->last_norm1 = Tensor({T, D});
+      layer.norm1.run(t.x_in.data(), T, last->last_norm1.ptr());
+      last->last_norm1_grad = Tensor({T, D});
+      std::copy(d_normed_.begin(), d_normed_.end(), last->last_norm1_grad.data.begin());
+    }
+    layer.norm1.backward(t.x_in.data(), d_normed_.data(), T, d, true);
+  }
+
+  // Back through a norm that is not on a residual branch (the final norm, CLIP's pre-norm):
+  // `d` holds the gradient at its output and gets the gradient at its input `x`.
+  void normalisation_backward(const PackedLayerNorm& norm, const std::vector<float>& x, int T, std::vector<float>& d) {
+    d_normed_.assign(d.begin(), d.end());
+    norm.backward(x.data(), d_normed_.data(), T, d.data(), false);
+  }
+
+  // Back through the patch embedding: the patch tokens' gradient onto the pixels.
+  Tensor pixel_gradient(const std::vector<float>& d, const Tensor& pixels, int grid_h, int grid_w) {
+    const int p = config().patch_size, flat = config().num_channels * p * p;
+    patches_.resize(static_cast<size_t>(grid_h) * grid_w * flat);
+    gradients_->patch_embed.run(d.data() + static_cast<size_t>(config().num_prefix_tokens) * config().hidden_size, grid_h * grid_w,
+                                patches_.data());
+    dnn_.stream.wait();
+    Tensor grad(pixels.shape);
+    cpu::scatter_patches(patches_.data(), static_cast<size_t>(flat), p, grad);
+    return grad;
   }
 
   // YOLOS: both MLP heads on the detection tokens (the last rows of the hidden state); sigmoid
@@ -281,9 +416,11 @@ class OneDnnBackend : public ForwardBackend {
   std::optional<PackedMlp> class_mlp_, box_mlp_;
   std::optional<cpu::BlockedAttention> attention_;
   std::list<SizePlan> plans_;  // most recent first
-  std::unique_ptr<ForwardBackend> reference_;
-  // Activations, reused from one image to the next.
+  std::optional<Gradients> gradients_;
+  Trace trace_;  // kept between explanations, like the activations: refilling is cheaper than new pages
+  // Activations and their gradients, reused from one image to the next.
   std::vector<float> x_, normed_, qkv_, context_, hidden_, gated_, patches_;
+  std::vector<float> d_hidden_, d_fc1_, d_normed_, d_context_, d_qkv_;
 };
 
 }  // namespace

@@ -17,6 +17,10 @@ class PackedLayerNorm {
   // stream first: x is usually what the last primitive wrote.
   void run(const float* x, int rows, float* y) const;
 
+  // The gradient at the input x [rows, D] from the gradient dy at the output, written to dx,
+  // or added to it with `accumulate` (a norm on a residual branch). Waits for the stream first.
+  void backward(const float* x, const float* dy, int rows, float* dx, bool accumulate) const;
+
  private:
   OneDnn* dnn_;
   std::vector<float> scale_, shift_;

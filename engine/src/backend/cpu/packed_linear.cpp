@@ -3,22 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "backend/cpu/activation.hpp"
+
 namespace vitlens::cpu {
 namespace {
-
-using Algorithm = dnnl::algorithm;
-
-// The oneDNN eltwise post-op that computes `a`, with its alpha. QuickGELU, x·sigmoid(1.702x),
-// is oneDNN's swish with alpha 1.702.
-std::pair<Algorithm, float> eltwise_of(Activation a) {
-  switch (a) {
-    case Activation::GeluErf: return {Algorithm::eltwise_gelu_erf, 0.0f};
-    case Activation::GeluTanh: return {Algorithm::eltwise_gelu_tanh, 0.0f};
-    case Activation::QuickGelu: return {Algorithm::eltwise_swish, 1.702f};
-    case Activation::Relu: return {Algorithm::eltwise_relu, 0.0f};
-  }
-  return {Algorithm::eltwise_linear, 1.0f};
-}
 
 dnnl::primitive_attr attributes(const Epilogue& e) {
   dnnl::post_ops ops;
@@ -59,6 +47,13 @@ PackedLinear::PackedLinear(OneDnn& dnn, const Linear& layer, Epilogue epilogue)
     std::copy(layer.bias.data.begin(), layer.bias.data.end(), static_cast<float*>(bias_.get_data_handle()));
   }
   dnn.stream.wait();
+}
+
+PackedLinear PackedLinear::with_epilogue(Epilogue epilogue) const {
+  PackedLinear other = *this;
+  other.epilogue_ = epilogue;
+  other.matmuls_.clear();
+  return other;
 }
 
 dnnl::memory::desc PackedLinear::bias_desc() const { return has_bias_ ? f32_rows(1, out_) : dnnl::memory::desc(); }

@@ -34,6 +34,9 @@ class PackedLinear {
   // x [rows, in] -> y [rows, out], both dense row-major; with AddTo, y is added to.
   void run(const float* x, int rows, float* y);
 
+  // The same packed weights (shared, not copied) with another epilogue.
+  PackedLinear with_epilogue(Epilogue epilogue) const;
+
  private:
   dnnl::matmul& matmul_for(int rows);
   dnnl::memory::desc bias_desc() const;
