@@ -39,8 +39,16 @@ QString head_name(const AttentionSettings& s) {
 
 }  // namespace
 
+// Only what chooses the map is named: relevance runs through every layer and Grad-CAM reads
+// the last block, whatever the layer and head controls say; feature maps have no head.
 QString describe(const AttentionSettings& s) {
-  QString text = QString("layer %1, %2, %3").arg(s.layer).arg(head_name(s), to_string(s.method));
+  QString text;
+  if (needs_gradients(s.method))
+    text = to_string(s.method);
+  else if (s.method == AttentionMethod::Similarity || s.method == AttentionMethod::Pca)
+    text = QString("layer %1, %2").arg(s.layer).arg(to_string(s.method));
+  else
+    text = QString("layer %1, %2, %3").arg(s.layer).arg(head_name(s), to_string(s.method));
   if (s.method == AttentionMethod::Mask) text += QString(" %1%").arg(qRound(s.mass * 100));
   if (s.method == AttentionMethod::Rollout && s.discard > 0) text += QString(" discarding %1%").arg(qRound(s.discard * 100));
   if (s.method == AttentionMethod::Pca && s.foreground > 0) text += QString(" of the foreground (%1)").arg(s.foreground);

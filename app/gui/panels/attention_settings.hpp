@@ -38,7 +38,8 @@ struct AttentionSettings {
 
 bool operator==(const AttentionSettings& a, const AttentionSettings& b);
 
-// "layer 3, head 1, raw, query cls" for status text and file names' readers.
+// "layer 3, head 1, raw, query cls" for status text, captions and file names' readers; the
+// layer and head only where they choose the map ("relevance of class 2, query cls").
 QString describe(const AttentionSettings& settings);
 // File-name safe: "raw_cls_L3_H1", "rollout_patch2-5_L11_mean".
 QString file_tag(const AttentionSettings& settings);

@@ -385,6 +385,21 @@ class GuiLogicTests : public QObject {
     QVERIFY(!too_small.needsRun(s));
   }
 
+  void captionsNameTheLayerAndHeadOnlyWhereTheyChooseTheMap() {
+    AttentionSettings s;
+    s.layer = 3;
+    s.head = 1;
+    QCOMPARE(describe(s), QString("layer 3, head 1, raw, query cls"));
+    s.method = AttentionMethod::Relevance;
+    s.target_class = 2;
+    QCOMPARE(describe(s), QString("relevance of class 2, query cls"));
+    s.method = AttentionMethod::Gradcam;
+    s.target_class = -1;
+    QCOMPARE(describe(s), QString("gradcam of the top class, query cls"));
+    s.method = AttentionMethod::Pca;
+    QCOMPARE(describe(s), QString("layer 3, pca, query cls"));
+  }
+
   void exportNamesSayWhatTheFileHolds() {
     AttentionSettings s;
     s.layer = 3;
