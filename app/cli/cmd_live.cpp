@@ -106,6 +106,7 @@ ArgParser live_arguments() {
   add_device_option(parser);
   parser.option("frames", "N", "stop after capturing N frames");
   parser.option("seconds", "S", "stop after S seconds");
+  parser.flag("loop", "video files: start again from the first frame at the end (stop with --seconds, --frames or Ctrl+C)");
   parser.option("out", "FILE", "record the annotated video (every captured frame with the newest result) to FILE (.mp4, .avi, .mkv, .mov)");
   parser.flag("overwrite", "replace FILE if it exists (refused otherwise)");
   parser.option("threshold", "T", "detectors: keep detections scoring above T (default 0.5)");
@@ -131,11 +132,15 @@ int run_live(const ParsedArgs& args) {
   const double seconds = args.number("seconds", 0, 0, 1e7);
   const cv::Size resolution = resolution_option(args);
   const std::string out = args.value("out");
+  SourceSpec spec = SourceSpec::parse(args.value("source"));
+  if (args.flag("loop")) {
+    if (spec.kind != SourceSpec::Kind::File) throw UsageError("--loop: " + spec.describe() + " is not a video file");
+    spec.loop = true;
+  }
 
   std::shared_ptr<const Model> model = load_model_option(args);
   const LiveOptions options = live_options(args, *model);
   auto session = std::make_shared<Session>(model, device_option(args), backend_options(args));
-  const SourceSpec spec = SourceSpec::parse(args.value("source"));
   auto source = std::make_unique<VideoSource>(spec, resolution);
   std::unique_ptr<VideoRecorder> recorder;
   if (!out.empty()) recorder = std::make_unique<VideoRecorder>(out, source->fps(), source->frame_size(), args.flag("overwrite"));

@@ -90,6 +90,21 @@ TEST_CASE("live reports a source that cannot be opened, or fails mid-stream, wit
   CHECK(contains(json::parse(truncated.out).at("error").get<std::string>(), "truncated"));
 }
 
+TEST_CASE("live --loop plays a video file again from the start until the frame limit", "[cli][live]") {
+  TempDir dir("cli-live-loop");
+  const std::string video = dir.file("scenes.avi");
+  vitlens::test::write_scene_video(video, 6, 100);
+  const auto r = cli({"live", "--model", kClassifier, "--source", video, "--loop", "--frames", "20", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json summary = json::parse(r.out);
+  CHECK(summary.at("frames_captured") == 20);
+  CHECK(summary.at("error").is_null());
+  const auto camera = cli({"live", "--model", kClassifier, "--source", "0", "--loop"});
+  CHECK(camera.exit_code == 2);
+  CHECK(contains(camera.err, "--loop: camera 0 is not a video file"));
+}
+
 TEST_CASE("live's usage errors: no source, a bad resolution, a size below one patch, a negative time", "[cli][live]") {
   CHECK(cli({"live", "--model", kDetector}).exit_code == 2);
   CHECK(cli({"live", "--model", kDetector, "--source", "0", "--resolution", "wide"}).exit_code == 2);

@@ -258,6 +258,41 @@ TEST_CASE("a time limit stops capture early and ends without a failure", "[live]
   CHECK(run.failure.empty());
 }
 
+TEST_CASE("a looping video file starts again from its first frame at the end, numbering frames on", "[live]") {
+  TempDir dir("live-loop");
+  const std::string video = dir.file("scenes.avi");
+  vitlens::test::write_scene_video(video, 3, 100, 3, 1);  // three frames, each a different scene
+  SourceSpec spec = SourceSpec::parse(video);
+  spec.loop = true;
+  VideoSource source(spec);
+  LiveFrame frame;
+  std::vector<cv::Mat> frames;
+  for (std::uint64_t i = 0; i < 8; ++i) {
+    REQUIRE(source.read(frame));
+    CHECK(frame.index == i);
+    frames.push_back(frame.rgb.clone());
+  }
+  CHECK(source.failure().empty());
+  CHECK(cv::norm(frames[1], frames[0], cv::NORM_INF) > 0);
+  CHECK(cv::norm(frames[3], frames[0], cv::NORM_INF) == 0);  // each pass is the first again
+  CHECK(cv::norm(frames[7], frames[1], cv::NORM_INF) == 0);
+}
+
+TEST_CASE("a looping file cut off mid-stream still ends with the message naming it", "[live]") {
+  TempDir dir("live-loop-truncated");
+  const std::string whole = dir.file("whole.avi"), cut = dir.file("cut.avi");
+  vitlens::test::write_scene_video(whole, 40, 1000);
+  vitlens::test::write_truncated_copy(whole, cut, 0.5);
+  SourceSpec spec = SourceSpec::parse(cut);
+  spec.loop = true;
+  VideoSource source(spec);
+  LiveFrame frame;
+  int frames = 0;
+  while (source.read(frame) && frames < 100) ++frames;
+  CHECK(frames < 40);
+  CHECK(contains(source.failure(), "truncated"));
+}
+
 TEST_CASE("a file cut off mid-stream ends with a message naming it, after the frames before the cut", "[live]") {
   TempDir dir("live-truncated");
   const std::string whole = dir.file("whole.avi"), cut = dir.file("cut.avi");

@@ -125,8 +125,14 @@ bool VideoSource::read(LiveFrame& frame) {
   } else {
     cv::Mat raw;
     if (!capture_.read(raw) || raw.empty()) {
-      failure_ = end_message();
-      return false;
+      // A looping file starts again only from a clean end: a damaged one still reports.
+      const bool rewound = spec_.loop && end_message().empty() && capture_.set(cv::CAP_PROP_POS_FRAMES, 0) &&
+                           capture_.read(raw) && !raw.empty();
+      if (!rewound) {
+        failure_ = end_message();
+        return false;
+      }
+      pass_start_ = delivered_;
     }
     rgb = to_rgb(raw);
   }
@@ -146,8 +152,8 @@ std::string VideoSource::end_message() const {
              " (the stream stalled or closed)";
     case SourceSpec::Kind::File:
       // Header frame counts are estimates for some containers: allow one frame of slack.
-      if (frame_count_ > 0 && delivered_ + 1 < static_cast<std::uint64_t>(std::llround(frame_count_)))
-        return spec_.location + ": cannot read past frame " + std::to_string(delivered_) + " of " +
+      if (frame_count_ > 0 && delivered_ - pass_start_ + 1 < static_cast<std::uint64_t>(std::llround(frame_count_)))
+        return spec_.location + ": cannot read past frame " + std::to_string(delivered_ - pass_start_) + " of " +
                std::to_string(std::llround(frame_count_)) + " (the file is damaged or truncated)";
       return "";
   }

@@ -16,6 +16,7 @@ struct SourceSpec {
   Kind kind = Kind::Camera;
   int camera = 0;        // Camera: the V4L2 index N of /dev/videoN
   std::string location;  // File: its path; Stream: its URL
+  bool loop = false;     // File: start again from the first frame at the end
 
   static SourceSpec parse(const std::string& text);  // throws vitlens::Error for an empty text
   std::string describe() const;                      // "camera 0", "clip.mp4", "rtsp://host/feed"
@@ -76,6 +77,7 @@ class VideoSource {
   double fps_ = 0;
   double frame_count_ = 0;  // a file's frame count from its header; 0 when unknown
   std::uint64_t delivered_ = 0;
+  std::uint64_t pass_start_ = 0;  // a looping file: frames delivered before this pass through it
   std::chrono::steady_clock::time_point clock_start_;
   std::uint64_t clock_first_frame_ = 0;
   std::string failure_;
