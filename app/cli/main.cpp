@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "vitlens/util/error.hpp"
+#include "vitlens/util/process_memory.hpp"
 #include "vitlens/util/version.hpp"
 
 namespace vitlens::cli {
@@ -86,6 +87,7 @@ int dispatch(int argc, char** argv) {
 int main(int argc, char** argv) {
   // OpenCV's own logging would interleave with our output and JSON.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+  vitlens::keep_freed_memory_for_reuse();
   try {
     return vitlens::cli::dispatch(argc, argv);
   } catch (const vitlens::Error& e) {

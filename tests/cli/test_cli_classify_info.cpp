@@ -202,7 +202,7 @@ TEST_CASE("classify prints a table naming the device, the labels and the indices
   CHECK(contains(result.out, "PROBABILITY"));
 }
 
-TEST_CASE("the CPU reference and the automatic device agree on the top class", "[cli]") {
+TEST_CASE("the CPU backend and the automatic device agree on the top class", "[cli]") {
   ImageFolder folder("classify_devices");
   std::vector<std::string> images = {folder.png("a.png", 1), folder.png("b.png", 2), folder.png("c.png", 3)};
   auto top1 = [&](const std::string& device) {
@@ -212,7 +212,8 @@ TEST_CASE("the CPU reference and the automatic device agree on the top class", "
     INFO(device << " stderr: " << result.err);
     REQUIRE(result.exit_code == 0);
     std::vector<int> indices;
-    for (const json& r : json::parse(result.out).at("results")) indices.push_back(r.at("top").at(0).at("index"));
+    const json doc = json::parse(result.out);  // named: a range over a temporary's member would dangle
+    for (const json& r : doc.at("results")) indices.push_back(r.at("top").at(0).at("index"));
     return indices;
   };
   CHECK(top1("auto") == top1("cpu"));

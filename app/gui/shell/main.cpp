@@ -9,6 +9,7 @@
 #include "shell/resource_locator.hpp"
 #include "shell/settings.hpp"
 #include "vitlens/backend/devices.hpp"
+#include "vitlens/util/process_memory.hpp"
 #include "vitlens/util/version.hpp"
 
 using namespace vitlens::gui;
@@ -38,6 +39,7 @@ bool device_exists(const QString& device) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
+  vitlens::keep_freed_memory_for_reuse();
   // Parsed before QApplication exists, so --help and mistakes need no display (Qt's own
   // command-line options are not taken; QT_QPA_PLATFORM and friends still are).
   QStringList arguments;
