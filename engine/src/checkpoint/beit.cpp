@@ -37,19 +37,9 @@ std::optional<Tensor> bias_table(const CheckpointReader& reader, const std::stri
 
 // Defaults are those of transformers' BeitConfig.
 VitConfig parse_hf_config(const JsonFile& config, const std::string& name) {
-  VitConfig c;
+  VitConfig c = parse_hf_encoder(config);
   c.architecture = name;
-  c.format = "huggingface";
   c.family = "BEiT";
-  c.hidden_size = config.integer("hidden_size", 768);
-  c.num_layers = config.integer("num_hidden_layers", 12);
-  c.num_heads = config.integer("num_attention_heads", 12);
-  c.mlp_size = config.integer("intermediate_size", 3072);
-  c.activation = parse_hf_activation(config, "gelu");
-  c.layer_norm_eps = config.number("layer_norm_eps", 1e-12);
-  std::tie(c.image_height, c.image_width) = hf_height_width(config, "image_size", 224);
-  c.patch_size = hf_square_patch_size(config, 16);
-  c.num_channels = config.integer("num_channels", 3);
   c.layer_scale = config.number("layer_scale_init_value", 0.1) > 0;
   c.relative_position_bias = config.boolean("use_relative_position_bias", false) || config.boolean("use_shared_relative_position_bias", false);
   c.pooling = config.boolean("use_mean_pooling", true) ? Pooling::Mean : Pooling::Token;

@@ -1,6 +1,7 @@
 #include "checkpoint/hf_config.hpp"
 
 #include <charconv>
+#include <tuple>
 
 #include "vitlens/detection/postprocess.hpp"
 
@@ -18,6 +19,21 @@ int parse_label_index(const JsonFile& config, const std::string& key, size_t cou
 }
 
 }  // namespace
+
+VitConfig parse_hf_encoder(const JsonFile& config) {
+  VitConfig c;
+  c.format = "huggingface";
+  c.hidden_size = config.integer("hidden_size", 768);
+  c.num_layers = config.integer("num_hidden_layers", 12);
+  c.num_heads = config.integer("num_attention_heads", 12);
+  c.mlp_size = config.integer("intermediate_size", 3072);
+  c.activation = parse_hf_activation(config, "gelu");
+  c.layer_norm_eps = config.number("layer_norm_eps", 1e-12);
+  std::tie(c.image_height, c.image_width) = hf_height_width(config, "image_size", 224);
+  c.patch_size = hf_square_patch_size(config, 16);
+  c.num_channels = config.integer("num_channels", 3);
+  return c;
+}
 
 Activation parse_hf_activation(const JsonFile& config, const std::string& fallback) {
   const std::string name = config.string("hidden_act", fallback);

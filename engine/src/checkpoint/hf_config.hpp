@@ -10,6 +10,12 @@ namespace vitlens {
 
 // Reading the fields every Hugging Face vision config.json spells the same way.
 
+// The BERT-style encoder fields ViTConfig, YolosConfig and BeitConfig share, with their
+// shared defaults (ViT-B/16 at 224; a saved config.json may omit any): hidden_size,
+// num_hidden_layers, num_attention_heads, intermediate_size, hidden_act, layer_norm_eps,
+// image_size, patch_size and num_channels. The format is "huggingface".
+VitConfig parse_hf_encoder(const JsonFile& config);
+
 // hidden_act: gelu, gelu_new, gelu_fast, gelu_pytorch_tanh, quick_gelu, relu.
 Activation parse_hf_activation(const JsonFile& config, const std::string& fallback);
 

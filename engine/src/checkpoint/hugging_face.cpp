@@ -86,21 +86,11 @@ bool listed(const std::vector<std::string>& names, const std::string& name) {
 
 // Defaults are those of transformers' ViTConfig, which a saved config.json may omit.
 VitConfig parse_config(const JsonFile& config, const Architecture& architecture) {
-  VitConfig c;
+  VitConfig c = parse_hf_encoder(config);
   c.architecture = architecture.name;
-  c.format = "huggingface";
   c.family = architecture.detector ? "YOLOS" : architecture.distillation_token ? "DeiT" : "ViT";
-  c.hidden_size = config.integer("hidden_size", 768);
-  c.num_layers = config.integer("num_hidden_layers", 12);
-  c.num_heads = config.integer("num_attention_heads", 12);
-  c.mlp_size = config.integer("intermediate_size", 3072);
-  c.activation = parse_hf_activation(config, "gelu");
-  c.layer_norm_eps = config.number("layer_norm_eps", 1e-12);
-  std::tie(c.image_height, c.image_width) = hf_height_width(config, "image_size", 224);
   // YolosConfig's default training size is [512, 864], not ViTConfig's 224.
   if (architecture.detector && !config.has("image_size")) std::tie(c.image_height, c.image_width) = std::pair(512, 864);
-  c.patch_size = hf_square_patch_size(config, 16);
-  c.num_channels = config.integer("num_channels", 3);
   c.num_prefix_tokens = architecture.distillation_token ? 2 : 1;
   if (architecture.detector) {
     c.num_detection_tokens = config.integer("num_detection_tokens", 100);
