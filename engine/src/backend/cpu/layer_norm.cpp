@@ -38,7 +38,8 @@ void PackedLayerNorm::run(const float* x, int rows, float* y) const {
   for (int r = 0; r < rows; ++r) {
     const float* in = x + static_cast<size_t>(r) * width;
     float* out = y + static_cast<size_t>(r) * width;
-    const auto [mean, inverse] = statistics(in, width, eps_);
+    const RowStatistics row = statistics(in, width, eps_);
+    const float mean = row.mean, inverse = row.inverse_deviation;
 #pragma omp simd
     for (int c = 0; c < width; ++c) out[c] = (in[c] - mean) * inverse * scale[c] + shift[c];
   }
@@ -55,7 +56,8 @@ void PackedLayerNorm::backward(const float* x, const float* dy, int rows, float*
     const float* in = x + offset;
     const float* grad = dy + offset;
     float* out = dx + offset;
-    const auto [mean, inverse] = statistics(in, width, eps_);
+    const RowStatistics row = statistics(in, width, eps_);
+    const float mean = row.mean, inverse = row.inverse_deviation;
     float g_sum = 0, gx_sum = 0;
 #pragma omp simd reduction(+ : g_sum, gx_sum)
     for (int c = 0; c < width; ++c) {
