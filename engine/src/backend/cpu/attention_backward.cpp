@@ -31,17 +31,18 @@ AttentionBackward::Primitives& AttentionBackward::primitives_for(int tokens) {
   if (found != primitives_.end()) return found->second;
   const Layouts m = layouts(heads_, tokens, head_dim_);
   const auto& engine = dnn_->engine;
-  dnnl::primitive_attr scaled;
+  dnnl::primitive_attr scaled = user_scratchpad();
   scaled.set_output_scales(0, {1.0f / std::sqrt(static_cast<float>(head_dim_))});
   const dnnl::softmax_forward::primitive_desc softmax(dnnl::softmax_forward::desc(dnnl::prop_kind::forward_training, m.square, 2),
                                                       engine);
   const auto matmul = [&](const dnnl::memory::desc& a, const dnnl::memory::desc& b, const dnnl::memory::desc& c,
                           const dnnl::primitive_attr& attr) {
-    return dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, engine));
+    return WithScratchpad<dnnl::matmul>(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, engine));
   };
-  Primitives p{matmul(m.d_context, m.v_transposed, m.square, {}), matmul(m.transposed, m.d_context, m.head_columns, {}),
-               dnnl::softmax_backward(dnnl::softmax_backward::primitive_desc(dnnl::softmax_backward::desc(m.square, m.square, 2),
-                                                                             engine, softmax)),
+  const dnnl::primitive_attr plain = user_scratchpad();
+  Primitives p{matmul(m.d_context, m.v_transposed, m.square, plain), matmul(m.transposed, m.d_context, m.head_columns, plain),
+               WithScratchpad<dnnl::softmax_backward>(dnnl::softmax_backward::primitive_desc(
+                   dnnl::softmax_backward::desc(m.square, m.square, 2), plain, engine, softmax)),
                matmul(m.square, m.head_columns, m.head_columns, scaled), matmul(m.transposed, m.head_columns, m.head_columns, scaled)};
   return primitives_.emplace(tokens, std::move(p)).first->second;
 }
@@ -52,7 +53,7 @@ void AttentionBackward::run(const float* qkv, int tokens, const float* attention
   const Layouts m = layouts(heads_, tokens, head_dim_);
   const int D = hidden_;
   d_scores_.resize(static_cast<size_t>(heads_) * tokens * tokens);
-  const auto& s = dnn_->stream;
+  OneDnn& s = *dnn_;
   const auto columns = [&](const float* base, int offset) { return view(*dnn_, m.head_columns, base + offset); };
   const auto a = view(*dnn_, m.square, attention), a_t = view(*dnn_, m.transposed, attention);
   const auto da = view(*dnn_, m.square, attention_grad);

@@ -22,11 +22,11 @@ class AttentionBackward {
 
  private:
   struct Primitives {
-    dnnl::matmul d_attention;  // dC·vᵀ
-    dnnl::matmul d_value;      // Aᵀ·dC
-    dnnl::softmax_backward d_scores;
-    dnnl::matmul d_query;  // dS·k, scaled
-    dnnl::matmul d_key;    // dSᵀ·q, scaled
+    WithScratchpad<dnnl::matmul> d_attention;  // dC·vᵀ
+    WithScratchpad<dnnl::matmul> d_value;      // Aᵀ·dC
+    WithScratchpad<dnnl::softmax_backward> d_scores;
+    WithScratchpad<dnnl::matmul> d_query;  // dS·k, scaled
+    WithScratchpad<dnnl::matmul> d_key;    // dSᵀ·q, scaled
   };
   Primitives& primitives_for(int tokens);
 

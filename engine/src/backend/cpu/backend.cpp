@@ -9,6 +9,7 @@
 #include "backend/cpu/activation.hpp"
 #include "backend/cpu/attention.hpp"
 #include "backend/cpu/attention_backward.hpp"
+#include "backend/cpu/denormals.hpp"
 #include "backend/cpu/input_gradient.hpp"
 #include "backend/cpu/layer_norm.hpp"
 #include "backend/cpu/onednn.hpp"
@@ -143,7 +144,10 @@ class OneDnnBackend : public ForwardBackend {
 
   std::string device_name() const override { return "cpu (oneDNN, " + std::to_string(dnn_.threads) + " threads)"; }
 
-  ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override { return run(pixels, request, nullptr); }
+  ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override {
+    const cpu::FlushDenormals flush(dnn_.threads);
+    return run(pixels, request, nullptr);
+  }
 
   // A traced forward pass keeping every layer's attention, then back from the target logit
   // through the heads, the final norm, each layer and the patch embedding, in float.
@@ -153,6 +157,7 @@ class OneDnnBackend : public ForwardBackend {
     const int T = config().num_prefix_tokens + grid_h * grid_w + config().num_detection_tokens;
     cpu::check_attention_size(config(), 2 * int64_t{L}, T, T);
     if (!gradients_) gradients_.emplace(dnn_, *model_);
+    const cpu::FlushDenormals flush(dnn_.threads);
 
     Trace& trace = trace_;
     Explanation e;

@@ -8,18 +8,18 @@ InputGradient::InputGradient(OneDnn& dnn, const Linear& layer)
       in_(static_cast<int>(layer.weight.dim(1))),
       out_(static_cast<int>(layer.weight.dim(0))) {}
 
-dnnl::matmul& InputGradient::matmul_for(int rows) {
+WithScratchpad<dnnl::matmul>& InputGradient::matmul_for(int rows) {
   auto found = matmuls_.find(rows);
   if (found != matmuls_.end()) return found->second;
   const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(f32_rows(rows, out_), f32_rows(out_, in_), f32_rows(rows, in_)),
-                                        dnn_->engine);
-  return matmuls_.emplace(rows, dnnl::matmul(pd)).first->second;
+                                        user_scratchpad(), dnn_->engine);
+  return matmuls_.emplace(rows, WithScratchpad<dnnl::matmul>(pd)).first->second;
 }
 
 void InputGradient::run(const float* dy, int rows, float* dx) {
-  matmul_for(rows).execute(dnn_->stream, {{DNNL_ARG_SRC, view(*dnn_, f32_rows(rows, out_), dy)},
-                                          {DNNL_ARG_WEIGHTS, view(*dnn_, f32_rows(out_, in_), weight_)},
-                                          {DNNL_ARG_DST, view(*dnn_, f32_rows(rows, in_), dx)}});
+  matmul_for(rows).execute(*dnn_, {{DNNL_ARG_SRC, view(*dnn_, f32_rows(rows, out_), dy)},
+                                   {DNNL_ARG_WEIGHTS, view(*dnn_, f32_rows(out_, in_), weight_)},
+                                   {DNNL_ARG_DST, view(*dnn_, f32_rows(rows, in_), dx)}});
 }
 
 }  // namespace vitlens::cpu

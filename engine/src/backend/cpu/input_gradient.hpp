@@ -18,12 +18,12 @@ class InputGradient {
   void run(const float* dy, int rows, float* dx);
 
  private:
-  dnnl::matmul& matmul_for(int rows);
+  WithScratchpad<dnnl::matmul>& matmul_for(int rows);
 
   OneDnn* dnn_;
   const float* weight_;
   int in_ = 0, out_ = 0;
-  std::unordered_map<int, dnnl::matmul> matmuls_;
+  std::unordered_map<int, WithScratchpad<dnnl::matmul>> matmuls_;
 };
 
 }  // namespace vitlens::cpu

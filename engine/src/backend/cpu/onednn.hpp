@@ -1,4 +1,7 @@
 #pragma once
+#include <unordered_map>
+#include <vector>
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 namespace vitlens::cpu {
@@ -9,6 +12,37 @@ struct OneDnn {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   int threads = 1;
+
+  // Working memory for primitives made with scratchpad_mode::user, one buffer for all (the
+  // stream runs one primitive at a time). The backward pass's matmuls pack their plain
+  // weights into a scratchpad on every run; oneDNN's own would be mapped and unmapped each
+  // time, and faulting 10 MB of fresh pages per matmul doubled the cost of an explanation.
+  std::vector<char> scratch;
+  dnnl::memory scratchpad(const dnnl::memory::desc& desc) {
+    if (scratch.size() < desc.get_size()) scratch.resize(desc.get_size());
+    return dnnl::memory(desc, engine, scratch.data());
+  }
+};
+
+// Primitive attributes that take their scratchpad from OneDnn::scratchpad.
+inline dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr = {}) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+// A primitive made with user_scratchpad() and the scratchpad it asks for.
+template <typename Primitive>
+struct WithScratchpad {
+  Primitive primitive;
+  dnnl::memory::desc scratchpad;
+
+  template <typename PrimitiveDesc>
+  explicit WithScratchpad(const PrimitiveDesc& pd) : primitive(pd), scratchpad(pd.scratchpad_desc()) {}
+
+  void execute(OneDnn& dnn, std::unordered_map<int, dnnl::memory> args) {
+    args.emplace(DNNL_ARG_SCRATCHPAD, dnn.scratchpad(scratchpad));
+    primitive.execute(dnn.stream, args);
+  }
 };
 
 using Dims = dnnl::memory::dims;
