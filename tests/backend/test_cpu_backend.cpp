@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "support/random_model.hpp"
 #include "vitlens/backend/forward.hpp"
@@ -123,6 +127,21 @@ TEST_CASE("the CPU backend gives the same answer again, across input sizes and t
   const ForwardOutput one = make_cpu_backend(model, 1)->forward(random_pixels(32, 32, 1), {});
   CHECK(max_abs_diff(a.logits, one.logits) <= 1e-5f);
   CHECK(make_cpu_backend(model, 3)->device_name() == "cpu (oneDNN, 3 threads)");
+}
+
+TEST_CASE("the CPU backend flushes denormals only while it runs: the caller's float mode is as it was", "[cpu]") {
+  auto backend = make_cpu_backend(random_vit({}));
+  const Tensor pixels = random_pixels(32, 32);
+#if defined(__SSE__)
+  const unsigned before = _mm_getcsr();
+#endif
+  backend->forward(pixels, {});
+  backend->explain(pixels, {2, -1});
+#if defined(__SSE__)
+  CHECK(_mm_getcsr() == before);
+#endif
+  volatile float smallest = std::numeric_limits<float>::min();
+  CHECK(smallest / 4 > 0.0f);  // the caller still computes denormals
 }
 
 TEST_CASE("the CPU backend rejects inputs that are not whole patches and out-of-range query tokens", "[cpu]") {
