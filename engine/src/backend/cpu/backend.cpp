@@ -63,7 +63,7 @@ struct LayerTrace {
 };
 
 struct Trace {
-  std::vector<float> embedded;  // the tokens before the pre-norm (CLIP)
+  std::vector<float> embedded;  // the tokens before the pre-norm (CLIP only)
   std::vector<LayerTrace> layers;
   std::vector<float> before_final_norm;
 };
@@ -154,28 +154,27 @@ class OneDnnBackend : public ForwardBackend {
   Explanation explain(const Tensor& pixels, const LogitTarget& target) override {
     const auto [grid_h, grid_w] = cpu::patch_grid(config(), pixels);
     const int L = config().num_layers, H = config().num_heads;
-    const int T = config().num_prefix_tokens + grid_h * grid_w + config().num_detection_tokens;
+    const int T = plan_for(grid_h, grid_w).tokens;
     cpu::check_attention_size(config(), 2 * int64_t{L}, T, T);
     if (!gradients_) gradients_.emplace(dnn_, *model_);
     const cpu::FlushDenormals flush(dnn_.threads);
 
-    Trace& trace = trace_;
     Explanation e;
-    e.output = run(pixels, AttentionRequest::all(), &trace);
+    e.output = run(pixels, AttentionRequest::all(), &trace_);
     e.attention = std::move(e.output.attention);
     e.output.attention = Tensor();
     e.output.attention_queries.clear();
     e.target = target;
     const cpu::Matrix head = cpu::head_gradient(*model_, e.output, e.target);
     std::vector<float> d(head.data.begin(), head.data.end());
-    if (final_norm_) normalisation_backward(*final_norm_, trace.before_final_norm, T, d);
+    if (final_norm_) normalisation_backward(*final_norm_, trace_.before_final_norm, T, d);
 
     e.attention_grad = Tensor({L, H, T, T});
     const size_t stride = static_cast<size_t>(H) * T * T;
     for (int l = L - 1; l >= 0; --l)
-      layer_backward(l, trace.layers[static_cast<size_t>(l)], T, e.attention.ptr() + l * stride, e.attention_grad.ptr() + l * stride,
+      layer_backward(l, trace_.layers[static_cast<size_t>(l)], T, e.attention.ptr() + l * stride, e.attention_grad.ptr() + l * stride,
                      d.data(), l == L - 1 ? &e : nullptr);
-    if (pre_norm_) normalisation_backward(*pre_norm_, trace.embedded, T, d);
+    if (pre_norm_) normalisation_backward(*pre_norm_, trace_.embedded, T, d);
     e.pixel_grad = pixel_gradient(d, pixels, grid_h, grid_w);
     return e;
   }
@@ -207,7 +206,7 @@ class OneDnnBackend : public ForwardBackend {
     x.assign(plan.initial.begin(), plan.initial.end());
     embed_patches(pixels, grid_h, grid_w, x.data());
     if (trace) {
-      trace->embedded = x;
+      if (pre_norm_) trace->embedded = x;
       trace->layers.resize(static_cast<size_t>(L));
     }
     if (pre_norm_) {
