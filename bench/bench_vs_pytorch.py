@@ -140,23 +140,28 @@ def blas_backend():
     return (build.group(1) if build else "unknown"), libraries
 
 
-def time_pytorch(model, input_size, runs, warmup):
-    pixels = torch.randn(3, *input_size, generator=torch.Generator().manual_seed(SEED))
+def time_pytorch(model, input_size, runs, warmup, device):
+    pixels = torch.randn(3, *input_size, generator=torch.Generator().manual_seed(SEED)).to(device)
+    model = model.to(device)
+    # A GPU runs asynchronously: each timed run ends when the device has finished it.
+    finish = torch.cuda.synchronize if pixels.is_cuda else (lambda: None)
     # Like `vitlens-cli bench`, no attention is kept: each layer's probabilities are freed.
     for _ in range(warmup):
         ref.run(model, pixels, keep_attention=False)
+    finish()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         ref.run(model, pixels, keep_attention=False)
+        finish()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
 
-def time_pytorch_alone(name, folder, input_size, runs, warmup, threads):
+def time_pytorch_alone(name, folder, input_size, runs, warmup, threads, device):
     """time_pytorch in this (fresh) process: (median ms, the process's peak RSS in MiB)."""
     torch.set_num_threads(threads)
-    ms = time_pytorch(MODELS[name].load(folder), input_size, runs, warmup)
+    ms = time_pytorch(MODELS[name].load(folder), input_size, runs, warmup, device)
     return ms, peak_rss_mib("/proc/self/status")
 
 
@@ -273,6 +278,8 @@ def main():
                              "onnxruntime-node); without it ONNX Runtime is not timed")
     parser.add_argument("--threads", type=int, default=2,
                         help="CPU threads for PyTorch, ONNX Runtime, ViTLens cpu and lavapipe (default 2)")
+    parser.add_argument("--torch-device", default="cpu",
+                        help="where PyTorch runs: cpu (default) or cuda, the peer of a ViTLens GPU device")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build", "bench-models"),
                         help="folder for the generated checkpoints (default build/bench-models)")
     args = parser.parse_args()
@@ -291,9 +298,13 @@ def main():
     if args.onnxruntime and not os.path.isdir(os.path.join(args.onnxruntime, "onnxruntime-node")):
         parser.error(f"{args.onnxruntime}: no onnxruntime-node there; run npm install --ignore-scripts onnxruntime-node")
 
+    if args.torch_device.startswith("cuda") and not torch.cuda.is_available():
+        parser.error("--torch-device cuda: this torch sees no CUDA device")
     torch.set_num_threads(args.threads)
     build_blas, libraries = blas_backend()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS_INFO={build_blas}, "
+    where = (f"on {torch.cuda.get_device_name(args.torch_device)}" if args.torch_device.startswith("cuda")
+             else "on the CPU")
+    print(f"torch {torch.__version__} {where}, {torch.get_num_threads()} threads, BLAS_INFO={build_blas}, "
           f"loaded: {', '.join(libraries) or 'no BLAS library'}; "
           f"vitlens-cli runs with --threads {args.threads} and LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', args.threads)} (lavapipe)")
     if not any("openblas" in lib for lib in libraries):
@@ -317,7 +328,8 @@ def main():
         runs, warmup = (args.long_runs, 1) if long_sequence else (args.runs, args.warmup)
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             pytorch_ms, pytorch_mib = pool.apply(time_pytorch_alone,
-                                                 (name, folder, input_size, runs, warmup, args.threads))
+                                                 (name, folder, input_size, runs, warmup, args.threads,
+                                                  args.torch_device))
         onnxruntime_ms = None
         if args.onnxruntime:
             ort = time_onnxruntime(args.onnxruntime, export_onnx(name, folder, input_size), input_size, runs, warmup,
