@@ -1,4 +1,5 @@
 #include <cctype>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "vitlens/analysis/npy.hpp"
 #include "vitlens/analysis/rollout.hpp"
 #include "vitlens/analysis/sidecar.hpp"
+#include "vitlens/backend/batch_queue.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/image/decode.hpp"
 #include "vitlens/image/preprocess.hpp"
@@ -80,28 +82,90 @@ struct ImageResult {
   std::vector<PlannedFile> files;
 };
 
+// How an image ended: the files it wrote, or why it failed.
+struct Finished {
+  size_t id = 0;
+  size_t files = 0;
+  std::exception_ptr error;
+};
+
+struct Analysis {
+  AttentionMaps primary;                  // what --method computes: the .npy and per-map PNGs
+  std::vector<AttentionMaps> grid_groups;  // the grid's column groups
+};
+
 class AttentionCommand {
  public:
   AttentionCommand(const AttentionOptions& options, const InputOptions& input, std::shared_ptr<const Model> model,
-                   const DeviceInfo& device, const BackendOptions& backend)
-      : o_(options), input_(input), model_(std::move(model)), session_(model_, device, backend) {}
+                   const DeviceInfo& device, const BackendOptions& backend, int batch)
+      : o_(options), input_(input), model_(std::move(model)), session_(model_, device, backend), queue_(session_, batch) {}
 
   const Session& session() const { return session_; }
 
-  // Computes everything for one image and writes its files; returns how many.
-  size_t export_image(const std::string& path, const std::string& name) {
-    const cv::Mat rgb = load_image_rgb(path);
-    const InputPlan plan = input_plan(*model_, rgb.size(), input_);
-    const PreprocessConfig& p = plan.preprocess;
-    const Tensor pixels = preprocess(rgb, p);
-    const TokenLayout layout = token_layout(model_->config, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2)));
-    std::optional<LogitTarget> target;
-    Analysis a = needs_gradients(o_.method) ? explain(pixels, layout, target)
-                 : probe_query() ? analyse(session_.run(pixels, AttentionRequest::none()), layout)
-                 : o_.method == AttentionMethod::Rollout
-                     ? rollout(pixels, layout, resolve_queries(o_.selection.queries, layout))
-                     : analyse(session_.run(pixels, attention_request(resolve_queries(o_.selection.queries, layout))), layout);
-    const std::string stem = (fs::path(o_.out) / name).string() + "_" + a.primary.method;
+  // Starts image `id`: decodes it and computes its maps, or, where they come from one forward
+  // pass (raw, mask), queues it for a batch. Returns the images this finished, its own or
+  // earlier ones whose batch ran; throws what fails this image before it is queued.
+  std::vector<Finished> add(size_t id, const std::string& path, const std::string& name) {
+    Image image = decode(path, name);
+    if (needs_gradients(o_.method) || o_.method == AttentionMethod::Rollout) {
+      std::optional<LogitTarget> target;
+      const Analysis a = needs_gradients(o_.method)
+                             ? explain(image.pixels, image.layout, target)
+                             : rollout(image.pixels, image.layout, resolve_queries(o_.selection.queries, image.layout));
+      return {{id, write(image, a, target), nullptr}};
+    }
+    const AttentionRequest request =
+        probe_query() ? AttentionRequest::none() : attention_request(resolve_queries(o_.selection.queries, image.layout));
+    std::vector<BatchQueue::Result> done = queue_.push(id, image.pixels, request);
+    waiting_.emplace(id, std::move(image));
+    return finish(std::move(done));
+  }
+
+  // Runs the images still waiting for a batch.
+  std::vector<Finished> flush() { return finish(queue_.flush()); }
+
+ private:
+  struct Image {
+    std::string path;
+    std::string name;
+    cv::Mat rgb;
+    PreprocessConfig preprocess;
+    Tensor pixels;
+    TokenLayout layout;
+  };
+
+  Image decode(const std::string& path, const std::string& name) const {
+    Image image{path, name, load_image_rgb(path), {}, {}, {}};
+    image.preprocess = input_plan(*model_, image.rgb.size(), input_).preprocess;
+    image.pixels = preprocess(image.rgb, image.preprocess);
+    image.layout = token_layout(model_->config, static_cast<int>(image.pixels.dim(1)), static_cast<int>(image.pixels.dim(2)));
+    return image;
+  }
+
+  std::vector<Finished> finish(std::vector<BatchQueue::Result> done) {
+    std::vector<Finished> finished;
+    for (BatchQueue::Result& r : done) {
+      const auto found = waiting_.find(r.id);
+      Finished f{r.id, 0, r.error};
+      try {
+        if (!f.error) f.files = write(found->second, analyse(r.output, found->second.layout), std::nullopt);
+      } catch (...) {
+        f.error = std::current_exception();
+      }
+      waiting_.erase(found);
+      finished.push_back(f);
+    }
+    return finished;
+  }
+
+  // Writes every file of one image's analysis; returns how many.
+  size_t write(const Image& image, const Analysis& a, const std::optional<LogitTarget>& target) {
+    const cv::Mat& rgb = image.rgb;
+    const PreprocessConfig& p = image.preprocess;
+    const std::string& path = image.path;
+    const Tensor& pixels = image.pixels;
+    const TokenLayout& layout = image.layout;
+    const std::string stem = (fs::path(o_.out) / image.name).string() + "_" + a.primary.method;
     std::vector<PlannedFile> files;
     if (o_.npy || o_.json) plan_npy(files, a.primary, stem + "_" + query_tags(a.primary.queries), path, rgb, pixels, layout, target);
     for (int q = 0; q < static_cast<int>(a.primary.queries.size()); ++q) {
@@ -114,12 +178,6 @@ class AttentionCommand {
     for (const PlannedFile& f : files) f.write(f.path, o_.overwrite);
     return files.size();
   }
-
- private:
-  struct Analysis {
-    AttentionMaps primary;                  // what --method computes: the .npy and per-map PNGs
-    std::vector<AttentionMaps> grid_groups;  // the grid's column groups
-  };
 
   // Rollout needs every row of every layer: it is accumulated while the forward pass streams
   // them, so only one layer's rows are held (a ViT-S/8's 785 tokens would need 170 MB).
@@ -230,6 +288,8 @@ class AttentionCommand {
   InputOptions input_;
   std::shared_ptr<const Model> model_;
   Session session_;
+  BatchQueue queue_;
+  std::map<size_t, Image> waiting_;  // queued images by id, until their batch has run
 };
 
 // The probe's attention is the pooling head's, not a layer's: it has no layers to pick or
@@ -273,6 +333,7 @@ ArgParser attention_arguments() {
   add_attention_options(parser);
   add_recursive_flag(parser);
   add_size_options(parser);
+  add_batch_option(parser, "auto; explanations and rollout run one image at a time");
   return parser.positional("IMAGE_OR_FOLDER", "image files, or folders whose images are taken in natural order", true);
 }
 
@@ -287,21 +348,35 @@ int run_attention(const ParsedArgs& args) {
   fs::create_directories(options.out, error);
   if (error || !fs::is_directory(options.out))
     throw Error(options.out + ": cannot create the output folder" + (error ? ": " + error.message() : ""));
-  AttentionCommand command(options, input, model, device_option(args), backend_options(args));
+  AttentionCommand command(options, input, model, device_option(args), backend_options(args), batch_option(args, 0));
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());
   size_t failures = 0, written = 0;
-  for (const std::string& image : images) {
-    progress.step(image);
+  // One bad image must not cost the user the maps of the others.
+  const auto fail = [&](const std::string& image, const std::string& what) {
+    progress.message(std::string(kProgram) + ": " + naming(image, what));
+    ++failures;
+  };
+  const auto count = [&](const std::vector<Finished>& finished) {
+    for (const Finished& f : finished) {
+      try {
+        if (f.error) std::rethrow_exception(f.error);
+        written += f.files;
+      } catch (const std::exception& e) {
+        fail(images[f.id], e.what());
+      }
+    }
+  };
+  for (size_t i = 0; i < images.size(); ++i) {
+    progress.step(images[i]);
     try {
-      written += command.export_image(image, names.at(image));
+      count(command.add(i, images[i], names.at(images[i])));
     } catch (const std::exception& e) {
-      // One bad image must not cost the user the maps of the others.
-      progress.message(std::string(kProgram) + ": " + naming(image, e.what()));
-      ++failures;
+      fail(images[i], e.what());
     }
   }
+  count(command.flush());
   progress.finish();
   std::cout << images.size() - failures << " of " << images.size() << " images done, " << written << " files written to "
             << options.out << (failures ? ", " + std::to_string(failures) + " failed" : "") << '\n';

@@ -51,13 +51,16 @@ Tensor synthetic_input(const Size& size, unsigned seed) {
   return pixels;
 }
 
-double timed_run(Session& session, const Tensor& pixels, ForwardOutput* output = nullptr) {
+// Milliseconds per image of one pass over `images` (a batch when there are several).
+double timed_run(Session& session, const std::vector<Tensor>& images, ForwardOutput* output = nullptr) {
   auto start = std::chrono::steady_clock::now();
-  ForwardOutput out = session.run(pixels);
+  std::vector<ForwardOutput> out = images.size() == 1 ? std::vector<ForwardOutput>{} : session.run_batch(images);
+  if (images.size() == 1) out.push_back(session.run(images.front()));
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  if (output) *output = std::move(out);
-  return ms;
+  if (output) *output = std::move(out.front());
+  return ms / static_cast<double>(images.size());
 }
+
 
 // One top-class relevance map: the forward pass, the backward pass and the rollout of
 // (dA * A)^+ that make it (what `attention --method relevance` costs per image).
@@ -79,10 +82,11 @@ Stats statistics(std::vector<double> ms) {
   return {mean, median, ms.front(), rank(0.9)};
 }
 
-void print_text(const Model& model, const DeviceInfo& device, const Size& size, int runs, int warmup,
+void print_text(const Model& model, const DeviceInfo& device, const Size& size, int batch, int runs, int warmup,
                 double first_ms, const Stats& s) {
   std::cout << "model:  " << model.path << "\ndevice: " << describe(device) << "\ninput:  " << size.height << "x"
-            << size.width << ", " << runs << " runs after " << warmup << " warm-up runs\n\n";
+            << size.width << (batch > 1 ? ", " + std::to_string(batch) + " images per pass" : std::string()) << ", " << runs
+            << " runs after " << warmup << " warm-up runs\n\n";
   Table table({{"", Table::Align::Left}, {"ms/image", Table::Align::Right}});
   table.add_row({"first run (includes one-time set-up)", fixed(first_ms, 2)});
   table.add_row({"mean", fixed(s.mean, 2)});
@@ -115,6 +119,7 @@ ArgParser bench_arguments() {
   add_model_option(parser);
   add_device_option(parser);
   add_size_options(parser, "S x S", false);
+  add_batch_option(parser, "1; each image of a batch is its own synthetic input, and times are per image");
   parser.option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
       .option("warmup", "W", "untimed runs after the first (default " + std::to_string(kDefaultWarmup) + ")")
       .option("seed", "N", "seed of the random input (default 0)")
@@ -134,10 +139,14 @@ int run_bench(const ParsedArgs& args) {
   BackendOptions options = backend_options(args);
   options.profile = profile;
   Session session(model, device_option(args), options);
-  Tensor pixels = synthetic_input(size, seed);
+  const int requested = batch_option(args, 1);
+  const int batch = requested ? requested : session.preferred_batch(size.height, size.width);
+  std::vector<Tensor> images;
+  for (int i = 0; i < batch; ++i) images.push_back(synthetic_input(size, seed + static_cast<unsigned>(i)));
+  const Tensor& pixels = images.front();
 
-  double first_ms = timed_run(session, pixels);
-  for (int i = 0; i < warmup; ++i) session.run(pixels);
+  double first_ms = timed_run(session, images);
+  for (int i = 0; i < warmup; ++i) timed_run(session, images);
   const bool with_relevance = args.flag("relevance");
   if (with_relevance) {
     if (!model->has_classifier() && !model->has_detector()) throw UsageError("--relevance: " + model->path + " has no class to explain");
@@ -148,7 +157,7 @@ int run_bench(const ParsedArgs& args) {
   std::vector<double> ms, relevance_ms;
   ForwardOutput last;
   for (int i = 0; i < runs; ++i) {
-    ms.push_back(timed_run(session, pixels, &last));
+    ms.push_back(timed_run(session, images, &last));
     if (with_relevance) relevance_ms.push_back(timed_relevance(session, pixels));
   }
   Stats s = statistics(ms);
@@ -156,7 +165,7 @@ int run_bench(const ParsedArgs& args) {
   if (with_relevance) relevance = statistics(relevance_ms);
 
   if (!args.flag("json")) {
-    print_text(*model, session.device(), size, runs, warmup, first_ms, s);
+    print_text(*model, session.device(), size, batch, runs, warmup, first_ms, s);
     if (relevance)
       std::cout << "relevance (forward + backward): " << fixed(relevance->mean, 2) << " ms/image mean, " << fixed(relevance->mean / s.mean, 2)
                 << "x the forward pass (medians: " << fixed(relevance->median, 2) << " ms, " << fixed(relevance->median / s.median, 2) << "x)\n";
@@ -167,6 +176,7 @@ int run_bench(const ParsedArgs& args) {
                              {"device", session.device().name},
                              {"device_id", session.device().id()},
                              {"size", {size.height, size.width}},
+                             {"batch", batch},
                              {"runs", runs},
                              {"warmup", warmup},
                              {"first_ms", first_ms},

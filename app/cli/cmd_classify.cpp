@@ -6,6 +6,7 @@
 #include "image_inputs.hpp"
 #include "output.hpp"
 #include "shared_options.hpp"
+#include "vitlens/backend/batch_queue.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/image/decode.hpp"
 #include "vitlens/image/preprocess.hpp"
@@ -17,14 +18,24 @@ namespace {
 
 constexpr int kDefaultTopK = 5;
 
+using Clock = std::chrono::steady_clock;
+
+// An image decoded and pre-processed, waiting for its batch's forward pass.
+struct Pending {
+  std::string image;
+  InputPlan plan;
+  Clock::time_point start;
+};
+
 struct Classification {
   std::string image;
   cv::Size input;  // the model input, width x height
   int64_t tokens = 0;
   std::vector<Prediction> top;
   Tensor logits;
-  double time_ms = 0;   // forward pass on the device
-  double total_ms = 0;  // decoding, pre-processing, forward and read-back
+  double time_ms = 0;   // the image's share of its batch's forward pass on the device
+  double total_ms = 0;  // decoding, pre-processing, waiting for its batch, forward and read-back
+  int batch = 1;        // images in its forward pass
 };
 
 void require_classifier(const Model& model) {
@@ -39,19 +50,16 @@ void require_classifier(const Model& model) {
                 "describe it");
 }
 
-Classification classify(Session& session, const std::string& path, const InputOptions& input, int k) {
-  auto start = std::chrono::steady_clock::now();
-  const cv::Mat rgb = load_image_rgb(path);
-  const InputPlan plan = input_plan(session.model(), rgb.size(), input);
-  ForwardOutput output = session.run(preprocess(rgb, plan.preprocess));
-  std::chrono::duration<double, std::milli> total = std::chrono::steady_clock::now() - start;
-  std::vector<Prediction> top = top_k(output.logits, session.model().labels, k);
-  return {path, plan.input, plan.tokens, std::move(top), std::move(output.logits), output.time_ms, total.count()};
+Classification classification(const Model& model, const Pending& p, ForwardOutput& output, int batch, int k) {
+  const std::chrono::duration<double, std::milli> total = Clock::now() - p.start;
+  std::vector<Prediction> top = top_k(output.logits, model.labels, k);
+  return {p.image, p.plan.input, p.plan.tokens, std::move(top), std::move(output.logits), output.time_ms, total.count(), batch};
 }
 
 void print_text(const Classification& c) {
   std::cout << '\n' << c.image << "  (" << c.input.height << "x" << c.input.width << ", " << c.tokens << " tokens, "
-            << fixed(c.time_ms, 1) << " ms forward, " << fixed(c.total_ms, 1) << " ms total)\n";
+            << fixed(c.time_ms, 1) << " ms forward" << (c.batch > 1 ? " as 1 of " + std::to_string(c.batch) : "") << ", "
+            << fixed(c.total_ms, 1) << " ms total)\n";
   Table table({{"#", Table::Align::Right},
                {"PROBABILITY", Table::Align::Right},
                {"INDEX", Table::Align::Right},
@@ -72,7 +80,8 @@ Json to_json(const Classification& c) {
           {"top", top},
           {"logits", shortest(c.logits.data)},
           {"time_ms", c.time_ms},
-          {"total_ms", c.total_ms}};
+          {"total_ms", c.total_ms},
+          {"batch", c.batch}};
 }
 
 }  // namespace
@@ -85,6 +94,7 @@ ArgParser classify_arguments() {
   add_size_options(parser);
   add_json_flag(parser);
   add_recursive_flag(parser);
+  add_batch_option(parser, "auto");
   return parser.positional("IMAGE_OR_FOLDER", "image files (JPEG, PNG, BMP, TIFF, WebP, ...), or folders whose images are taken in natural order", true);
 }
 
@@ -98,30 +108,63 @@ int run_classify(const ParsedArgs& args) {
   check_input_options_for(input, *model);
   k = std::min(k, model->config.num_classes);
   Session session(model, device_option(args), backend_options(args));
+  BatchQueue queue(session, batch_option(args, 0));
 
   if (!json) std::cout << "model:  " << model->path << "\ndevice: " << describe(session.device()) << '\n';
   Json results = Json::array();
   Json errors = Json::array();
-  for (const std::string& path : images) {
-    try {
-      Classification c = classify(session, path, input, k);
-      if (json)
-        results.push_back(to_json(c));
-      else
-        print_text(c);
-    } catch (const std::exception& e) {
-      // One unreadable image must not cost the user the results of the others.
-      std::string message = naming(path, e.what());
-      std::cerr << kProgram << ": " << message << '\n';
-      errors.push_back({{"image", path}, {"error", message}});
+  // One unreadable image must not cost the user the results of the others.
+  const auto fail = [&](const std::string& path, const std::string& what) {
+    const std::string message = naming(path, what);
+    std::cerr << kProgram << ": " << message << '\n';
+    errors.push_back({{"image", path}, {"error", message}});
+  };
+  std::vector<Pending> pending(images.size());
+  size_t classified = 0;
+  const auto report = [&](std::vector<BatchQueue::Result> done) {
+    for (BatchQueue::Result& r : done) {
+      try {
+        if (r.error) std::rethrow_exception(r.error);
+        Classification c = classification(*model, pending[r.id], r.output, r.batch, k);
+        ++classified;
+        if (json)
+          results.push_back(to_json(c));
+        else
+          print_text(c);
+      } catch (const std::exception& e) {
+        fail(pending[r.id].image, e.what());
+      }
     }
+  };
+  const auto start = Clock::now();
+  for (size_t i = 0; i < images.size(); ++i) {
+    Tensor pixels;
+    try {
+      pending[i].image = images[i];
+      pending[i].start = Clock::now();
+      const cv::Mat rgb = load_image_rgb(images[i]);
+      pending[i].plan = input_plan(*model, rgb.size(), input);
+      pixels = preprocess(rgb, pending[i].plan.preprocess);
+    } catch (const std::exception& e) {
+      fail(images[i], e.what());
+      continue;
+    }
+    report(queue.push(i, std::move(pixels)));
   }
+  report(queue.flush());
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double per_second = seconds > 0 ? static_cast<double>(classified) / seconds : 0.0;
   if (json)
     print_json(std::cout, Json{{"model", model->path},
                                {"device", session.device().name},
                                {"device_id", session.device().id()},
                                {"results", results},
-                               {"errors", errors}});
+                               {"errors", errors},
+                               {"seconds", seconds},
+                               {"images_per_second", per_second}});
+  else if (images.size() > 1)
+    std::cout << '\n' << classified << " images classified in " << fixed(seconds, 2) << " s ("
+              << fixed(per_second, 1) << " images/s)\n";
   size_t failures = errors.size();
   if (failures)
     std::cerr << kProgram << ": " << failures << " of " << images.size()

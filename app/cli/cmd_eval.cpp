@@ -1,12 +1,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "command.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 #include "shared_options.hpp"
+#include "vitlens/backend/batch_queue.hpp"
 #include "vitlens/backend/session.hpp"
 #include "vitlens/detection/postprocess.hpp"
 #include "vitlens/eval/confusion_matrix.hpp"
@@ -14,6 +16,7 @@
 #include "vitlens/eval/fashion_mnist.hpp"
 #include "vitlens/eval/scene_dataset.hpp"
 #include "vitlens/image/decode.hpp"
+#include "vitlens/image/preprocess.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
@@ -58,16 +61,34 @@ struct ClassifierEval {
   double seconds = 0;
 };
 
-ClassifierEval evaluate_classifier(Session& session, const IdxImages& test, int count, const InputOptions& input) {
+// The image pre-processed at the size `input` gives it.
+Tensor model_input(const Model& model, const cv::Mat& rgb, const InputOptions& input) {
+  return preprocess(rgb, input_plan(model, rgb.size(), input).preprocess);
+}
+
+// A dataset's results in image order; the first failure ends the evaluation.
+void take(std::vector<BatchQueue::Result> done, const std::function<void(size_t, const ForwardOutput&)>& use) {
+  for (const BatchQueue::Result& r : done) {
+    if (r.error) std::rethrow_exception(r.error);
+    use(r.id, r.output);
+  }
+}
+
+ClassifierEval evaluate_classifier(Session& session, const IdxImages& test, int count, const InputOptions& input, int batch) {
   ClassifierEval eval{ConfusionMatrix(static_cast<int>(fashion_mnist_classes().size())), {}, 0};
   Progress progress(static_cast<size_t>(count));
+  BatchQueue queue(session, batch);
+  const auto add = [&](size_t i, const ForwardOutput& output) {
+    const int predicted = argmax(output.logits);
+    eval.predictions.push_back(predicted);
+    eval.matrix.add(test.labels[i], predicted);
+  };
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
     progress.step("test image " + std::to_string(i));
-    const int predicted = argmax(session.run(to_rgb(test.image(i)), input).logits);
-    eval.predictions.push_back(predicted);
-    eval.matrix.add(test.labels[static_cast<size_t>(i)], predicted);
+    take(queue.push(static_cast<size_t>(i), model_input(session.model(), to_rgb(test.image(i)), input)), add);
   }
+  take(queue.flush(), add);
   progress.finish();
   eval.seconds = seconds_since(start);
   return eval;
@@ -97,7 +118,7 @@ Json confusion_json(const ConfusionMatrix& m) {
   return rows;
 }
 
-Json run_fashion_mnist(Session& session, const std::string& folder, int limit, const InputOptions& input, bool json) {
+Json run_fashion_mnist(Session& session, const std::string& folder, int limit, const InputOptions& input, int batch, bool json) {
   const Model& model = session.model();
   if (!model.has_classifier())
     throw Error(model.path + ": " + model.config.architecture + " is not an image classifier; --dataset " + kFashionMnist +
@@ -108,7 +129,7 @@ Json run_fashion_mnist(Session& session, const std::string& folder, int limit, c
   const int count = limit > 0 ? std::min(limit, test.count()) : test.count();
   if (!json) std::cout << "dataset: Fashion-MNIST test split, " << count << " of " << test.count() << " images (" << folder << ")\n";
 
-  const ClassifierEval eval = evaluate_classifier(session, test, count, input);
+  const ClassifierEval eval = evaluate_classifier(session, test, count, input, batch);
   const ConfusionMatrix& m = eval.matrix;
   if (!json) {
     std::cout << "\ntop-1 accuracy: " << percent(m.accuracy()) << " (" << m.correct() << " / " << m.total() << ")  in "
@@ -118,7 +139,7 @@ Json run_fashion_mnist(Session& session, const std::string& folder, int limit, c
   }
   return {{"dataset", kFashionMnist}, {"data", folder}, {"images", count}, {"top1", m.accuracy()},
           {"correct", m.correct()},   {"classes", classes}, {"confusion_matrix", confusion_json(m)},
-          {"seconds", eval.seconds},  {"predictions", eval.predictions}};
+          {"seconds", eval.seconds},  {"images_per_second", count / eval.seconds}, {"predictions", eval.predictions}};
 }
 
 // ---- fashion-scenes: COCO mAP ------------------------------------------------------------
@@ -137,7 +158,7 @@ SceneDataset read_scenes(const std::string& folder) {
   return read_scene_dataset(folder);
 }
 
-Json run_fashion_scenes(Session& session, const std::string& folder, int limit, const InputOptions& input, bool json) {
+Json run_fashion_scenes(Session& session, const std::string& folder, int limit, const InputOptions& input, int batch, bool json) {
   const Model& model = session.model();
   if (!model.has_detector())
     throw Error(model.path + ": " + model.config.architecture + " is not an object detector; --dataset " + kFashionScenes +
@@ -151,14 +172,20 @@ Json run_fashion_scenes(Session& session, const std::string& folder, int limit, 
   DetectionOptions keep_all;
   keep_all.threshold = 0.0f;  // COCO ranks every detection; a threshold would cut the curve short
   Progress progress(static_cast<size_t>(count));
+  BatchQueue queue(session, batch);
+  std::vector<cv::Size> image_sizes(static_cast<size_t>(count));
+  const auto add = [&](size_t i, const ForwardOutput& output) {
+    evaluator.add_image(scenes.scenes[i].objects, scored_boxes(detect_objects(output, model.labels, image_sizes[i], keep_all)));
+  };
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
     const SceneDataset::Scene& scene = scenes.scenes[static_cast<size_t>(i)];
     progress.step(scene.image);
     const cv::Mat rgb = load_image_rgb(scene.image);
-    const ForwardOutput output = session.run(rgb, input);
-    evaluator.add_image(scene.objects, scored_boxes(detect_objects(output, model.labels, rgb.size(), keep_all)));
+    image_sizes[static_cast<size_t>(i)] = rgb.size();
+    take(queue.push(static_cast<size_t>(i), model_input(model, rgb, input)), add);
   }
+  take(queue.flush(), add);
   progress.finish();
   const double seconds = seconds_since(start);
   const DetectionSummary s = evaluator.summary();
@@ -181,7 +208,7 @@ Json run_fashion_scenes(Session& session, const std::string& folder, int limit, 
   }
   return {{"dataset", kFashionScenes}, {"data", folder}, {"scenes", count}, {"objects", s.objects},
           {"detections", s.detections}, {"map50", s.map50}, {"map50_95", s.map50_95}, {"per_class", per_class},
-          {"seconds", seconds}};
+          {"seconds", seconds}, {"images_per_second", count / seconds}};
 }
 
 }  // namespace
@@ -199,6 +226,7 @@ ArgParser eval_arguments() {
   parser.option("limit", "N", "evaluate only the first N images or scenes");
   add_device_option(parser);
   add_size_options(parser, "S x S; for detectors the shortest image edge");
+  add_batch_option(parser, "auto");
   return add_json_flag(parser);
 }
 
@@ -216,8 +244,9 @@ int run_eval(const ParsedArgs& args) {
   check_input_options_for(input, *model);
   Session session(model, device_option(args), backend_options(args));
   if (!json) std::cout << "model:   " << model->path << "\ndevice:  " << describe(session.device()) << '\n';
-  Json result = mnist ? run_fashion_mnist(session, folder, limit, input, json)
-                      : run_fashion_scenes(session, folder, limit, input, json);
+  const int batch = batch_option(args, 0);
+  Json result = mnist ? run_fashion_mnist(session, folder, limit, input, batch, json)
+                      : run_fashion_scenes(session, folder, limit, input, batch, json);
   if (json) {
     Json document{{"model", model->path}, {"device", session.device().name}, {"device_id", session.device().id()}};
     document.update(result);

@@ -8,6 +8,13 @@
 
 namespace vitlens::cli {
 
+namespace {
+
+// More images per pass than any device gains from, yet few enough that their inputs fit.
+constexpr int kMaxBatch = 256;
+
+}  // namespace
+
 ArgParser& add_model_option(ArgParser& parser, bool required) {
   return parser.option("model", "MODEL",
                        "Hugging Face model folder, timm .safetensors/.pth file, a bundled demo model's name "
@@ -21,6 +28,18 @@ ArgParser& add_device_option(ArgParser& parser) {
                 "'auto' (default: a GPU, else 'cpu'), 'cpu' (oneDNN), 'reference' (the double-precision CPU reference), "
                 "a Vulkan device index or part of its name such as 'lavapipe'; see 'devices'");
   return parser.option("threads", "N", "threads of the 'cpu' device (default: VITLENS_THREADS, else every physical core)");
+}
+
+ArgParser& add_batch_option(ArgParser& parser, const std::string& meaning_of_default) {
+  return parser.option("batch", "N|auto",
+                       "images per forward pass: 'auto' runs as many as the device gains from (the 'cpu' device batches "
+                       "small models; GPUs and the reference run one at a time), 1 gives each image the lowest latency "
+                       "(default: " + meaning_of_default + ")");
+}
+
+int batch_option(const ParsedArgs& args, int fallback) {
+  if (args.value("batch") == "auto") return 0;
+  return args.integer("batch", fallback, 1, kMaxBatch);
 }
 
 ArgParser& add_json_flag(ArgParser& parser) { return parser.flag("json", "print one JSON document instead of text"); }

@@ -19,7 +19,12 @@ ArgParser& add_json_flag(ArgParser& parser);
 // command has images to take a native size from.
 ArgParser& add_size_options(ArgParser& parser, const std::string& side_meaning = "S x S", bool native = true);
 
+// --batch N|auto: images per forward pass; `meaning_of_default` completes "default: ...".
+ArgParser& add_batch_option(ArgParser& parser, const std::string& meaning_of_default);
+
 std::shared_ptr<const Model> load_model_option(const ParsedArgs& args);
+// --batch as a BatchQueue size: 0 for 'auto' (the device's preference), `fallback` when not given.
+int batch_option(const ParsedArgs& args, int fallback);
 DeviceInfo device_option(const ParsedArgs& args);
 // --threads as BackendOptions (0 when not given); out of range is a UsageError.
 BackendOptions backend_options(const ParsedArgs& args);

@@ -226,6 +226,39 @@ TEST_CASE("a folder argument takes every image inside it, and shared stems keep 
   CHECK(fs::exists(out / "fruits_raw_cls.npy"));
 }
 
+TEST_CASE("attention in batches writes the maps each image gets alone, across sizes and queries", "[attention][batch]") {
+  // --size native gives these images three grids; patch queries resolve per grid, so each
+  // batch holds images of one size and one request, and a bad image fails alone.
+  const std::vector<std::string> images = {kFruits, (kFixtures / "images" / "baboon.png").string(), kPhoto,
+                                           (kFixtures / "images" / "photo.bmp").string()};
+  auto run = [&](const std::string& batch, const OutFolder& out) {
+    std::vector<std::string> args = {"--model", kVit,   "--device", "cpu", "--size", "native", "--query", "patch:1,2",
+                                     "--format", "npy", "--batch",  batch, "--out",  out.str()};
+    args.insert(args.end(), images.begin(), images.end());
+    const ProcessResult result = cli(args);
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(contains(result.out, "4 of 4 images done"));
+  };
+  OutFolder alone("batch_alone"), batched("batch_auto");
+  run("1", alone);
+  run("auto", batched);
+  size_t compared = 0;
+  for (const auto& entry : fs::directory_iterator(alone.str())) {
+    const std::string name = entry.path().filename().string();
+    REQUIRE(fs::exists(batched / name));
+    if (entry.path().extension() != ".npy") {
+      CHECK(slurp(entry.path()) == slurp(batched / name));
+      continue;
+    }
+    const std::vector<float> a = vitlens::test::read_npy_floats(entry.path()), b = vitlens::test::read_npy_floats(batched / name);
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) CHECK(b[i] == Approx(a[i]).margin(1e-6));
+    ++compared;
+  }
+  CHECK(compared == images.size());
+}
+
 TEST_CASE("attention --help documents the output file names", "[attention]") {
   const ProcessResult help = cli({"--help"});
   CHECK(help.exit_code == 0);

@@ -94,6 +94,9 @@ TEST_CASE("usage mistakes exit with status 2 and a usage line", "[cli]") {
       {"bench", "--model", kClassifier, "--size", "32x"},
       {"bench", "--model", kClassifier, "--size", "36"},
       {"devices", "extra"},
+      {"classify", "--model", kClassifier, "--batch", "0", "image.png"},
+      {"classify", "--model", kClassifier, "--batch", "many", "image.png"},
+      {"bench", "--model", kClassifier, "--batch", "-2"},
   };
   for (const auto& args : mistakes) {
     ProcessResult result = cli(args);
@@ -190,6 +193,39 @@ TEST_CASE("classify --json gives one document with sorted probabilities and ever
     int best = top[0].at("index");
     for (const json& logit : logits) CHECK(logits.at(best).get<double>() >= logit.get<double>());
   }
+}
+
+TEST_CASE("classify in batches gives every image the logits it gets alone, in input order, and reports images/s", "[cli][batch]") {
+  ImageFolder folder("classify_batches");
+  std::vector<std::string> images;
+  for (int i = 0; i < 7; ++i) images.push_back(folder.png("img" + std::to_string(i) + ".png", i));
+  auto classify = [&](const std::string& batch) {
+    std::vector<std::string> args = {"classify", "--model", kClassifier, "--device", "cpu", "--batch", batch, "--json"};
+    args.insert(args.end(), images.begin(), images.end());
+    ProcessResult result = cli(args);
+    INFO("--batch " << batch << " stderr: " << result.err);
+    REQUIRE(result.exit_code == 0);
+    return json::parse(result.out);
+  };
+  const json alone = classify("1"), batched = classify("3"), automatic = classify("auto");
+  CHECK(batched.at("images_per_second").get<double>() > 0);
+  CHECK(batched.at("seconds").get<double>() > 0);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const json& a = alone.at("results").at(i);
+    CHECK(a.at("batch") == 1);
+    CHECK(batched.at("results").at(i).at("batch") == (i < 6 ? 3 : 1));  // two full batches, then the last image
+    CHECK(automatic.at("results").at(i).at("batch") == 7);               // 17 tokens: the CPU device takes all 7
+    for (const json* other : {&batched, &automatic}) {
+      const json& b = other->at("results").at(i);
+      CHECK(b.at("image") == images[i]);
+      for (size_t c = 0; c < a.at("logits").size(); ++c)
+        CHECK(b.at("logits").at(c).get<double>() == Approx(a.at("logits").at(c).get<double>()).margin(1e-4));
+    }
+  }
+  ProcessResult text = cli({"classify", "--model", kClassifier, "--device", "cpu", images[0], images[1]});
+  CHECK(contains(text.out, "2 images classified in"));
+  CHECK(contains(text.out, "images/s"));
+  CHECK(contains(text.out, "as 1 of 2"));
 }
 
 TEST_CASE("classify prints a table naming the device, the labels and the indices", "[cli]") {

@@ -107,6 +107,33 @@ TEST_CASE("eval on the first Fashion-MNIST test images reports an accuracy and a
   CHECK(document.at("predictions").size() == 300);
 }
 
+TEST_CASE("eval in batches predicts exactly what it predicts image by image, and reports images/s", "[demo][batch]") {
+  if (!fashion_mnist_installed()) {
+    WARN("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); skipped");
+    return;
+  }
+  auto predictions = [](const std::string& batch) {
+    const vitlens::test::ProcessResult result = cli({"eval", "--model", kClassifier, "--dataset", "fashion-mnist", "--limit",
+                                                     "100", "--device", "cpu", "--batch", batch, "--json"});
+    REQUIRE(result.exit_code == 0);
+    const json document = json::parse(result.out);
+    CHECK(document.at("images_per_second").get<double>() > 0);
+    return document.at("predictions");
+  };
+  CHECK(predictions("auto") == predictions("1"));
+
+  auto scenes = [](const std::string& batch) {
+    const vitlens::test::ProcessResult result = cli(
+        {"eval", "--model", kDetector, "--dataset", "fashion-scenes", "--data", kSampleScenes, "--device", "cpu", "--batch", batch, "--json"});
+    REQUIRE(result.exit_code == 0);
+    return json::parse(result.out);
+  };
+  const json alone = scenes("1"), batched = scenes("auto");
+  CHECK(batched.at("map50_95").get<double>() == Approx(alone.at("map50_95").get<double>()).margin(1e-9));
+  CHECK(batched.at("detections") == alone.at("detections"));
+  CHECK(batched.at("images_per_second").get<double>() > 0);
+}
+
 TEST_CASE("eval without the Fashion-MNIST files names the Debian package to install", "[demo]") {
   const vitlens::test::ProcessResult result =
       cli({"eval", "--model", kClassifier, "--dataset", "fashion-mnist", "--data", "/nonexistent/fashion-mnist"});

@@ -66,6 +66,14 @@ ForwardOutput Session::run(const Tensor& pixels, const AttentionRequest& attenti
   return on_backend([&](ForwardBackend& backend) { return backend.forward(pixels, attention); });
 }
 
+std::vector<ForwardOutput> Session::run_batch(const std::vector<Tensor>& images, const AttentionRequest& attention) {
+  return on_backend([&](ForwardBackend& backend) { return backend.forward(images, attention); });
+}
+
+int Session::preferred_batch(int height, int width) {
+  return on_backend([&](ForwardBackend& backend) { return backend.preferred_batch(height, width); });
+}
+
 Explanation Session::explain(const Tensor& pixels, const LogitTarget& target) {
   return on_backend([&](ForwardBackend& backend) { return backend.explain(pixels, target); });
 }

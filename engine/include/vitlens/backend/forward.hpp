@@ -90,9 +90,22 @@ class ForwardBackend {
   virtual ~ForwardBackend() = default;
   virtual std::string device_name() const = 0;
   virtual ForwardOutput forward(const Tensor& pixels, const AttentionRequest& attention) = 0;
+  // Several images of one size, one output each, as forward() gives them one by one; each
+  // output's time_ms is its share of the pass. A backend that runs faster on several images
+  // at once (the CPU backend: its matrix products see every image's tokens) overrides this;
+  // the default runs them one at a time. Streamed attention (AttentionRequest::per_layer)
+  // names no image, so it is never batched. Throws vitlens::Error for images of different sizes.
+  virtual std::vector<ForwardOutput> forward(const std::vector<Tensor>& images, const AttentionRequest& attention);
+  // How many images of height x width to give forward(images) at once for the most images
+  // per second: 1 where batching gains nothing.
+  virtual int preferred_batch(int height, int width) const;
   // The forward pass with the gradient of `target` back to every layer's attention. Throws
   // vitlens::Error when the model has no such logit (no classifier, a class out of range).
   virtual Explanation explain(const Tensor& pixels, const LogitTarget& target) = 0;
+
+ protected:
+  // Throws vitlens::Error unless every image has the first one's shape.
+  static void check_one_size(const std::vector<Tensor>& images);
 };
 
 // The plain C++ reference (double accumulation): slow, readable, a second opinion, and the

@@ -92,6 +92,8 @@ class ReferenceBackend : public ForwardBackend {
     return e;
   }
 
+  using ForwardBackend::forward;  // a batch runs image by image
+
   ForwardOutput forward(const Tensor& pixels, const AttentionRequest& request) override {
     const auto start = std::chrono::steady_clock::now();
     const auto [grid_h, grid_w] = cpu::patch_grid(config(), pixels);

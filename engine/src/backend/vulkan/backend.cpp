@@ -42,6 +42,8 @@ class VulkanBackend final : public ForwardBackend {
     return ctx_->name() + (kernels_.family() == KernelFamily::Texel ? " (Vulkan, texel kernels)" : " (Vulkan, tiled kernels)");
   }
 
+  using ForwardBackend::forward;  // a batch runs image by image
+
   ForwardOutput forward(const Tensor& pixels, const AttentionRequest& attention) override {
     const auto [gh, gw] = grid_of(pixels);
     GraphKey key{gh, gw, attention.rows,
