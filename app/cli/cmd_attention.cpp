@@ -1,4 +1,5 @@
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -352,6 +353,7 @@ int run_attention(const ParsedArgs& args) {
   std::cout << "model:  " << model->path << "\ndevice: " << describe(command.session().device()) << '\n';
 
   Progress progress(images.size());
+  const auto start = std::chrono::steady_clock::now();
   size_t failures = 0, written = 0;
   // One bad image must not cost the user the maps of the others.
   const auto fail = [&](const std::string& image, const std::string& what) {
@@ -378,8 +380,11 @@ int run_attention(const ParsedArgs& args) {
   }
   count(command.flush());
   progress.finish();
-  std::cout << images.size() - failures << " of " << images.size() << " images done, " << written << " files written to "
-            << options.out << (failures ? ", " + std::to_string(failures) + " failed" : "") << '\n';
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const size_t done = images.size() - failures;
+  std::cout << done << " of " << images.size() << " images done in " << fixed(seconds, 2) << " s ("
+            << fixed(seconds > 0 ? static_cast<double>(done) / seconds : 0.0, 1) << " images/s), " << written
+            << " files written to " << options.out << (failures ? ", " + std::to_string(failures) + " failed" : "") << '\n';
   return failures ? 1 : 0;
 }
 

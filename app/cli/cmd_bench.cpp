@@ -52,10 +52,11 @@ Tensor synthetic_input(const Size& size, unsigned seed) {
 }
 
 // Milliseconds per image of one pass over `images` (a batch when there are several).
-double timed_run(Session& session, const std::vector<Tensor>& images, ForwardOutput* output = nullptr) {
+double timed_run(Session& session, const std::vector<Tensor>& images, const AttentionRequest& request,
+                 ForwardOutput* output = nullptr) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<ForwardOutput> out = images.size() == 1 ? std::vector<ForwardOutput>{} : session.run_batch(images);
-  if (images.size() == 1) out.push_back(session.run(images.front()));
+  std::vector<ForwardOutput> out = images.size() == 1 ? std::vector<ForwardOutput>{} : session.run_batch(images, request);
+  if (images.size() == 1) out.push_back(session.run(images.front(), request));
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (output) *output = std::move(out.front());
   return ms / static_cast<double>(images.size());
@@ -123,6 +124,8 @@ ArgParser bench_arguments() {
   parser.option("runs", "N", "timed runs (default " + std::to_string(kDefaultRuns) + ")")
       .option("warmup", "W", "untimed runs after the first (default " + std::to_string(kDefaultWarmup) + ")")
       .option("seed", "N", "seed of the random input (default 0)")
+      .flag("hidden-state", "also return every token's last hidden state (as 'features' and the app's maps do); without "
+                            "it the cpu device runs the last layer only on the tokens the heads read")
       .flag("profile", "also report the Vulkan device time of each kernel (timestamps add a little overhead)")
       .flag("relevance", "also time one top-class relevance map per run (forward + backward pass) and its ratio to the forward pass");
   return add_json_flag(parser);
@@ -145,8 +148,12 @@ int run_bench(const ParsedArgs& args) {
   for (int i = 0; i < batch; ++i) images.push_back(synthetic_input(size, seed + static_cast<unsigned>(i)));
   const Tensor& pixels = images.front();
 
-  double first_ms = timed_run(session, images);
-  for (int i = 0; i < warmup; ++i) timed_run(session, images);
+  // By default what classify and detect ask for, the heads' outputs; with --hidden-state
+  // also every token's last hidden state, as features and the app's maps need.
+  AttentionRequest request = AttentionRequest::heads_only();
+  request.hidden_state = args.flag("hidden-state");
+  double first_ms = timed_run(session, images, request);
+  for (int i = 0; i < warmup; ++i) timed_run(session, images, request);
   const bool with_relevance = args.flag("relevance");
   if (with_relevance) {
     if (!model->has_classifier() && !model->has_detector()) throw UsageError("--relevance: " + model->path + " has no class to explain");
@@ -157,7 +164,7 @@ int run_bench(const ParsedArgs& args) {
   std::vector<double> ms, relevance_ms;
   ForwardOutput last;
   for (int i = 0; i < runs; ++i) {
-    ms.push_back(timed_run(session, images, &last));
+    ms.push_back(timed_run(session, images, request, &last));
     if (with_relevance) relevance_ms.push_back(timed_relevance(session, pixels));
   }
   Stats s = statistics(ms);

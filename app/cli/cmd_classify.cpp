@@ -149,7 +149,7 @@ int run_classify(const ParsedArgs& args) {
       fail(images[i], e.what());
       continue;
     }
-    report(queue.push(i, std::move(pixels)));
+    report(queue.push(i, std::move(pixels), AttentionRequest::heads_only()));
   }
   report(queue.flush());
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();

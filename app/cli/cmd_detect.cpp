@@ -44,7 +44,7 @@ ImageDetections detect(Session& session, const InputOptions& input, const std::s
                        const DetectionOptions& options, const std::string& annotate, bool overwrite) {
   const cv::Mat rgb = load_image_rgb(path);
   const InputPlan plan = input_plan(session.model(), rgb.size(), input);
-  const ForwardOutput output = session.run(preprocess(rgb, plan.preprocess));
+  const ForwardOutput output = session.run(preprocess(rgb, plan.preprocess), AttentionRequest::heads_only());
   ImageDetections result{path, rgb.size(), detect_objects(output, session.model().labels, rgb.size(), options), output.time_ms};
   if (!annotate.empty()) write_png_safely(annotation_path(annotate, path), draw_detections(rgb, result.detections), overwrite);
   return result;

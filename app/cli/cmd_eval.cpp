@@ -86,7 +86,7 @@ ClassifierEval evaluate_classifier(Session& session, const IdxImages& test, int 
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
     progress.step("test image " + std::to_string(i));
-    take(queue.push(static_cast<size_t>(i), model_input(session.model(), to_rgb(test.image(i)), input)), add);
+    take(queue.push(static_cast<size_t>(i), model_input(session.model(), to_rgb(test.image(i)), input), AttentionRequest::heads_only()), add);
   }
   take(queue.flush(), add);
   progress.finish();
@@ -183,7 +183,7 @@ Json run_fashion_scenes(Session& session, const std::string& folder, int limit, 
     progress.step(scene.image);
     const cv::Mat rgb = load_image_rgb(scene.image);
     image_sizes[static_cast<size_t>(i)] = rgb.size();
-    take(queue.push(static_cast<size_t>(i), model_input(model, rgb, input)), add);
+    take(queue.push(static_cast<size_t>(i), model_input(model, rgb, input), AttentionRequest::heads_only()), add);
   }
   take(queue.flush(), add);
   progress.finish();

@@ -238,7 +238,8 @@ TEST_CASE("attention in batches writes the maps each image gets alone, across si
     const ProcessResult result = cli(args);
     INFO(result.err);
     CHECK(result.exit_code == 0);
-    CHECK(contains(result.out, "4 of 4 images done"));
+    CHECK(contains(result.out, "4 of 4 images done in"));
+    CHECK(contains(result.out, "images/s)"));
   };
   OutFolder alone("batch_alone"), batched("batch_auto");
   run("1", alone);

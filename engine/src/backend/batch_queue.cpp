@@ -42,7 +42,7 @@ std::vector<BatchQueue::Result> BatchQueue::flush() {
 
 bool BatchQueue::joins(const Tensor& pixels, const AttentionRequest& attention) const {
   return !attention.per_layer && pixels.shape == images_.front().shape && attention.rows == attention_.rows &&
-         attention.query_tokens == attention_.query_tokens;
+         attention.query_tokens == attention_.query_tokens && attention.hidden_state == attention_.hidden_state;
 }
 
 int BatchQueue::capacity_for(const Tensor& pixels, const AttentionRequest& attention) {

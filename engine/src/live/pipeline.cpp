@@ -14,7 +14,7 @@ constexpr std::chrono::milliseconds kPausePoll{20};
 
 AttentionRequest attention_rows(const LiveOptions& options, const TokenLayout& layout) {
   if (options.all_attention_rows) return AttentionRequest::all();
-  if (options.attention_queries.empty()) return AttentionRequest::none();
+  if (options.attention_queries.empty()) return AttentionRequest::heads_only();
   return attention_request(resolve_queries(options.attention_queries, layout));
 }
 

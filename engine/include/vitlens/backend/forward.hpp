@@ -14,7 +14,8 @@ namespace vitlens {
 // valid during the call.
 using LayerAttentionConsumer = std::function<void(int layer, const Tensor& rows)>;
 
-// Which attention probabilities a forward pass should hand back.
+// What a forward pass should hand back besides the heads' outputs (logits, embedding,
+// detections): which attention probabilities, and whether the hidden state.
 struct AttentionRequest {
   enum class Rows { None, All, Selected };
   Rows rows = Rows::None;
@@ -23,13 +24,19 @@ struct AttentionRequest {
   // empty: only one layer's rows are held at a time, so every row of a long sequence (what
   // rollout needs) costs heads x queries x tokens floats instead of layers times that.
   LayerAttentionConsumer per_layer;
+  // Without it a backend may leave ForwardOutput::hidden_state empty and run the last layer
+  // only on the tokens the heads read (a classifier's CLS, a detector's detection tokens):
+  // the other tokens' last outputs feed nothing else.
+  bool hidden_state = true;
 
   static AttentionRequest none() { return {}; }
   static AttentionRequest all() { return {Rows::All, {}, {}}; }
   static AttentionRequest selected(std::vector<int> tokens) { return {Rows::Selected, std::move(tokens), {}}; }
+  // Only what the heads compute: what classifying, detecting and benchmarking need.
+  static AttentionRequest heads_only() { return {Rows::None, {}, {}, false}; }
   // The same rows handed to `consumer` one layer at a time.
   AttentionRequest streamed(LayerAttentionConsumer consumer) const {
-    return {rows, query_tokens, std::move(consumer)};
+    return {rows, query_tokens, std::move(consumer), hidden_state};
   }
 };
 

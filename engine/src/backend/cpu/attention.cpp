@@ -71,17 +71,22 @@ void BlockedAttention::copy_rows(const float* scores, int first, int rows, int t
 }
 
 void BlockedAttention::run(const float* qkv, int tokens, float* context, const AttentionRows& rows, const PositionBias& bias) {
+  run_queries(qkv, tokens, 0, tokens, context, rows, bias);
+}
+
+void BlockedAttention::run_queries(const float* qkv, int tokens, int begin, int end, float* context, const AttentionRows& rows,
+                                   const PositionBias& bias) {
   const int block = block_rows(tokens);
   scores_.resize(static_cast<size_t>(heads_) * block * tokens);
   const auto k = view(*dnn_, f32({heads_, head_dim_, tokens}, {head_dim_, 1, 3 * hidden_}), qkv + hidden_);
   const auto v = view(*dnn_, f32({heads_, tokens, head_dim_}, {head_dim_, 3 * hidden_, 1}), qkv + 2 * hidden_);
-  for (int first = 0; first < tokens; first += block) {
-    const int n = std::min(block, tokens - first);
+  for (int first = begin; first < end; first += block) {
+    const int n = std::min(block, end - first);
     Primitives& p = primitives_for(tokens, n);
     const auto scores_desc = f32({heads_, n, tokens}, {int64_t{n} * tokens, tokens, 1});
     const auto scores = view(*dnn_, scores_desc, scores_.data());
     const auto q = view(*dnn_, f32({heads_, n, head_dim_}, {head_dim_, 3 * hidden_, 1}), qkv + static_cast<size_t>(first) * 3 * hidden_);
-    const auto out = view(*dnn_, f32({heads_, n, head_dim_}, {head_dim_, hidden_, 1}), context + static_cast<size_t>(first) * hidden_);
+    const auto out = view(*dnn_, f32({heads_, n, head_dim_}, {head_dim_, hidden_, 1}), context + static_cast<size_t>(first - begin) * hidden_);
     p.scores.execute(dnn_->stream, {{DNNL_ARG_SRC, q}, {DNNL_ARG_WEIGHTS, k}, {DNNL_ARG_DST, scores}});
     if (bias.table && !bias.table->empty()) {
       dnn_->stream.wait();

@@ -37,6 +37,10 @@ class BlockedAttention {
 
   // context [T, D] (heads merged) from qkv [T, 3D].
   void run(const float* qkv, int tokens, float* context, const AttentionRows& rows, const PositionBias& bias);
+  // The context of query rows [first, end) only, into context [end - first, D]: every key
+  // and value still takes part.
+  void run_queries(const float* qkv, int tokens, int first, int end, float* context, const AttentionRows& rows,
+                   const PositionBias& bias);
 
   // Query rows per block for T tokens.
   int block_rows(int tokens) const;

@@ -249,9 +249,17 @@ class OneDnnBackend : public ForwardBackend {
       pre_norm_->run(x.data(), B * T, normed_.data());
       x.swap(normed_);
     }
+    // Unless asked for the hidden state or attention, the last layer runs on the rows the heads read.
+    const std::vector<std::pair<int, int>> kept = request.hidden_state || request.rows != AttentionRequest::Rows::None || trace
+                                                      ? std::vector<std::pair<int, int>>{}
+                                                      : cpu::rows_read_by_heads(*model_, T);
     const size_t layer_stride = static_cast<size_t>(H) * queries.size() * T;
     std::vector<cpu::AttentionRows> rows(images.size(), {&queries, nullptr});
     for (int l = 0; l < L; ++l) {
+      if (l == L - 1 && !kept.empty()) {
+        last_layer_on_rows(l, plan, T, B, kept);
+        break;
+      }
       for (int b = 0; b < B; ++b) {
         Tensor& kept = streamed ? layer_rows : outs[static_cast<size_t>(b)].attention;
         rows[static_cast<size_t>(b)].probabilities = kept.empty() ? nullptr : kept.ptr() + (streamed ? 0 : l * layer_stride);
@@ -266,7 +274,11 @@ class OneDnnBackend : public ForwardBackend {
 
     dnn_.stream.wait();
     if (trace) trace->before_final_norm = x;
-    for (int b = 0; b < B; ++b) finish(x.data() + b * image_stride, T, outs[static_cast<size_t>(b)]);
+    for (int b = 0; b < B; ++b) {
+      ForwardOutput& out = outs[static_cast<size_t>(b)];
+      finish(x.data() + b * image_stride, T, out);
+      if (!kept.empty()) out.hidden_state = Tensor();  // only the kept rows hold the last layer's output
+    }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     for (ForwardOutput& out : outs) out.time_ms = ms / B;
     return outs;
@@ -309,13 +321,11 @@ class OneDnnBackend : public ForwardBackend {
   // Layer l on the tokens of rows.size() images of T tokens each, one after the other in x_.
   void encoder_layer(int l, const SizePlan& plan, int T, const std::vector<cpu::AttentionRows>& rows, LayerTrace* trace) {
     PackedLayer& layer = layers_[static_cast<size_t>(l)];
-    const int D = config().hidden_size, width = layer.fc1.out_features();
-    const bool swiglu = config().mlp == MlpKind::SwiGlu;
+    const int D = config().hidden_size;
     const int images = static_cast<int>(rows.size()), R = images * T;
     normed_.resize(static_cast<size_t>(R) * D);
     qkv_.resize(static_cast<size_t>(R) * 3 * D);
     context_.resize(static_cast<size_t>(R) * D);
-    hidden_.resize(static_cast<size_t>(R) * width);
     if (trace) {
       dnn_.stream.wait();
       trace->x_in = x_;
@@ -332,22 +342,73 @@ class OneDnnBackend : public ForwardBackend {
       trace->qkv = qkv_;
       trace->x_mid = x_;
     }
-    layer.norm2.run(x_.data(), R, normed_.data());
+    mlp(layer, x_.data(), R, trace);
+  }
+
+  // The last layer on only the rows the heads read, `kept` (first, count) of each of `images`
+  // images: norm1 and QKV run on every token (every key and value takes part), attention's
+  // queries, proj and the MLP on the kept rows, which then go back into x_. The other rows
+  // keep the layer's input; nothing reads them.
+  void last_layer_on_rows(int l, const SizePlan& plan, int T, int images, const std::vector<std::pair<int, int>>& kept) {
+    PackedLayer& layer = layers_[static_cast<size_t>(l)];
+    const int D = config().hidden_size, all = images * T;
+    int per_image = 0;
+    for (const auto& range : kept) per_image += range.second;
+    const int R = images * per_image;
+    normed_.resize(static_cast<size_t>(all) * D);
+    qkv_.resize(static_cast<size_t>(all) * 3 * D);
+    context_.resize(static_cast<size_t>(R) * D);
+    kept_x_.resize(static_cast<size_t>(R) * D);
+    layer.norm1.run(x_.data(), all, normed_.data());
+    layer.qkv.run(normed_.data(), all, qkv_.data());
+    const Tensor& bias = plan.bias[static_cast<size_t>(l)];
+    const auto for_each_kept = [&](const auto& visit) {
+      size_t row = 0;
+      for (int b = 0; b < images; ++b)
+        for (const auto& [first, count] : kept) {
+          visit(static_cast<size_t>(b) * T + first, row, b, first, count);
+          row += static_cast<size_t>(count);
+        }
+    };
+    for_each_kept([&](size_t, size_t row, int b, int first, int count) {
+      attention_->run_queries(qkv_.data() + static_cast<size_t>(b) * T * 3 * D, T, first, first + count, context_.data() + row * D,
+                              {}, {&bias, plan.grid_h, plan.grid_w});
+    });
+    dnn_.stream.wait();
+    for_each_kept([&](size_t token, size_t row, int, int, int count) {
+      std::copy_n(x_.data() + token * D, static_cast<size_t>(count) * D, kept_x_.data() + row * D);
+    });
+    layer.proj.run(context_.data(), R, kept_x_.data());
+    mlp(layer, kept_x_.data(), R, nullptr);
+    dnn_.stream.wait();
+    for_each_kept([&](size_t token, size_t row, int, int, int count) {
+      std::copy_n(kept_x_.data() + row * D, static_cast<size_t>(count) * D, x_.data() + token * D);
+    });
+  }
+
+  // A block's MLP half on `rows` rows of x: x += fc2(activation(fc1(norm2(x)))), SwiGLU's
+  // gate in place of the activation.
+  void mlp(PackedLayer& layer, float* x, int rows, LayerTrace* trace) {
+    const int D = config().hidden_size, width = layer.fc1.out_features();
+    const bool swiglu = config().mlp == MlpKind::SwiGlu;
+    normed_.resize(std::max(normed_.size(), static_cast<size_t>(rows) * D));
+    hidden_.resize(static_cast<size_t>(rows) * width);
+    layer.norm2.run(x, rows, normed_.data());
     if (trace) {
-      layer.fc1_traced.run(normed_.data(), R, hidden_.data());
+      layer.fc1_traced.run(normed_.data(), rows, hidden_.data());
       dnn_.stream.wait();
       trace->fc1_out = hidden_;
       if (!swiglu) gradients_->activation.forward(hidden_.data(), static_cast<int64_t>(hidden_.size()), hidden_.data());
     } else {
-      layer.fc1.run(normed_.data(), R, hidden_.data());
+      layer.fc1.run(normed_.data(), rows, hidden_.data());
     }
     if (swiglu) {
       dnn_.stream.wait();
-      gated_.resize(static_cast<size_t>(R) * width / 2);
-      cpu::swiglu(hidden_.data(), R, width / 2, gated_.data(), dnn_.threads);
-      layer.fc2.run(gated_.data(), R, x_.data());
+      gated_.resize(static_cast<size_t>(rows) * width / 2);
+      cpu::swiglu(hidden_.data(), rows, width / 2, gated_.data(), dnn_.threads);
+      layer.fc2.run(gated_.data(), rows, x);
     } else {
-      layer.fc2.run(hidden_.data(), R, x_.data());
+      layer.fc2.run(hidden_.data(), rows, x);
     }
   }
 
@@ -475,7 +536,7 @@ class OneDnnBackend : public ForwardBackend {
   std::optional<Gradients> gradients_;
   Trace trace_;  // kept between explanations, like the activations: refilling is cheaper than new pages
   // Activations and their gradients, reused from one image to the next.
-  std::vector<float> x_, normed_, qkv_, context_, hidden_, gated_, patches_;
+  std::vector<float> x_, normed_, qkv_, context_, hidden_, gated_, patches_, kept_x_;
   std::vector<float> d_hidden_, d_fc1_, d_normed_, d_context_, d_qkv_;
 };
 

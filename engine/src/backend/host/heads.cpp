@@ -213,4 +213,13 @@ void run_heads(const Model& model, const Tensor& hidden, const Tensor& probe_kv,
   for (size_t c = 0; c < sum.size(); ++c) out.logits.data[c] = static_cast<float>(sum[c] / static_cast<double>(heads.size()));
 }
 
+std::vector<std::pair<int, int>> rows_read_by_heads(const Model& model, int tokens) {
+  if (model.config.pooling != Pooling::Token) return {};
+  // pooled_feature(h) reads row h for each head h, and row 0 when there is no head.
+  std::vector<std::pair<int, int>> rows{{0, std::max(1, static_cast<int>(model.weights.heads.size()))}};
+  const int detection = model.config.num_detection_tokens;
+  if (detection > 0) rows.emplace_back(tokens - detection, detection);
+  return rows;
+}
+
 }  // namespace vitlens::cpu

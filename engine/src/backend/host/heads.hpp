@@ -1,4 +1,7 @@
 #pragma once
+#include <utility>
+#include <vector>
+
 #include "backend/host/matrix.hpp"
 #include "vitlens/backend/forward.hpp"
 #include "vitlens/model/model.hpp"
@@ -15,6 +18,12 @@ namespace vitlens::cpu {
 // that GEMM itself (the only large one in any head); empty, it is computed here.
 // Fills out.logits (classifiers only), out.embedding and out.probe_attention (probe only).
 void run_heads(const Model& model, const Tensor& hidden, const Tensor& probe_kv, ForwardOutput& out);
+
+// The rows of the final hidden state [tokens, D] that run_heads and a detector's heads read,
+// as (first, count) ranges in order: the prefix tokens of token pooling (and the CLS that
+// gives a detector its embedding), a detector's detection tokens. Empty when they read every
+// row (mean pooling, DINOv2's [CLS, mean], SigLIP's probe).
+std::vector<std::pair<int, int>> rows_read_by_heads(const Model& model, int tokens);
 
 // The gradient of `target` (a class logit, or a detection token's class logit) with respect to
 // the final hidden state [tokens, D], given the forward pass `output` that ran the heads.
