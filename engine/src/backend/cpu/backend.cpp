@@ -233,22 +233,8 @@ class OneDnnBackend : public ForwardBackend {
     }
 
     std::vector<float>& x = x_;
-    x.resize(image_stride * B);
-    for (int b = 0; b < B; ++b) {
-      if (b > 0) dnn_.stream.wait();  // the previous image's patch matrix is read before it is refilled
-      float* image_x = x.data() + b * image_stride;
-      std::copy(plan.initial.begin(), plan.initial.end(), image_x);
-      embed_patches(*images[static_cast<size_t>(b)], grid_h, grid_w, image_x);
-    }
-    if (trace) {
-      if (pre_norm_) trace->embedded = x;
-      trace->layers.resize(static_cast<size_t>(L));
-    }
-    if (pre_norm_) {
-      normed_.resize(x.size());
-      pre_norm_->run(x.data(), B * T, normed_.data());
-      x.swap(normed_);
-    }
+    embed(images, plan, trace);
+    if (trace) trace->layers.resize(static_cast<size_t>(L));
     // Unless asked for the hidden state or attention, the last layer runs on the rows the heads read.
     const std::vector<std::pair<int, int>> kept = request.hidden_state || request.rows != AttentionRequest::Rows::None || trace
                                                       ? std::vector<std::pair<int, int>>{}
@@ -261,8 +247,8 @@ class OneDnnBackend : public ForwardBackend {
         break;
       }
       for (int b = 0; b < B; ++b) {
-        Tensor& kept = streamed ? layer_rows : outs[static_cast<size_t>(b)].attention;
-        rows[static_cast<size_t>(b)].probabilities = kept.empty() ? nullptr : kept.ptr() + (streamed ? 0 : l * layer_stride);
+        Tensor& held = streamed ? layer_rows : outs[static_cast<size_t>(b)].attention;
+        rows[static_cast<size_t>(b)].probabilities = held.empty() ? nullptr : held.ptr() + (streamed ? 0 : l * layer_stride);
       }
       encoder_layer(l, plan, T, rows, trace ? &trace->layers[static_cast<size_t>(l)] : nullptr);
       if (streamed && !layer_rows.empty()) request.per_layer(l, layer_rows);
@@ -282,6 +268,24 @@ class OneDnnBackend : public ForwardBackend {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     for (ForwardOutput& out : outs) out.time_ms = ms / B;
     return outs;
+  }
+
+  // The images' tokens into x_, one image after the other: the token table of their size with
+  // their patches added, through the pre-norm where the model has one (CLIP).
+  void embed(const std::vector<const Tensor*>& images, const SizePlan& plan, Trace* trace) {
+    const size_t image_stride = plan.initial.size();
+    x_.resize(image_stride * images.size());
+    for (size_t b = 0; b < images.size(); ++b) {
+      if (b > 0) dnn_.stream.wait();  // the previous image's patch matrix is read before it is refilled
+      float* image_x = x_.data() + b * image_stride;
+      std::copy(plan.initial.begin(), plan.initial.end(), image_x);
+      embed_patches(*images[b], plan.grid_h, plan.grid_w, image_x);
+    }
+    if (!pre_norm_) return;
+    if (trace) trace->embedded = x_;
+    normed_.resize(x_.size());
+    pre_norm_->run(x_.data(), static_cast<int>(images.size()) * plan.tokens, normed_.data());
+    x_.swap(normed_);
   }
 
   // One image's tokens x [T, D] after the last layer: the final norm and the heads.
