@@ -118,8 +118,14 @@ class AttentionCommand {
     const AttentionRequest request =
         probe_query() ? AttentionRequest::none() : attention_request(resolve_queries(o_.selection.queries, image.layout));
     std::vector<BatchQueue::Result> done = queue_.push(id, image.pixels, request);
+    waiting_bytes_ += bytes(image);
     waiting_.emplace(id, std::move(image));
-    return finish(std::move(done));
+    std::vector<Finished> finished = finish(std::move(done));
+    // A batch of large photos holds every original until its maps are drawn: past a bound it
+    // runs early, as a smaller batch.
+    if (waiting_bytes_ > kMaxWaitingBytes)
+      for (const Finished& f : flush()) finished.push_back(f);
+    return finished;
   }
 
   // Runs the images still waiting for a batch.
@@ -134,6 +140,10 @@ class AttentionCommand {
     Tensor pixels;
     TokenLayout layout;
   };
+
+  static size_t bytes(const Image& image) {
+    return image.rgb.total() * image.rgb.elemSize() + image.pixels.data.size() * sizeof(float);
+  }
 
   Image decode(const std::string& path, const std::string& name) const {
     Image image{path, name, load_image_rgb(path), {}, {}, {}};
@@ -153,6 +163,7 @@ class AttentionCommand {
       } catch (...) {
         f.error = std::current_exception();
       }
+      waiting_bytes_ -= bytes(found->second);
       waiting_.erase(found);
       finished.push_back(f);
     }
@@ -290,7 +301,10 @@ class AttentionCommand {
   std::shared_ptr<const Model> model_;
   Session session_;
   BatchQueue queue_;
+  // The decoded images a batch may hold waiting: 8 twelve-megapixel photos.
+  static constexpr size_t kMaxWaitingBytes = size_t{288} << 20;
   std::map<size_t, Image> waiting_;  // queued images by id, until their batch has run
+  size_t waiting_bytes_ = 0;
 };
 
 // The probe's attention is the pooling head's, not a layer's: it has no layers to pick or
