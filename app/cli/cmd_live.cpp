@@ -40,7 +40,7 @@ void print_cameras() {
                {"SIZES", Table::Align::Left}});
   for (const CameraInfo& c : cameras) {
     std::string sizes;
-    for (const cv::Size& s : c.sizes) sizes += (sizes.empty() ? "" : " ") + std::to_string(s.width) + "x" + std::to_string(s.height);
+    for (const cv::Size& s : c.sizes) sizes.append(sizes.empty() ? "" : " ").append(std::to_string(s.width)).append("x").append(std::to_string(s.height));
     table.add_row({std::to_string(c.index), c.device, c.name, sizes});
   }
   table.print(std::cout);

@@ -13,6 +13,11 @@ mkdir -p "$out"
 exec > >(tee "$out/run.log") 2>&1
 step() { echo; echo "=== $* ($(date +%T))"; }
 
+# Debian's GL and Vulkan loader packages, where the device machine wants them carried (.gl/).
+if ls .gl/*.deb >/dev/null 2>&1; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
 mkdir -p /opt/vitlens-bundle
 python3 -c "import tarfile, sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$bundle/lib.tar.xz" /opt/vitlens-bundle
 export LD_LIBRARY_PATH=/opt/vitlens-bundle/lib

@@ -36,7 +36,7 @@ Recording::~Recording() {
 }
 
 void Recording::timestamp(std::string label) {
-  if (!next_label_.empty()) label += ":" + std::exchange(next_label_, {});
+  if (!next_label_.empty()) label.append(":").append(std::exchange(next_label_, {}));
   if (!queries_ || labels_.size() + 1 >= kMaxTimestamps) return;
   labels_.push_back(std::move(label));
   vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, static_cast<uint32_t>(labels_.size()));
