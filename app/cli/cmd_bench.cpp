@@ -55,8 +55,7 @@ Tensor synthetic_input(const Size& size, unsigned seed) {
 double timed_run(Session& session, const std::vector<Tensor>& images, const AttentionRequest& request,
                  ForwardOutput* output = nullptr) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<ForwardOutput> out = images.size() == 1 ? std::vector<ForwardOutput>{} : session.run_batch(images, request);
-  if (images.size() == 1) out.push_back(session.run(images.front(), request));
+  std::vector<ForwardOutput> out = session.run_batch(images, request);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (output) *output = std::move(out.front());
   return ms / static_cast<double>(images.size());

@@ -16,7 +16,7 @@
 #include "vitlens/eval/fashion_mnist.hpp"
 #include "vitlens/eval/scene_dataset.hpp"
 #include "vitlens/image/decode.hpp"
-#include "vitlens/image/preprocess.hpp"
+#include "vitlens/image/input_size.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens::cli {
@@ -60,11 +60,6 @@ struct ClassifierEval {
   std::vector<int> predictions;
   double seconds = 0;
 };
-
-// The image pre-processed at the size `input` gives it.
-Tensor model_input(const Model& model, const cv::Mat& rgb, const InputOptions& input) {
-  return preprocess(rgb, input_plan(model, rgb.size(), input).preprocess);
-}
 
 // A dataset's results in image order; the first failure ends the evaluation.
 void take(std::vector<BatchQueue::Result> done, const std::function<void(size_t, const ForwardOutput&)>& use) {

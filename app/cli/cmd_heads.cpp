@@ -10,7 +10,6 @@
 #include "vitlens/backend/session.hpp"
 #include "vitlens/image/decode.hpp"
 #include "vitlens/image/input_size.hpp"
-#include "vitlens/image/preprocess.hpp"
 #include "vitlens/util/error.hpp"
 #include "vitlens/util/safe_file.hpp"
 
@@ -78,7 +77,7 @@ int run_heads(const ParsedArgs& args) {
     progress.step(image);
     try {
       const cv::Mat rgb = load_image_rgb(image);
-      const Tensor pixels = preprocess(rgb, input_plan(*model, rgb.size(), input).preprocess);
+      const Tensor pixels = model_input(*model, rgb, input);
       const ForwardOutput output = session.run(pixels, AttentionRequest::all());
       accumulator.add(output, token_layout(c, static_cast<int>(pixels.dim(1)), static_cast<int>(pixels.dim(2))));
     } catch (const std::exception& e) {

@@ -25,9 +25,7 @@ std::vector<BatchQueue::Result> BatchQueue::flush() {
   const int batch = static_cast<int>(ids_.size());
   for (size_t i = 0; i < ids_.size(); ++i) results[i] = {ids_[i], {}, nullptr, batch};
   try {
-    if (batch == 1) {
-      results.front().output = session_.run(images_.front(), attention_);
-    } else if (batch > 1) {
+    if (batch > 0) {
       std::vector<ForwardOutput> outputs = session_.run_batch(images_, attention_);
       for (size_t i = 0; i < outputs.size(); ++i) results[i].output = std::move(outputs[i]);
     }

@@ -6,7 +6,7 @@
 
 #include "backend/vulkan/backend.hpp"
 #include "vitlens/backend/device_lost.hpp"
-#include "vitlens/image/preprocess.hpp"
+#include "vitlens/image/input_size.hpp"
 #include "vitlens/util/error.hpp"
 
 namespace vitlens {
@@ -59,7 +59,7 @@ ForwardOutput Session::run(const cv::Mat& rgb, const AttentionRequest& attention
 }
 
 ForwardOutput Session::run(const cv::Mat& rgb, const InputOptions& input, const AttentionRequest& attention) {
-  return run(preprocess(rgb, input_plan(*model_, rgb.size(), input).preprocess), attention);
+  return run(model_input(*model_, rgb, input), attention);
 }
 
 ForwardOutput Session::run(const Tensor& pixels, const AttentionRequest& attention) {

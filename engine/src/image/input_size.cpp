@@ -207,4 +207,8 @@ InputPlan input_plan(const Model& model, cv::Size image, const InputOptions& opt
   return plan;
 }
 
+Tensor model_input(const Model& model, const cv::Mat& rgb, const InputOptions& options) {
+  return preprocess(rgb, input_plan(model, rgb.size(), options).preprocess);
+}
+
 }  // namespace vitlens

@@ -90,6 +90,9 @@ struct InputPlan {
 // options.max_tokens tokens (the message names the count, the limit and how to raise it).
 InputPlan input_plan(const Model& model, cv::Size image, const InputOptions& options);
 
+// An 8-bit RGB image pre-processed as input_plan says: the model's input [3, H, W].
+Tensor model_input(const Model& model, const cv::Mat& rgb, const InputOptions& options);
+
 // The number of tokens an input of `input` pixels gives: prefix + patches + detection tokens.
 int64_t token_count(const VitConfig& config, cv::Size input);
 
