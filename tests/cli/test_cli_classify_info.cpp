@@ -228,6 +228,24 @@ TEST_CASE("classify in batches gives every image the logits it gets alone, in in
   CHECK(contains(text.out, "as 1 of 2"));
 }
 
+TEST_CASE("bench times N images per pass with --batch, the device's preference with auto, and the full last layer with --hidden-state", "[cli][batch]") {
+  auto bench = [](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"bench", "--model", kClassifier, "--device", "cpu", "--runs", "2", "--warmup", "0", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult result = cli(args);
+    INFO("stderr: " << result.err);
+    REQUIRE(result.exit_code == 0);
+    return json::parse(result.out);
+  };
+  CHECK(bench({}).at("batch") == 1);
+  CHECK(bench({"--batch", "3"}).at("batch") == 3);
+  CHECK(bench({"--batch", "auto"}).at("batch") == 8);  // 17 tokens: the CPU device's most
+  const json full = bench({"--hidden-state"});
+  CHECK(full.at("batch") == 1);
+  CHECK(full.at("median_ms").get<double>() > 0);
+  CHECK(contains(cli({"bench", "--help"}).out, "--hidden-state"));
+}
+
 TEST_CASE("classify prints a table naming the device, the labels and the indices", "[cli]") {
   ImageFolder folder("classify_text");
   ProcessResult result = cli({"classify", "--model", kClassifier, "--device", "cpu", folder.png("a.png", 1)});
